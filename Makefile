@@ -1,0 +1,132 @@
+# Loom: threaded-discussion news server.
+#
+#   make            build build/loomd and build/loomctl
+#   make run        build, then run loomd on 127.0.0.1:1119 with data in ./var/
+#   make check      build and run every test (unit, integration, real clients)
+#   make check-asan the same tests built with AddressSanitizer + UBSan
+#   make fuzz       build the libFuzzer targets and run each for a short while
+#   make bench      benchmarks against INN 2.7 (see tests/bench/README.md)
+#
+# Dependencies are found with pkg-config.  When one is missing, make runs
+# scripts/deps.sh once: as root it installs the Debian packages, otherwise it
+# prints the apt-get line to run and stops.
+
+PKGS     = libevent libevent_openssl libevent_pthreads lmdb openssl cmocka inih
+
+ifeq ($(shell pkg-config --exists $(PKGS) 2>/dev/null && echo ok),)
+$(info loom: some libraries are missing; running scripts/deps.sh)
+DEPS_OUT := $(shell sh scripts/deps.sh >&2; echo $$?)
+ifneq ($(DEPS_OUT),0)
+$(error dependencies missing: install them as shown above, then run make again)
+endif
+endif
+
+CC      ?= cc
+BUILD   ?= build
+VERSION  = 0.1.0
+PYTHON  ?= python3
+
+WARN     = -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
+           -Wmissing-prototypes -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN    += -Werror
+endif
+OPT     ?= -O2 -g
+ifeq ($(SAN),1)
+OPT      = -O1 -g -fno-omit-frame-pointer
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CPPFLAGS = -D_GNU_SOURCE -DLOOM_VERSION='"$(VERSION)"' -Iproto -Istorage -Iserver
+CFLAGS  += -std=c11 $(WARN) $(OPT) $(SANFLAGS) $(PKG_CFLAGS) -MMD -MP
+LDFLAGS += $(SANFLAGS)
+LDLIBS   = $(PKG_LIBS) -lpthread
+
+PROTO_SRC   = $(wildcard proto/*.c)
+STORAGE_SRC = $(wildcard storage/*.c)
+SERVER_SRC  = $(filter-out server/loomd.c server/loomctl.c,$(wildcard server/*.c))
+UNIT_SRC    = $(wildcard tests/unit/test_*.c)
+UNIT_HELP   = $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+LIBPROTO   = $(BUILD)/libproto.a
+LIBSTORAGE = $(BUILD)/libstorage.a
+LIBSERVER  = $(BUILD)/libserver.a
+LIBS_ALL   = $(LIBSERVER) $(LIBSTORAGE) $(LIBPROTO)
+UNIT_BINS  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+.SECONDARY:
+
+.PHONY: all run check check-unit check-integration check-asan check-layering \
+        fuzz bench clean distclean
+
+all: $(BUILD)/loomd $(BUILD)/loomctl
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIBPROTO): $(call obj,$(PROTO_SRC))
+$(LIBSTORAGE): $(call obj,$(STORAGE_SRC))
+$(LIBSERVER): $(call obj,$(SERVER_SRC))
+$(LIBPROTO) $(LIBSTORAGE) $(LIBSERVER):
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/loomd: $(BUILD)/server/loomd.o $(LIBS_ALL)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/loomctl: $(BUILD)/server/loomctl.o $(LIBS_ALL)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(call obj,$(UNIT_HELP)) $(LIBS_ALL)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The development setup: config and data live in ./var/, created on demand.
+run: all
+	@sh scripts/devsetup.sh var
+	$(BUILD)/loomd --config var/loom.conf --foreground
+
+check: all $(UNIT_BINS) check-layering
+	@BUILD=$(BUILD) PYTHON=$(PYTHON) sh tests/run.sh $(UNIT_BINS)
+
+check-asan:
+	$(MAKE) BUILD=build-asan SAN=1 check
+
+# proto/ is pure and storage/ alone speaks LMDB: fail the build when either
+# layer reaches for something it must not.
+check-layering:
+	@sh scripts/check-layering.sh
+
+FUZZ_SRC  = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS = $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
+FUZZ_TIME ?= 20
+
+build-fuzz/%: tests/fuzz/%.c $(PROTO_SRC)
+	@mkdir -p build-fuzz
+	clang -std=c11 -g -O1 -D_GNU_SOURCE -Iproto \
+	    -fsanitize=fuzzer,address,undefined -o $@ $^
+
+fuzz: $(FUZZ_BINS)
+	@for f in $(FUZZ_BINS); do \
+	    echo "fuzz: $$f for $(FUZZ_TIME)s"; \
+	    mkdir -p build-fuzz/corpus-$$(basename $$f); \
+	    $$f -max_total_time=$(FUZZ_TIME) -max_len=4096 \
+	        build-fuzz/corpus-$$(basename $$f) tests/fuzz/seeds || exit 1; \
+	done
+
+bench: all
+	@sh tests/bench/run.sh
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+distclean: clean
+	rm -rf var
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

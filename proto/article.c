@@ -1,0 +1,658 @@
+/*
+ * The article parser (lines in, wire form and header fields out), header
+ * lookup, the scanners shared by the article*.c files, and the thread and
+ * overview extraction.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "article.h"
+#include "article_int.h"
+#include "msgid.h"
+
+struct article_parser {
+	struct article_limits	 lim;
+	enum article_status	 status;
+	char			 reason[ARTICLE_REASON_MAX];
+	int			 finished;
+	int			 in_body;
+	size_t			 nlines;	/* pushed, stored or not */
+	size_t			 octets;
+
+	char			*wire;
+	size_t			 len;
+	size_t			 cap;
+	size_t			 header_len;
+	size_t			 stuffed;
+	size_t			 body_lines;
+
+	struct article_header	*hdrs;
+	size_t			 nhdrs;
+	size_t			 hcap;
+
+	/* The field being read: its unfolded text, "name:value". */
+	char			*cur;
+	size_t			 curlen;
+	size_t			 curcap;
+	int			 have_cur;
+	size_t			 cur_off;	/* in wire */
+	size_t			 cur_wirelen;
+	size_t			 cur_line;	/* its first line, from 1 */
+};
+
+static const char *const article_status_text[] = {
+	"OK",
+	"Article too large",
+	"Too many header fields",
+	"Header field too long",
+	"Article has too many lines",
+	"Malformed header",
+	"Out of memory",
+};
+
+const char *
+article_status_str(enum article_status st)
+{
+	if ((size_t)st >= sizeof(article_status_text) /
+	    sizeof(article_status_text[0]))
+		return ("Unknown error");
+	return (article_status_text[st]);
+}
+
+int
+art_reason(char *reason, size_t reasonlen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (reason != NULL && reasonlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(reason, reasonlen, fmt, ap);
+		va_end(ap);
+	}
+	return (-1);
+}
+
+/* ---- Growing buffers ------------------------------------------------- */
+
+/* Make room for `need` more octets in *buf of *cap holding len. */
+static int
+art_grow(char **buf, size_t *cap, size_t len, size_t need)
+{
+	size_t	 ncap;
+	char	*nbuf;
+
+	if (need <= *cap - len)
+		return (0);
+	if (need > SIZE_MAX / 2 - len)
+		return (-1);
+	ncap = *cap < 1024 ? 1024 : *cap;
+	while (ncap - len < need)
+		ncap *= 2;
+	if ((nbuf = realloc(*buf, ncap)) == NULL)
+		return (-1);
+	*buf = nbuf;
+	*cap = ncap;
+	return (0);
+}
+
+/* ---- The parser ------------------------------------------------------ */
+
+struct article_parser *
+article_parser_new(const struct article_limits *lim)
+{
+	struct article_parser	*p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return (NULL);
+	if (lim != NULL)
+		p->lim = *lim;
+	return (p);
+}
+
+static enum article_status
+art_fail(struct article_parser *p, enum article_status st, const char *fmt,
+    ...)
+{
+	va_list	ap;
+
+	p->status = st;
+	va_start(ap, fmt);
+	vsnprintf(p->reason, sizeof(p->reason), fmt, ap);
+	va_end(ap);
+	return (st);
+}
+
+static void
+art_free_headers(struct article_header *h, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free((char *)h[i].name);
+	free(h);
+}
+
+/* RFC 5322 3.6.8 ftext: printable US-ASCII except ":". */
+static int
+art_ftext(unsigned char c)
+{
+	return (c >= 33 && c <= 126 && c != ':');
+}
+
+/* The field in p->cur is complete: split it into name and value. */
+static enum article_status
+art_end_field(struct article_parser *p)
+{
+	struct article_header	*h;
+	char			*blk, *colon;
+	size_t			 namelen, vs, ve;
+
+	if (!p->have_cur)
+		return (ARTICLE_OK);
+	p->have_cur = 0;
+	if (p->nhdrs == p->hcap) {
+		size_t	ncap = p->hcap < 16 ? 16 : p->hcap * 2;
+
+		if (ncap > SIZE_MAX / sizeof(*h) ||
+		    (h = realloc(p->hdrs, ncap * sizeof(*h))) == NULL)
+			return (art_fail(p, ARTICLE_NOMEM, "Out of memory"));
+		p->hdrs = h;
+		p->hcap = ncap;
+	}
+	/* The first line was checked: it has a colon after the name. */
+	colon = memchr(p->cur, ':', p->curlen);
+	namelen = (size_t)(colon - p->cur);
+	vs = namelen + 1;
+	ve = p->curlen;
+	while (vs < ve && ART_WSP(p->cur[vs]))
+		vs++;
+	while (ve > vs && ART_WSP(p->cur[ve - 1]))
+		ve--;
+	if ((blk = malloc(namelen + 1 + (ve - vs) + 1)) == NULL)
+		return (art_fail(p, ARTICLE_NOMEM, "Out of memory"));
+	memcpy(blk, p->cur, namelen);
+	blk[namelen] = '\0';
+	memcpy(blk + namelen + 1, p->cur + vs, ve - vs);
+	blk[namelen + 1 + (ve - vs)] = '\0';
+	h = &p->hdrs[p->nhdrs++];
+	h->name = blk;
+	h->value = blk + namelen + 1;
+	h->valuelen = ve - vs;
+	h->off = p->cur_off;
+	h->len = p->cur_wirelen;
+	return (ARTICLE_OK);
+}
+
+/* Append a line to the wire: stuffed, with CRLF. */
+static enum article_status
+art_append_wire(struct article_parser *p, const char *line, size_t len)
+{
+	int	stuff = len > 0 && line[0] == '.';
+
+	if (art_grow(&p->wire, &p->cap, p->len, len + 2 + stuff) == -1)
+		return (art_fail(p, ARTICLE_NOMEM, "Out of memory"));
+	if (stuff) {
+		p->wire[p->len++] = '.';
+		p->stuffed++;
+	}
+	memcpy(p->wire + p->len, line, len);
+	p->len += len;
+	p->wire[p->len++] = '\r';
+	p->wire[p->len++] = '\n';
+	return (ARTICLE_OK);
+}
+
+/* One line of the header section (not the empty line). */
+static enum article_status
+art_push_header(struct article_parser *p, const char *line, size_t len)
+{
+	size_t	wirelen = len + 2 + (line[0] == '.'), i;
+
+	if (memchr(line, '\0', len) != NULL || memchr(line, '\r', len) != NULL)
+		return (art_fail(p, ARTICLE_BAD_HEADER,
+		    "Header line %zu contains a NUL or CR", p->nlines));
+	if (ART_WSP(line[0])) {
+		/* A folded continuation of the current field. */
+		if (!p->have_cur)
+			return (art_fail(p, ARTICLE_BAD_HEADER,
+			    "Header line %zu continues no field", p->nlines));
+		if (p->lim.max_header_len != 0 &&
+		    p->cur_wirelen + wirelen > p->lim.max_header_len)
+			return (art_fail(p, ARTICLE_HEADER_TOO_LONG,
+			    "Header field at line %zu too long (limit %zu "
+			    "octets)", p->cur_line, p->lim.max_header_len));
+		p->cur_wirelen += wirelen;
+	} else {
+		if (art_end_field(p) != ARTICLE_OK)
+			return (p->status);
+		if (memchr(line, ':', len) == NULL)
+			return (art_fail(p, ARTICLE_BAD_HEADER,
+			    "Header line %zu has no colon", p->nlines));
+		for (i = 0; art_ftext((unsigned char)line[i]); i++)
+			;
+		if (line[i] != ':')
+			return (art_fail(p, ARTICLE_BAD_HEADER,
+			    "Header line %zu has a bad field name", p->nlines));
+		if (i == 0)
+			return (art_fail(p, ARTICLE_BAD_HEADER,
+			    "Header line %zu has an empty field name",
+			    p->nlines));
+		if (p->lim.max_headers != 0 &&
+		    p->nhdrs >= p->lim.max_headers)
+			return (art_fail(p, ARTICLE_TOO_MANY_HEADERS,
+			    "Too many header fields (limit %zu)",
+			    p->lim.max_headers));
+		if (p->lim.max_header_len != 0 &&
+		    wirelen > p->lim.max_header_len)
+			return (art_fail(p, ARTICLE_HEADER_TOO_LONG,
+			    "Header field at line %zu too long (limit %zu "
+			    "octets)", p->nlines, p->lim.max_header_len));
+		p->have_cur = 1;
+		p->curlen = 0;
+		p->cur_off = p->len;
+		p->cur_wirelen = wirelen;
+		p->cur_line = p->nlines;
+	}
+	if (art_grow(&p->cur, &p->curcap, p->curlen, len) == -1)
+		return (art_fail(p, ARTICLE_NOMEM, "Out of memory"));
+	memcpy(p->cur + p->curlen, line, len);
+	p->curlen += len;
+	return (art_append_wire(p, line, len));
+}
+
+enum article_status
+article_parser_push(struct article_parser *p, const char *line, size_t len)
+{
+	size_t	wirelen;
+
+	if (line == NULL) {
+		line = "";
+		len = 0;
+	}
+	wirelen = len + 2 + (len > 0 && line[0] == '.');
+	p->nlines++;
+	p->octets += len;
+	if (p->status != ARTICLE_OK || p->finished)
+		return (p->status);
+	if (p->lim.max_lines != 0 && p->nlines > p->lim.max_lines)
+		return (art_fail(p, ARTICLE_TOO_MANY_LINES,
+		    "Article has too many lines (limit %zu)",
+		    p->lim.max_lines));
+	if (p->lim.max_size != 0 && (wirelen > p->lim.max_size ||
+	    p->len > p->lim.max_size - wirelen))
+		return (art_fail(p, ARTICLE_TOO_BIG,
+		    "Article too large (limit %zu octets)", p->lim.max_size));
+	if (p->in_body) {
+		p->body_lines++;
+		return (art_append_wire(p, line, len));
+	}
+	if (len > 0)
+		return (art_push_header(p, line, len));
+	/* The empty line: the header ends. */
+	if (art_end_field(p) != ARTICLE_OK)
+		return (p->status);
+	p->header_len = p->len;
+	p->in_body = 1;
+	return (art_append_wire(p, line, len));
+}
+
+enum article_status
+article_parser_finish(struct article_parser *p, struct article **out)
+{
+	struct article	*a;
+
+	*out = NULL;
+	if (p->finished || p->status != ARTICLE_OK) {
+		p->finished = 1;
+		return (p->status);
+	}
+	p->finished = 1;
+	if (art_end_field(p) != ARTICLE_OK)
+		return (p->status);
+	if (!p->in_body) {
+		/* No empty line: add it, so header_len means the same
+		   for every stored article. */
+		p->header_len = p->len;
+		if (art_append_wire(p, "", 0) != ARTICLE_OK)
+			return (p->status);
+	}
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return (art_fail(p, ARTICLE_NOMEM, "Out of memory"));
+	a->wire = p->wire;
+	a->wire_len = p->len;
+	a->header_len = p->header_len;
+	a->stuffed_dots = p->stuffed;
+	a->lines = p->body_lines;
+	a->has_body = p->in_body;
+	a->headers = p->hdrs;
+	a->nheaders = p->nhdrs;
+	p->wire = NULL;
+	p->hdrs = NULL;
+	p->nhdrs = 0;
+	*out = a;
+	return (ARTICLE_OK);
+}
+
+const char *
+article_parser_reason(const struct article_parser *p)
+{
+	return (p->status == ARTICLE_OK ? "" : p->reason);
+}
+
+size_t
+article_parser_lines(const struct article_parser *p)
+{
+	return (p->nlines);
+}
+
+size_t
+article_parser_octets(const struct article_parser *p)
+{
+	return (p->octets);
+}
+
+void
+article_parser_free(struct article_parser *p)
+{
+	if (p == NULL)
+		return;
+	free(p->wire);
+	art_free_headers(p->hdrs, p->nhdrs);
+	free(p->cur);
+	free(p);
+}
+
+void
+article_free(struct article *a)
+{
+	if (a == NULL)
+		return;
+	free(a->wire);
+	art_free_headers(a->headers, a->nheaders);
+	free(a);
+}
+
+/* ---- Lookup ---------------------------------------------------------- */
+
+const char *
+article_header_get(const struct article *a, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < a->nheaders; i++)
+		if (strcasecmp(a->headers[i].name, name) == 0)
+			return (a->headers[i].value);
+	return (NULL);
+}
+
+const struct article_header *
+art_header_find(const struct article *a, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < a->nheaders; i++)
+		if (a->headers[i].valuelen > 0 &&
+		    strcasecmp(a->headers[i].name, name) == 0)
+			return (&a->headers[i]);
+	return (NULL);
+}
+
+size_t
+article_header_count(const struct article *a, const char *name)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < a->nheaders; i++)
+		if (strcasecmp(a->headers[i].name, name) == 0)
+			n++;
+	return (n);
+}
+
+const char *
+article_header_block(const struct article *a, size_t *len)
+{
+	*len = a->header_len;
+	return (a->wire);
+}
+
+/* ---- Shared scanners ------------------------------------------------- */
+
+int
+art_skip_cfws(const char **pp, const char *end)
+{
+	const char	*p = *pp;
+	size_t		 depth = 0;
+
+	while (p < end) {
+		if (depth > 0 && *p == '\\') {
+			p++;
+			if (p < end)
+				p++;
+			continue;
+		}
+		if (*p == '(')
+			depth++;
+		else if (*p == ')') {
+			if (depth == 0)
+				return (-1);
+			depth--;
+		} else if (depth == 0 && !ART_WSP(*p) && *p != '\r' &&
+		    *p != '\n')
+			break;
+		p++;
+	}
+	*pp = p;
+	return (depth == 0 ? 0 : -1);
+}
+
+int
+art_list_next(const char **pp, const char *end, const char **item,
+    size_t *len)
+{
+	const char	*p = *pp, *s, *e;
+
+	if (p >= end)
+		return (0);
+	s = p;
+	while (p < end && *p != ',')
+		p++;
+	e = p;
+	*pp = p < end ? p + 1 : p;
+	while (s < e && (ART_WSP(*s) || *s == '\r' || *s == '\n'))
+		s++;
+	while (e > s && (ART_WSP(e[-1]) || e[-1] == '\r' || e[-1] == '\n'))
+		e--;
+	*item = s;
+	*len = (size_t)(e - s);
+	return (1);
+}
+
+int
+art_path_next(const char **pp, const char *end, const char **ent,
+    size_t *len)
+{
+	const char	*p = *pp, *s;
+
+	if (p >= end)
+		return (0);
+	s = p;
+	while (p < end && *p != '!')
+		p++;
+	*ent = s;
+	*len = (size_t)(p - s);
+	if (p < end) {
+		p++;
+		/* RFC 5536 3.1.5: FWS may follow a "!". */
+		while (p < end && (ART_WSP(*p) || *p == '\r' || *p == '\n'))
+			p++;
+	}
+	*pp = p;
+	return (1);
+}
+
+/* ---- Threading and overview ------------------------------------------ */
+
+/*
+ * The next msg-id in a References or In-Reply-To value, malformed ones
+ * skipped: "<" up to the next ">", checked with the loose RFC 3977 form
+ * since a reply may well cite an old, odd id.
+ */
+static int
+art_msgid_next(const char **pp, const char *end, const char **id,
+    size_t *len)
+{
+	const char	*p = *pp, *lt, *gt;
+
+	while ((lt = memchr(p, '<', (size_t)(end - p))) != NULL) {
+		gt = memchr(lt, '>', (size_t)(end - lt));
+		if (gt == NULL)
+			break;
+		/* Of "<junk <id>" take the last "<": one pass, linear. */
+		for (p = gt; p > lt && *p != '<'; p--)
+			;
+		lt = p;
+		p = gt + 1;
+		if (msgid_valid_nntp(lt, (size_t)(gt - lt + 1))) {
+			*pp = p;
+			*id = lt;
+			*len = (size_t)(gt - lt + 1);
+			return (1);
+		}
+	}
+	*pp = end;
+	return (0);
+}
+
+/* Copy s[0..len) into *dst as a NUL-terminated string; returns it. */
+static const char *
+art_put(char **dst, const char *s, size_t len)
+{
+	char	*r = *dst;
+
+	memcpy(r, s, len);
+	r[len] = '\0';
+	*dst += len + 1;
+	return (r);
+}
+
+/* Append an overview field with TAB, CR and LF made spaces. */
+static void
+art_put_over(char **dst, const char *v)
+{
+	for (; v != NULL && *v != '\0'; v++)
+		*(*dst)++ = (*v == '\t' || *v == '\r' || *v == '\n') ?
+		    ' ' : *v;
+}
+
+int
+article_thread_extract(const struct article *a, struct article_thread *t)
+{
+	static const char *const over[] = {
+		"Subject", "From", "Date", "Message-ID", "References"
+	};
+	const char	*refs = article_header_get(a, "References");
+	const char	*irt = article_header_get(a, "In-Reply-To");
+	const char	*ngs = article_header_get(a, "Newsgroups");
+	const char	*mid = article_header_get(a, "Message-ID");
+	const char	*p, *end, *item, *ms = NULL, *irt_id = NULL;
+	char		*dst;
+	size_t		 nref = 0, ngroup = 0, keep, i, n, len, strsz = 0;
+	size_t		 mlen = 0, irt_len = 0, narr;
+
+	memset(t, 0, sizeof(*t));
+	/* Pass 1: count and size everything. */
+	if (refs != NULL) {
+		p = refs;
+		end = refs + strlen(refs);
+		while (art_msgid_next(&p, end, &item, &len))
+			nref++;
+	}
+	if (nref == 0 && irt != NULL) {
+		/* The last msg-id of In-Reply-To is the parent. */
+		p = irt;
+		end = irt + strlen(irt);
+		while (art_msgid_next(&p, end, &item, &len)) {
+			irt_id = item;
+			irt_len = len;
+		}
+		if (irt_id != NULL)
+			strsz += irt_len + 1;
+	}
+	keep = nref > ARTICLE_REFS_MAX ? ARTICLE_REFS_MAX : nref;
+	if (refs != NULL) {
+		p = refs;
+		end = refs + strlen(refs);
+		for (i = 0; art_msgid_next(&p, end, &item, &len); i++)
+			if (i == 0 || i >= nref - (keep - 1))
+				strsz += len + 1;
+	}
+	if (ngs != NULL) {
+		p = ngs;
+		end = ngs + strlen(ngs);
+		while (art_list_next(&p, end, &item, &len))
+			if (article_newsgroup_valid(item, len)) {
+				ngroup++;
+				strsz += len + 1;
+			}
+	}
+	if (mid != NULL) {
+		p = mid;
+		end = mid + strlen(mid);
+		if (art_msgid_next(&p, end, &ms, &mlen))
+			strsz += mlen + 1;
+		else
+			ms = NULL;
+	}
+	for (i = 0; i < 5; i++) {
+		const char *v = article_header_get(a, over[i]);
+
+		strsz += (v != NULL ? strlen(v) : 0) + 1;
+	}
+	narr = keep + (irt_id != NULL) + ngroup;
+	if ((t->mem = malloc(narr * sizeof(char *) + strsz)) == NULL)
+		return (-1);
+
+	/* Pass 2: fill.  The pointer arrays come first, for alignment. */
+	t->refs = (const char **)(void *)t->mem;
+	t->groups = t->refs + keep + (irt_id != NULL);
+	dst = t->mem + narr * sizeof(char *);
+	if (refs != NULL && keep > 0) {
+		p = refs;
+		end = refs + strlen(refs);
+		for (i = 0; art_msgid_next(&p, end, &item, &len); i++)
+			if (i == 0 || i >= nref - (keep - 1))
+				t->refs[t->nrefs++] = art_put(&dst, item, len);
+	} else if (irt_id != NULL)
+		t->refs[t->nrefs++] = art_put(&dst, irt_id, irt_len);
+	if (t->nrefs > 0) {
+		t->root = t->refs[0];
+		t->parent = t->refs[t->nrefs - 1];
+	}
+	if (ngs != NULL) {
+		p = ngs;
+		end = ngs + strlen(ngs);
+		while (art_list_next(&p, end, &item, &len))
+			if (article_newsgroup_valid(item, len))
+				t->groups[t->ngroups++] =
+				    art_put(&dst, item, len);
+	}
+	if (ms != NULL)
+		t->msgid = art_put(&dst, ms, mlen);
+	t->overview = dst;
+	for (n = 0; n < 5; n++) {
+		art_put_over(&dst, article_header_get(a, over[n]));
+		*dst++ = n < 4 ? '\t' : '\0';
+	}
+	return (0);
+}
+
+void
+article_thread_free(struct article_thread *t)
+{
+	free(t->mem);
+	memset(t, 0, sizeof(*t));
+}

@@ -1,0 +1,74 @@
+/* Header lookup in stored articles. */
+#include <string.h>
+#include <strings.h>
+
+#include "header.h"
+
+/* Length of the line at p (without its CRLF or LF) within end. */
+static size_t
+header_line_len(const char *p, const char *end)
+{
+	const char	*nl = memchr(p, '\n', (size_t)(end - p));
+	size_t		 n = (nl != NULL ? nl : end) - p;
+
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	return (n);
+}
+
+static const char *
+header_next_line(const char *p, const char *end)
+{
+	const char	*nl = memchr(p, '\n', (size_t)(end - p));
+
+	return (nl != NULL ? nl + 1 : end);
+}
+
+int
+header_find(const char *wire, size_t len, const char *name, char *out,
+    size_t outlen)
+{
+	const char	*p = wire, *end = wire + len, *line;
+	size_t		 namelen = strlen(name), n, o = 0, i;
+	int		 skipping_ws = 1;
+
+	if (outlen > 0)
+		out[0] = '\0';
+	while (p < end) {
+		line = p;
+		n = header_line_len(line, end);
+		p = header_next_line(p, end);
+		/* A stuffed line starts with "..": the name starts after. */
+		if (n > 0 && line[0] == '.') {
+			line++;
+			n--;
+		}
+		if (n <= namelen || line[namelen] != ':' ||
+		    strncasecmp(line, name, namelen) != 0)
+			continue;
+		/* Found: the value, then any continuation lines. */
+		line += namelen + 1;
+		n -= namelen + 1;
+		for (;;) {
+			for (i = 0; i < n && o + 1 < outlen; i++) {
+				char c = line[i];
+
+				if (c == '\t' || c == '\r' || c == '\n')
+					c = ' ';
+				if (skipping_ws && c == ' ')
+					continue;
+				skipping_ws = 0;
+				out[o++] = c;
+			}
+			if (p >= end || (*p != ' ' && *p != '\t'))
+				break;
+			line = p;
+			n = header_line_len(line, end);
+			p = header_next_line(p, end);
+		}
+		if (outlen > 0)
+			out[o] = '\0';
+		return (1);
+	}
+	return (0);
+}

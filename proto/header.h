@@ -1,0 +1,18 @@
+/* Reading one header field out of a stored (wire-form) header block. */
+#ifndef LOOM_HEADER_H
+#define LOOM_HEADER_H
+
+#include <stddef.h>
+
+/*
+ * Find the first field called `name` (case-insensitive) in the header block
+ * wire[0..len): CRLF lines, dot-stuffed, ending before the empty line.
+ * Writes its value to out as HDR and OVER want it (RFC 3977 8.3.2, 8.5.2):
+ * unfolded (CRLF pairs removed), each TAB, CR or LF turned into a space,
+ * leading whitespace dropped, truncated to outlen - 1 octets, NUL
+ * terminated.  Returns 1 if found, 0 if not (out is then "").
+ */
+int	header_find(const char *wire, size_t len, const char *name, char *out,
+	    size_t outlen);
+
+#endif /* LOOM_HEADER_H */

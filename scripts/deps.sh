@@ -1,0 +1,41 @@
+#!/bin/sh
+# Install Loom's build and test dependencies from Debian's archive.
+# make runs this only when pkg-config cannot find a library.  As root it
+# installs what is missing; otherwise it prints the command to run and fails.
+set -u
+
+# pkg-config name -> Debian package
+pairs="libevent:libevent-dev libevent_openssl:libevent-dev
+libevent_pthreads:libevent-dev lmdb:liblmdb-dev openssl:libssl-dev
+cmocka:libcmocka-dev inih:libinih-dev"
+
+missing=""
+command -v pkg-config >/dev/null 2>&1 || missing="pkg-config"
+command -v cc >/dev/null 2>&1 || missing="$missing gcc"
+command -v make >/dev/null 2>&1 || missing="$missing make"
+for pair in $pairs; do
+	pc=${pair%%:*}
+	deb=${pair#*:}
+	if ! pkg-config --exists "$pc" 2>/dev/null; then
+		case " $missing " in *" $deb "*) ;; *) missing="$missing $deb" ;; esac
+	fi
+done
+# The tests drive the server with Python's nntplib and Perl's Net::NNTP.
+command -v python3 >/dev/null 2>&1 || missing="$missing python3"
+perl -MNet::NNTP -e 1 >/dev/null 2>&1 || missing="$missing perl libnet-perl"
+command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
+
+missing=$(echo $missing)
+[ -z "$missing" ] && exit 0
+
+cmd="apt-get install -y --no-install-recommends $missing"
+if [ "$(id -u)" != 0 ]; then
+	echo "loom: missing build dependencies. As root, run:" >&2
+	echo "    apt-get update && $cmd" >&2
+	exit 1
+fi
+echo "loom: installing $missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >&2 || exit 1
+apt-get install -y -q --no-install-recommends $missing >&2 || exit 1
+exit 0

@@ -1,0 +1,291 @@
+/*
+ * POST (RFC 3977 6.3.1) with validation and injection (RFC 5536, 5537).
+ * The check is proto/'s (article_validate_post), the action is here: the
+ * injected article goes to the writer thread, and 240 is sent only when its
+ * transaction has committed.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "article.h"
+#include "log.h"
+#include "server.h"
+#include "util.h"
+#include "writer.h"
+
+struct post {
+	struct writer_job	 job;		/* handed to the writer */
+	struct session		*s;		/* NULL once the client left */
+	struct article_parser	*parser;
+	struct article		*article;	/* injected: owns the wire */
+	struct article_thread	 thread;
+	uint32_t		*numbers;
+	uint64_t		 session_id;
+};
+
+static void
+post_free(struct post *p)
+{
+	if (p == NULL)
+		return;
+	article_parser_free(p->parser);
+	article_free(p->article);
+	article_thread_free(&p->thread);
+	free(p->numbers);
+	free(p);
+}
+
+static void
+post_free_ctx(void *arg)
+{
+	post_free(arg);
+}
+
+static void
+post_free_job(struct writer_job *job)
+{
+	post_free((struct post *)job);
+}
+
+/* The session is going away while the writer holds the article. */
+static void
+post_cancel(void *arg)
+{
+	struct post	*p = arg;
+
+	p->s = NULL;
+}
+
+/* Loop thread, after the commit: now the poster may be told. */
+static void
+post_done(struct writer_job *job, void *arg)
+{
+	struct post	*p = arg;
+	struct session	*s = p->s;
+	const char	*msgid = p->job.art.msgid;
+
+	if (p->job.batch_status == STORE_OK && p->job.art.status == STORE_OK)
+		log_info("session=%llx posted msgid=%s groups=%zu bytes=%zu",
+		    (unsigned long long)p->session_id, msgid,
+		    p->job.art.ngroups, p->job.art.wire_len);
+	else
+		log_warnx("session=%llx post refused msgid=%s: %s",
+		    (unsigned long long)p->session_id, msgid,
+		    store_strerror(p->job.batch_status != STORE_OK ?
+		    p->job.batch_status : p->job.art.status));
+	if (s == NULL) {
+		post_free(p);
+		return;
+	}
+	if (p->job.batch_status != STORE_OK)
+		reply(s, RPL_441_POST_FAILED, "Posting failed: %s, try again "
+		    "later", store_strerror(p->job.batch_status));
+	else
+		switch (p->job.art.status) {
+		case STORE_OK:
+			reply(s, RPL_240_POST_OK, "Article received %s",
+			    msgid);
+			break;
+		case STORE_EXISTS:
+			reply(s, RPL_441_POST_FAILED, "Duplicate article %s",
+			    msgid);
+			break;
+		case STORE_NOTFOUND:
+			reply(s, RPL_441_POST_FAILED, "No such newsgroup");
+			break;
+		default:
+			reply(s, RPL_441_POST_FAILED, "Posting failed: %s",
+			    store_strerror(p->job.art.status));
+			break;
+		}
+	post_free(p);
+	session_resume(s);
+}
+
+static void
+post_line(struct session *s, const char *line, size_t len, void *arg)
+{
+	struct post	*p = arg;
+
+	article_parser_push(p->parser, line, len);
+}
+
+/*
+ * Every group must exist and take posts.  Moderated groups are refused:
+ * Loom has no moderator addresses to mail the article to.
+ */
+static int
+post_check_groups(struct session *s, const struct article_thread *t,
+    char *reason, size_t len)
+{
+	struct store_group	g;
+	size_t			i;
+
+	for (i = 0; i < t->ngroups; i++) {
+		if (store_group_get(s->srv->store, t->groups[i], &g) !=
+		    STORE_OK) {
+			snprintf(reason, len, "No such newsgroup: %.100s",
+			    t->groups[i]);
+			return (-1);
+		}
+		if (g.status == 'n') {
+			snprintf(reason, len, "Posting to %.100s is not allowed",
+			    g.name);
+			return (-1);
+		}
+		if (g.status == 'm') {
+			snprintf(reason, len, "%.80s is moderated and this server "
+			    "has no moderator for it", g.name);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/* The host part of "addr:port" or "[addr]:port". */
+static void
+post_peer_host(const char *peer, char *out, size_t len)
+{
+	const char	*end;
+	size_t		 n;
+
+	if (peer[0] == '[') {
+		peer++;
+		end = strchr(peer, ']');
+	} else
+		end = strrchr(peer, ':');
+	n = end != NULL ? (size_t)(end - peer) : strlen(peer);
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, peer, n);
+	out[n] = '\0';
+}
+
+/* Check, inject and queue the article; CMD_ASYNC once it is queued. */
+static enum cmd_result
+post_end(struct session *s, int too_long, void *arg)
+{
+	struct post			*p = arg;
+	const struct config		*cfg = &s->srv->cfg;
+	struct article			*proto = NULL;
+	struct article_policy		 pol;
+	struct article_injection	 inj;
+	struct article_thread		 t;
+	char				 reason[ARTICLE_REASON_MAX];
+	char				 unique[64], host[64];
+	enum article_status		 st;
+	time_t				 now = time(NULL);
+
+	memset(&t, 0, sizeof(t));
+	reason[0] = '\0';
+	if (too_long) {
+		reply(s, RPL_441_POST_FAILED, "Article too large (at most "
+		    "%llu octets)", (unsigned long long)cfg->max_article_size);
+		goto refused;
+	}
+	if ((st = article_parser_finish(p->parser, &proto)) != ARTICLE_OK) {
+		reply(s, RPL_441_POST_FAILED, "%s",
+		    article_parser_reason(p->parser));
+		goto refused;
+	}
+	memset(&pol, 0, sizeof(pol));
+	pol.now = now;
+	pol.max_age = (time_t)cfg->history_days * 86400;
+	pol.max_skew = cfg->date_skew;
+	if (article_validate_post(proto, &pol, reason, sizeof(reason)) == -1 ||
+	    article_thread_extract(proto, &t) == -1 ||
+	    post_check_groups(s, &t, reason, sizeof(reason)) == -1) {
+		reply(s, RPL_441_POST_FAILED, "%s", reason);
+		goto refused;
+	}
+	article_thread_free(&t);
+
+	/* Unique without coordination: time, session, a counter, chance. */
+	snprintf(unique, sizeof(unique), "loom.%llx.%llx.%x",
+	    (unsigned long long)now, (unsigned long long)s->id,
+	    arc4random());
+	post_peer_host(s->peer, host, sizeof(host));
+	memset(&inj, 0, sizeof(inj));
+	inj.path_identity = cfg->pathhost;
+	inj.msgid_domain = cfg->domain;
+	inj.msgid_unique = unique;
+	inj.posting_host = cfg->posting_host ? host : NULL;
+	inj.now = now;
+	inj.add_lines = 1;
+	if ((p->article = article_inject(proto, &inj, reason,
+	    sizeof(reason))) == NULL ||
+	    article_thread_extract(p->article, &p->thread) == -1 ||
+	    p->thread.msgid == NULL) {
+		reply(s, RPL_441_POST_FAILED, "Posting failed: %s",
+		    p->article == NULL ? reason : "out of memory");
+		goto refused;
+	}
+	article_free(proto);
+	article_parser_free(p->parser);
+	p->parser = NULL;
+
+	p->numbers = xcalloc(p->thread.ngroups, sizeof(*p->numbers));
+	p->job.art.msgid = p->thread.msgid;
+	p->job.art.wire = p->article->wire;
+	p->job.art.wire_len = p->article->wire_len;
+	p->job.art.header_len = p->article->header_len;
+	p->job.art.stuffed_dots = p->article->stuffed_dots;
+	p->job.art.lines = (uint32_t)p->article->lines;
+	p->job.art.groups = p->thread.groups;
+	p->job.art.ngroups = p->thread.ngroups;
+	p->job.art.parent = p->thread.parent;
+	p->job.art.references = p->thread.refs;
+	p->job.art.nreferences = p->thread.nrefs;
+	p->job.art.overview = p->thread.overview;
+	p->job.art.arrival = now;
+	p->job.art.numbers = p->numbers;
+	p->job.done = post_done;
+	p->job.arg = p;
+	p->job.free_job = post_free_job;
+	p->s = s;
+	p->session_id = s->id;
+	writer_submit(s->srv->writer, &p->job);
+	session_wait(s, p, post_cancel);
+	return (CMD_ASYNC);
+
+refused:
+	log_info("session=%llx post refused: %s", (unsigned long long)s->id,
+	    reason[0] != '\0' ? reason : "see reply");
+	article_thread_free(&t);
+	article_free(proto);
+	post_free(p);
+	return (CMD_OK);
+}
+
+static enum cmd_result
+cmd_post_exec(struct session *s, struct nntp_command *cmd)
+{
+	const struct config	*cfg = &s->srv->cfg;
+	struct article_limits	 lim;
+	struct post		*p;
+
+	if (!cfg->posting) {
+		reply(s, RPL_440_NO_POSTING, "Posting not permitted");
+		return (CMD_OK);
+	}
+	memset(&lim, 0, sizeof(lim));
+	lim.max_size = cfg->max_article_size;
+	lim.max_headers = cfg->max_headers;
+	lim.max_header_len = 16384;
+	lim.max_lines = cfg->max_lines;
+	p = xcalloc(1, sizeof(*p));
+	if ((p->parser = article_parser_new(&lim)) == NULL)
+		fatalx("article_parser_new: out of memory");
+	reply(s, RPL_340_POST_SEND, "Send article to be posted, end with "
+	    "<CR-LF>.<CR-LF>");
+	/* The session reads the whole article even past the limit, so the
+	   client's next command is not taken for article text. */
+	session_receive_start(s, cfg->max_article_size, post_line, post_end,
+	    post_free_ctx, p);
+	return (CMD_ASYNC);
+}
+
+const struct cmd_entry cmd_post_entry = { VERB_POST, 0, cmd_post_exec };

@@ -1,0 +1,156 @@
+/* Session-level commands: CAPABILITIES, DATE, HELP, MODE READER, QUIT. */
+#include <string.h>
+#include <time.h>
+
+#include "datetime.h"
+#include "server.h"
+
+/* Posting is offered only when it is both configured and served. */
+static int
+session_may_post(struct session *s)
+{
+	return (s->srv->cfg.posting && dispatch_find(VERB_POST) != NULL);
+}
+
+void
+server_greeting(struct session *s)
+{
+	if (session_may_post(s))
+		reply(s, RPL_200_POSTING_OK, "Loom %s server ready (posting "
+		    "ok)", LOOM_VERSION);
+	else
+		reply(s, RPL_201_NO_POSTING, "Loom %s server ready (no "
+		    "posting)", LOOM_VERSION);
+}
+
+/* True when every verb of the list has a handler. */
+static int
+caps_served(const enum nntp_verb *verbs, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (dispatch_find(verbs[i]) == NULL)
+			return (0);
+	return (1);
+}
+
+#define SERVED(...)	caps_served((const enum nntp_verb[]){ __VA_ARGS__ }, \
+	sizeof((const enum nntp_verb[]){ __VA_ARGS__ }) / \
+	sizeof(enum nntp_verb))
+
+/*
+ * RFC 3977 5.2.  Advertised capabilities are derived from the dispatch
+ * table, so a capability appears only once all its commands are served.
+ * Loom is a mixed server: READER is on from the start, MODE READER is
+ * accepted but not needed, so MODE-READER is not advertised.
+ */
+static enum cmd_result
+cmd_capabilities_exec(struct session *s, struct nntp_command *cmd)
+{
+	static const struct {
+		enum nntp_verb	 verb;
+		const char	*name;
+	} lists[] = {
+		{ VERB_LIST_ACTIVE, "ACTIVE" },
+		{ VERB_LIST_ACTIVE_TIMES, "ACTIVE.TIMES" },
+		{ VERB_LIST_COUNTS, "COUNTS" },
+		{ VERB_LIST_DISTRIB_PATS, "DISTRIB.PATS" },
+		{ VERB_LIST_HEADERS, "HEADERS" },
+		{ VERB_LIST_NEWSGROUPS, "NEWSGROUPS" },
+		{ VERB_LIST_OVERVIEW_FMT, "OVERVIEW.FMT" },
+	};
+	char	list[256] = "LIST";
+	size_t	i;
+
+	reply(s, RPL_101_CAPABILITIES, "Capability list:");
+	reply_line(s, "VERSION 2");
+	reply_line(s, "IMPLEMENTATION Loom %s", LOOM_VERSION);
+	if (SERVED(VERB_ARTICLE, VERB_BODY, VERB_GROUP, VERB_HEAD, VERB_LAST,
+	    VERB_LISTGROUP, VERB_NEXT, VERB_STAT, VERB_LIST_ACTIVE,
+	    VERB_LIST_NEWSGROUPS))
+		reply_line(s, "READER");
+	if (session_may_post(s))
+		reply_line(s, "POST");
+	if (SERVED(VERB_IHAVE))
+		reply_line(s, "IHAVE");
+	if (SERVED(VERB_MODE_STREAM, VERB_CHECK, VERB_TAKETHIS))
+		reply_line(s, "STREAMING");
+	if (SERVED(VERB_NEWNEWS))
+		reply_line(s, "NEWNEWS");
+	if (SERVED(VERB_OVER))
+		reply_line(s, "OVER MSGID");
+	if (SERVED(VERB_HDR))
+		reply_line(s, "HDR");
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		if (SERVED(lists[i].verb)) {
+			strcat(list, " ");
+			strcat(list, lists[i].name);
+		}
+	if (strcmp(list, "LIST") != 0)
+		reply_line(s, "%s", list);
+	if (SERVED(VERB_XTREE, VERB_XROOTS))
+		reply_line(s, "XTREE");
+	reply_end(s);
+	return (CMD_OK);
+}
+
+const struct cmd_entry cmd_capabilities_entry = {
+	VERB_CAPABILITIES, 0, cmd_capabilities_exec
+};
+
+/* RFC 3977 7.1: the server's UTC time. */
+static enum cmd_result
+cmd_date_exec(struct session *s, struct nntp_command *cmd)
+{
+	char	buf[15];
+
+	nntp_date_format(time(NULL), buf);
+	reply(s, RPL_111_DATE, "%s", buf);
+	return (CMD_OK);
+}
+
+const struct cmd_entry cmd_date_entry = { VERB_DATE, 0, cmd_date_exec };
+
+/* RFC 3977 7.2: every served command with its arguments. */
+static enum cmd_result
+cmd_help_exec(struct session *s, struct nntp_command *cmd)
+{
+	int	v;
+
+	reply(s, RPL_100_HELP, "Help text follows");
+	for (v = VERB_NONE + 1; v < VERB__COUNT; v++) {
+		if (dispatch_find((enum nntp_verb)v) == NULL)
+			continue;
+		reply_line(s, "  %s %s", nntp_verb_name((enum nntp_verb)v),
+		    nntp_verb_usage((enum nntp_verb)v));
+	}
+	reply_end(s);
+	return (CMD_OK);
+}
+
+const struct cmd_entry cmd_help_entry = { VERB_HELP, 0, cmd_help_exec };
+
+/* RFC 3977 5.3: Loom serves readers in every state, so nothing changes. */
+static enum cmd_result
+cmd_mode_reader_exec(struct session *s, struct nntp_command *cmd)
+{
+	if (session_may_post(s))
+		reply(s, RPL_200_POSTING_OK, "Reader mode, posting permitted");
+	else
+		reply(s, RPL_201_NO_POSTING, "Reader mode, posting prohibited");
+	return (CMD_OK);
+}
+
+const struct cmd_entry cmd_mode_reader_entry = {
+	VERB_MODE_READER, 0, cmd_mode_reader_exec
+};
+
+static enum cmd_result
+cmd_quit_exec(struct session *s, struct nntp_command *cmd)
+{
+	reply(s, RPL_205_BYE, "Bye");
+	return (CMD_CLOSE);
+}
+
+const struct cmd_entry cmd_quit_entry = { VERB_QUIT, 0, cmd_quit_exec };

@@ -1,0 +1,480 @@
+/* loom.conf: schema table, value parsing and the libinih handler. */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <netdb.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+#include "util.h"
+
+enum config_type {
+	CONFIG_STRING,		/* char array of `max` + 1 octets */
+	CONFIG_UINT,		/* unsigned within [min, max] */
+	CONFIG_SIZE,		/* uint64_t with K, M, G, T suffixes */
+	CONFIG_BOOL,		/* yes/no, true/false, on/off, 1/0 */
+	CONFIG_LOGLEVEL,
+	CONFIG_LISTEN		/* repeatable: appends to cfg->listen */
+};
+
+struct config_key {
+	const char		*section;
+	const char		*name;
+	enum config_type	 type;
+	size_t			 offset;
+	uint64_t		 min;
+	uint64_t		 max;
+	const char		*def;
+	const char		*help;
+};
+
+#define OFF(f)	offsetof(struct config, f)
+
+/*
+ * The schema: every key loom.conf accepts.  docs/loom.conf.5 describes the
+ * same keys; `loomd --dump-config` prints this table so the two can be
+ * compared.
+ */
+static const struct config_key config_keys[] = {
+	{ "server", "listen", CONFIG_LISTEN, OFF(listen), 0, 0,
+	  "127.0.0.1:1119",
+	  "address:port to accept connections on; repeat for more" },
+	{ "server", "data", CONFIG_STRING, OFF(data), 1, CONFIG_PATH_MAX - 1,
+	  "/var/lib/loom", "directory of the article store (LMDB)" },
+	{ "server", "pathhost", CONFIG_STRING, OFF(pathhost), 1,
+	  CONFIG_NAME_MAX, "loom.invalid",
+	  "this server's Path identity (RFC 5537), also used in Xref" },
+	{ "server", "domain", CONFIG_STRING, OFF(domain), 1, CONFIG_NAME_MAX,
+	  "loom.invalid", "right-hand side of generated Message-IDs" },
+	{ "server", "log_level", CONFIG_LOGLEVEL, OFF(log_level), 0, 0,
+	  "info", "debug, info, warn or error" },
+	{ "server", "idle_timeout", CONFIG_UINT, OFF(idle_timeout), 1, 86400,
+	  "600", "seconds a client may stay silent (RFC 3977: >= 180)" },
+	{ "server", "max_connections", CONFIG_UINT, OFF(max_connections), 1,
+	  1000000, "1000", "simultaneous client connections" },
+	{ "server", "posting", CONFIG_BOOL, OFF(posting), 0, 1, "yes",
+	  "whether readers may post (greeting 200 or 201)" },
+
+	{ "storage", "map_size", CONFIG_SIZE, OFF(map_size), 1 << 20,
+	  UINT64_C(1) << 44, "64M", "initial LMDB map size; it grows" },
+	{ "storage", "map_size_max", CONFIG_SIZE, OFF(map_size_max), 1 << 20,
+	  UINT64_C(1) << 50, "1T", "largest the map may grow to" },
+	{ "storage", "nosync", CONFIG_BOOL, OFF(nosync), 0, 1, "no",
+	  "skip fsync at commit: a power failure may lose acknowledged "
+	  "articles" },
+	{ "storage", "batch_max", CONFIG_UINT, OFF(batch_max), 1, 100000,
+	  "512", "articles committed together in one transaction at most" },
+	{ "storage", "history_days", CONFIG_UINT, OFF(history_days), 1,
+	  36500, "30", "days a Message-ID is remembered to refuse duplicates" },
+
+	{ "limits", "max_command_errors", CONFIG_UINT,
+	  OFF(max_command_errors), 1, 100000, "50",
+	  "consecutive bad commands before the connection is closed" },
+	{ "limits", "max_garbage", CONFIG_SIZE, OFF(max_garbage), 1024,
+	  UINT64_C(1) << 32, "1M",
+	  "octets of one over-long line before the connection is closed" },
+	{ "limits", "output_buffer", CONFIG_SIZE, OFF(output_buffer), 4096,
+	  UINT64_C(1) << 30, "256K",
+	  "pending output per client above which its input waits" },
+
+	{ "posting", "max_article_size", CONFIG_SIZE, OFF(max_article_size),
+	  1024, UINT64_C(1) << 30, "1M",
+	  "largest article accepted (POST, IHAVE, TAKETHIS), in octets" },
+	{ "posting", "max_lines", CONFIG_UINT, OFF(max_lines), 1, 100000000,
+	  "100000", "most lines an article may have" },
+	{ "posting", "max_headers", CONFIG_UINT, OFF(max_headers), 8, 100000,
+	  "256", "most header fields an article may have" },
+	{ "posting", "date_skew", CONFIG_UINT, OFF(date_skew), 0, 7 * 86400,
+	  "86400", "seconds a Date may lie in the future" },
+	{ "posting", "posting_host", CONFIG_BOOL, OFF(posting_host), 0, 1,
+	  "yes", "name the poster's address in Injection-Info (no: omit it)" },
+};
+
+#define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
+
+struct config_parse {
+	struct config	*cfg;
+	char		 err[256];
+	int		 seen[NKEYS];
+	int		 listen_from_file;
+};
+
+static int
+config_parse_bool(const char *v, int *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t	i;
+
+	for (i = 0; i < 4; i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = 1;
+			return (0);
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = 0;
+			return (0);
+		}
+	}
+	return (-1);
+}
+
+/* "64M", "1T", "4096": decimal with an optional binary-unit suffix. */
+static int
+config_parse_size(const char *v, uint64_t *out)
+{
+	unsigned long long	 n;
+	char			*end;
+	unsigned		 shift = 0;
+
+	if (!isdigit((unsigned char)*v))
+		return (-1);
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno != 0)
+		return (-1);
+	switch (toupper((unsigned char)*end)) {
+	case '\0':
+		break;
+	case 'K':
+		shift = 10;
+		break;
+	case 'M':
+		shift = 20;
+		break;
+	case 'G':
+		shift = 30;
+		break;
+	case 'T':
+		shift = 40;
+		break;
+	default:
+		return (-1);
+	}
+	if (*end != '\0') {
+		end++;
+		if (toupper((unsigned char)*end) == 'B' ||
+		    (toupper((unsigned char)*end) == 'I' &&
+		    toupper((unsigned char)end[1]) == 'B'))
+			end += toupper((unsigned char)*end) == 'B' ? 1 : 2;
+		if (*end != '\0')
+			return (-1);
+	}
+	if (shift != 0 && n > (UINT64_MAX >> shift))
+		return (-1);
+	*out = (uint64_t)n << shift;
+	return (0);
+}
+
+int
+config_parse_listen(const char *spec, struct config_listen *out, char *err,
+    size_t errlen)
+{
+	struct addrinfo	 hints, *res;
+	char		 host[CONFIG_NAME_MAX + 1];
+	const char	*port, *colon;
+	size_t		 hostlen;
+	int		 rc;
+
+	if (strlen(spec) > CONFIG_NAME_MAX) {
+		snprintf(err, errlen, "listen address too long");
+		return (-1);
+	}
+	if (spec[0] == '[') {
+		colon = strchr(spec, ']');
+		if (colon == NULL || colon[1] != ':') {
+			snprintf(err, errlen, "bad listen address \"%s\": "
+			    "expected [ADDRESS]:PORT", spec);
+			return (-1);
+		}
+		hostlen = (size_t)(colon - spec - 1);
+		memcpy(host, spec + 1, hostlen);
+		port = colon + 2;
+	} else {
+		colon = strrchr(spec, ':');
+		if (colon == NULL || memchr(spec, ':', (size_t)(colon - spec))) {
+			snprintf(err, errlen, "bad listen address \"%s\": "
+			    "expected ADDRESS:PORT or [IPV6]:PORT", spec);
+			return (-1);
+		}
+		hostlen = (size_t)(colon - spec);
+		memcpy(host, spec, hostlen);
+		port = colon + 1;
+	}
+	host[hostlen] = '\0';
+	if (*port == '\0' || strspn(port, "0123456789") != strlen(port) ||
+	    atol(port) > 65535) {
+		snprintf(err, errlen, "bad port in listen address \"%s\"", spec);
+		return (-1);
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+	rc = getaddrinfo(hostlen == 0 || strcmp(host, "*") == 0 ? NULL : host,
+	    port, &hints, &res);
+	if (rc != 0) {
+		snprintf(err, errlen, "bad listen address \"%s\": %s "
+		    "(use a numeric address)", spec, gai_strerror(rc));
+		return (-1);
+	}
+	memset(out, 0, sizeof(*out));
+	loom_strlcpy(out->spec, spec, sizeof(out->spec));
+	memcpy(&out->addr, res->ai_addr, res->ai_addrlen);
+	out->addrlen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return (0);
+}
+
+int
+config_add_listen(struct config *cfg, const char *spec, char *err,
+    size_t errlen)
+{
+	if (cfg->nlisten >= CONFIG_LISTEN_MAX) {
+		snprintf(err, errlen, "too many listen addresses (at most %d)",
+		    CONFIG_LISTEN_MAX);
+		return (-1);
+	}
+	if (config_parse_listen(spec, &cfg->listen[cfg->nlisten], err,
+	    errlen) == -1)
+		return (-1);
+	cfg->nlisten++;
+	return (0);
+}
+
+/* Store one value for a schema key; -1 with err if it does not fit. */
+static int
+config_set(struct config *cfg, const struct config_key *k, const char *v,
+    char *err, size_t errlen)
+{
+	char			*p = (char *)cfg + k->offset;
+	unsigned long long	 n;
+	uint64_t		 size;
+	char			*end;
+	int			 b, level;
+
+	switch (k->type) {
+	case CONFIG_STRING:
+		if (strlen(v) < k->min || strlen(v) > k->max) {
+			snprintf(err, errlen, "%s: length must be %llu..%llu",
+			    k->name, (unsigned long long)k->min,
+			    (unsigned long long)k->max);
+			return (-1);
+		}
+		memcpy(p, v, strlen(v) + 1);
+		return (0);
+	case CONFIG_UINT:
+		errno = 0;
+		n = strtoull(v, &end, 10);
+		if (!isdigit((unsigned char)*v) || *end != '\0' ||
+		    errno != 0 || n < k->min || n > k->max) {
+			snprintf(err, errlen, "%s: \"%s\" is not a whole number "
+			    "in %llu..%llu", k->name, v,
+			    (unsigned long long)k->min,
+			    (unsigned long long)k->max);
+			return (-1);
+		}
+		*(unsigned *)(void *)p = (unsigned)n;
+		return (0);
+	case CONFIG_SIZE:
+		if (config_parse_size(v, &size) == -1 || size < k->min ||
+		    size > k->max) {
+			snprintf(err, errlen, "%s: \"%s\" is not a size in "
+			    "%llu..%llu (suffixes K, M, G, T)", k->name, v,
+			    (unsigned long long)k->min,
+			    (unsigned long long)k->max);
+			return (-1);
+		}
+		*(uint64_t *)(void *)p = size;
+		return (0);
+	case CONFIG_BOOL:
+		if (config_parse_bool(v, &b) == -1) {
+			snprintf(err, errlen, "%s: \"%s\" is not yes or no",
+			    k->name, v);
+			return (-1);
+		}
+		*(int *)(void *)p = b;
+		return (0);
+	case CONFIG_LOGLEVEL:
+		if ((level = log_level_parse(v)) == -1) {
+			snprintf(err, errlen, "%s: \"%s\" is not one of debug, "
+			    "info, warn, error", k->name, v);
+			return (-1);
+		}
+		*(int *)(void *)p = level;
+		return (0);
+	case CONFIG_LISTEN:
+		return (config_add_listen(cfg, v, err, errlen));
+	}
+	return (-1);
+}
+
+void
+config_defaults(struct config *cfg)
+{
+	char	err[256];
+	size_t	i;
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (i = 0; i < NKEYS; i++)
+		if (config_set(cfg, &config_keys[i], config_keys[i].def, err,
+		    sizeof(err)) == -1)
+			fatalx("config: bad built-in default: %s", err);
+}
+
+static int
+config_group_valid_status(const char *v)
+{
+	return (strlen(v) == 1 && strchr("ynm", v[0]) != NULL);
+}
+
+/* A "[group NAME]" section: collect the group's settings. */
+static int
+config_group_key(struct config_parse *cp, const char *name, const char *key,
+    const char *value)
+{
+	struct config		*cfg = cp->cfg;
+	struct config_group	*g = NULL, *n;
+	size_t			 i;
+
+	if (*name == '\0' || strlen(name) > CONFIG_NAME_MAX ||
+	    strpbrk(name, " \t,*?[]!\\") != NULL) {
+		snprintf(cp->err, sizeof(cp->err), "bad group name \"%s\"",
+		    name);
+		return (0);
+	}
+	for (i = 0; i < cfg->ngroups; i++)
+		if (strcmp(cfg->groups[i].name, name) == 0)
+			g = &cfg->groups[i];
+	if (g == NULL) {
+		n = xreallocarray(cfg->groups, cfg->ngroups + 1, sizeof(*n));
+		cfg->groups = n;
+		g = &cfg->groups[cfg->ngroups++];
+		memset(g, 0, sizeof(*g));
+		loom_strlcpy(g->name, name, sizeof(g->name));
+		g->status = 'y';
+	}
+	if (strcmp(key, "description") == 0) {
+		if (strlen(value) > CONFIG_NAME_MAX) {
+			snprintf(cp->err, sizeof(cp->err),
+			    "description too long");
+			return (0);
+		}
+		loom_strlcpy(g->description, value, sizeof(g->description));
+		return (1);
+	}
+	if (strcmp(key, "status") == 0) {
+		if (!config_group_valid_status(value)) {
+			snprintf(cp->err, sizeof(cp->err),
+			    "status: \"%s\" is not y, n or m", value);
+			return (0);
+		}
+		g->status = value[0];
+		return (1);
+	}
+	snprintf(cp->err, sizeof(cp->err), "unknown key \"%s\" in [group %s] "
+	    "(known: description, status)", key, name);
+	return (0);
+}
+
+/* libinih callback: 1 to go on, 0 to flag an error on this line. */
+static int
+config_ini_handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct config_parse	*cp = user;
+	size_t			 i;
+	int			 known_section = 0;
+
+	/* Keep the first error: ini_parse reports the first failing line. */
+	if (cp->err[0] != '\0')
+		return (0);
+	if (strncmp(section, "group ", 6) == 0)
+		return (config_group_key(cp, section + 6, name, value));
+	for (i = 0; i < NKEYS; i++) {
+		if (strcmp(config_keys[i].section, section) != 0)
+			continue;
+		known_section = 1;
+		if (strcmp(config_keys[i].name, name) != 0)
+			continue;
+		if (config_keys[i].type == CONFIG_LISTEN) {
+			/* The file's addresses replace the default. */
+			if (!cp->listen_from_file)
+				cp->cfg->nlisten = 0;
+			cp->listen_from_file = 1;
+		} else if (cp->seen[i]) {
+			snprintf(cp->err, sizeof(cp->err), "%s is set twice",
+			    name);
+			return (0);
+		}
+		cp->seen[i] = 1;
+		if (config_set(cp->cfg, &config_keys[i], value, cp->err,
+		    sizeof(cp->err)) == -1)
+			return (0);
+		return (1);
+	}
+	if (!known_section)
+		snprintf(cp->err, sizeof(cp->err), "unknown section [%s] "
+		    "(known: server, storage, limits, posting, group NAME)", section);
+	else
+		snprintf(cp->err, sizeof(cp->err), "unknown key \"%s\" in "
+		    "[%s]", name, section);
+	return (0);
+}
+
+int
+config_load(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	struct config_parse	 cp;
+	FILE			*fp;
+	int			 line;
+
+	memset(&cp, 0, sizeof(cp));
+	cp.cfg = cfg;
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	line = ini_parse_file(fp, config_ini_handler, &cp);
+	fclose(fp);
+	if (line != 0) {
+		snprintf(err, errlen, "%s:%d: %s", path, line,
+		    cp.err[0] != '\0' ? cp.err : "syntax error (expected "
+		    "[section] or key = value)");
+		return (-1);
+	}
+	loom_strlcpy(cfg->path, path, sizeof(cfg->path));
+	return (0);
+}
+
+void
+config_clear(struct config *cfg)
+{
+	free(cfg->groups);
+	cfg->groups = NULL;
+	cfg->ngroups = 0;
+}
+
+void
+config_dump_schema(FILE *fp)
+{
+	const char	*section = "";
+	size_t		 i;
+
+	for (i = 0; i < NKEYS; i++) {
+		if (strcmp(section, config_keys[i].section) != 0) {
+			section = config_keys[i].section;
+			fprintf(fp, "%s[%s]\n", i == 0 ? "" : "\n", section);
+		}
+		fprintf(fp, "# %s\n%s = %s\n", config_keys[i].help,
+		    config_keys[i].name, config_keys[i].def);
+	}
+}

@@ -1,0 +1,93 @@
+/*
+ * loom.conf: an INI file (parsed by libinih) described by one schema table
+ * in config.c, which holds every key's type, bounds, default and help.
+ * Defaults go through the same checks as file values.
+ */
+#ifndef LOOM_CONFIG_H
+#define LOOM_CONFIG_H
+
+#include <sys/socket.h>
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CONFIG_LISTEN_MAX	16
+#define CONFIG_PATH_MAX		1024
+#define CONFIG_NAME_MAX		255
+
+struct config_listen {
+	char			 spec[CONFIG_NAME_MAX + 1];	/* as written */
+	struct sockaddr_storage	 addr;
+	socklen_t		 addrlen;
+};
+
+struct config_group {
+	char		 name[CONFIG_NAME_MAX + 1];
+	char		 status;		/* y, n, m */
+	char		 description[CONFIG_NAME_MAX + 1];
+};
+
+struct config {
+	char			 path[CONFIG_PATH_MAX];	/* "" without a file */
+
+	/* [server] */
+	struct config_listen	 listen[CONFIG_LISTEN_MAX];
+	size_t			 nlisten;
+	char			 data[CONFIG_PATH_MAX];
+	char			 pathhost[CONFIG_NAME_MAX + 1];
+	char			 domain[CONFIG_NAME_MAX + 1];
+	int			 log_level;
+	unsigned		 idle_timeout;		/* seconds */
+	unsigned		 max_connections;
+	int			 posting;		/* greeting 200 or 201 */
+
+	/* [storage] */
+	uint64_t		 map_size;
+	uint64_t		 map_size_max;
+	int			 nosync;
+	unsigned		 batch_max;
+	unsigned		 history_days;
+
+	/* [limits] */
+	unsigned		 max_command_errors;	/* in a row, then 400 */
+	uint64_t		 max_garbage;		/* octets of one line */
+	uint64_t		 output_buffer;		/* stop reading above */
+
+	/* [posting] */
+	uint64_t		 max_article_size;
+	unsigned		 max_lines;
+	unsigned		 max_headers;
+	unsigned		 date_skew;		/* seconds into the future */
+	int			 posting_host;		/* in Injection-Info */
+
+	/* [group NAME] sections: groups created at start-up if missing */
+	struct config_group	*groups;
+	size_t			 ngroups;
+};
+
+/* Fill cfg with the defaults (valid by construction). */
+void config_defaults(struct config *cfg);
+
+/*
+ * Read a config file over the defaults.  Returns 0, or -1 with a message
+ * "FILE:LINE: reason" in err.  cfg must have been set to defaults.
+ */
+int config_load(struct config *cfg, const char *path, char *err,
+    size_t errlen);
+
+/* Parse "ADDR:PORT" / "[ADDR]:PORT" into out; -1 with err on failure. */
+int config_parse_listen(const char *spec, struct config_listen *out,
+    char *err, size_t errlen);
+
+/* Add a listen address (command line); -1 with err if bad or too many. */
+int config_add_listen(struct config *cfg, const char *spec, char *err,
+    size_t errlen);
+
+/* Release what config_load allocated (the group list). */
+void config_clear(struct config *cfg);
+
+/* Write every key with its default and help text: the reference. */
+void config_dump_schema(FILE *fp);
+
+#endif /* LOOM_CONFIG_H */

@@ -1,0 +1,89 @@
+/*
+ * The semantic half of dispatch: one table of command entries (each defined
+ * beside its handler in cmd_*.c), generic precondition checks, then the
+ * handler.  The table is the single source of truth: HELP and CAPABILITIES
+ * are derived from it, and no switch mirrors it.
+ */
+#include <string.h>
+
+#include "log.h"
+#include "server.h"
+
+static const struct cmd_entry *const dispatch_table[] = {
+	&cmd_article_entry,
+	&cmd_body_entry,
+	&cmd_capabilities_entry,
+	&cmd_date_entry,
+	&cmd_group_entry,
+	&cmd_hdr_entry,
+	&cmd_head_entry,
+	&cmd_help_entry,
+	&cmd_last_entry,
+	&cmd_list_active_entry,
+	&cmd_list_active_times_entry,
+	&cmd_list_counts_entry,
+	&cmd_list_distrib_pats_entry,
+	&cmd_list_headers_entry,
+	&cmd_list_newsgroups_entry,
+	&cmd_list_overview_fmt_entry,
+	&cmd_listgroup_entry,
+	&cmd_mode_reader_entry,
+	&cmd_newgroups_entry,
+	&cmd_newnews_entry,
+	&cmd_next_entry,
+	&cmd_over_entry,
+	&cmd_post_entry,
+	&cmd_quit_entry,
+	&cmd_stat_entry,
+	&cmd_xhdr_entry,
+	&cmd_xover_entry,
+	&cmd_xpat_entry,
+};
+
+#define DISPATCH_N	(sizeof(dispatch_table) / sizeof(dispatch_table[0]))
+
+const struct cmd_entry *
+dispatch_find(enum nntp_verb verb)
+{
+	size_t	i;
+
+	for (i = 0; i < DISPATCH_N; i++)
+		if (dispatch_table[i]->verb == verb)
+			return (dispatch_table[i]);
+	return (NULL);
+}
+
+enum cmd_result
+dispatch_line(struct session *s, char *line, size_t len)
+{
+	const struct cmd_entry	*e;
+	struct nntp_command	 cmd;
+	const char		*errstr = NULL;
+
+	switch (nntp_command_parse(line, &cmd, &errstr)) {
+	case NNTP_PARSE_OK:
+		break;
+	case NNTP_PARSE_EMPTY:
+		reply(s, RPL_501_SYNTAX, "Empty command line");
+		return (CMD_OK);
+	case NNTP_PARSE_UNKNOWN:
+		reply(s, RPL_500_UNKNOWN, "Unknown command");
+		return (CMD_OK);
+	case NNTP_PARSE_SYNTAX:
+		reply(s, RPL_501_SYNTAX, "%s", errstr != NULL ? errstr :
+		    "Syntax error");
+		return (CMD_OK);
+	}
+	/* Known to the parser but not served by this server. */
+	if ((e = dispatch_find(cmd.verb)) == NULL) {
+		reply(s, RPL_500_UNKNOWN, "Command not supported");
+		return (CMD_OK);
+	}
+	log_debug("session=%llx command=\"%s\" args=%d",
+	    (unsigned long long)s->id, nntp_verb_name(cmd.verb), cmd.argc);
+	if ((e->flags & CMD_NEEDS_GROUP) && !s->have_group) {
+		reply(s, RPL_412_NO_GROUP_SEL, "No newsgroup selected");
+		return (CMD_OK);
+	}
+	return (e->exec(s, &cmd));
+}

@@ -1,0 +1,235 @@
+/*
+ * loomctl: the administrator's tool.  It opens the same store as loomd
+ * (LMDB serialises writers across processes), so it works while loomd runs.
+ */
+#include <ctype.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+struct ctl {
+	struct config	 cfg;
+	struct store	*store;
+};
+
+typedef int (*ctl_fn)(struct ctl *, int, char **);
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: loomctl [-c FILE] [-d DIR] COMMAND [ARGS]\n"
+	    "  -c, --config FILE   read loom.conf from FILE\n"
+	    "  -d, --data DIR      article store directory (overrides the "
+	    "file)\n"
+	    "commands:\n"
+	    "  version                       print the version\n"
+	    "  groups                        list groups: name, status, count,"
+	    " low, high, description\n"
+	    "  newgroup NAME [DESCRIPTION]   create a group (status y)\n");
+}
+
+static int
+ctl_open(struct ctl *c)
+{
+	struct store_options	 opt;
+	char			 err[256];
+	enum store_status	 rc;
+
+	memset(&opt, 0, sizeof(opt));
+	opt.map_size = c->cfg.map_size;
+	opt.map_size_max = c->cfg.map_size_max;
+	opt.nosync = c->cfg.nosync;
+	opt.xref_host = c->cfg.pathhost;
+	opt.history_days = c->cfg.history_days;
+	rc = store_open(&c->store, c->cfg.data, &opt, err, sizeof(err));
+	if (rc != STORE_OK) {
+		fprintf(stderr, "loomctl: cannot open store in %s: %s\n",
+		    c->cfg.data, err);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+ctl_version(struct ctl *c, int argc, char **argv)
+{
+	printf("loomctl (Loom) %s\n", LOOM_VERSION);
+	return (0);
+}
+
+static int
+ctl_print_group(const struct store_group *g, void *arg)
+{
+	printf("%s\t%c\t%u\t%u\t%u\t%s\n", g->name, g->status, g->count,
+	    g->low, g->high, g->description);
+	return (0);
+}
+
+static int
+ctl_groups(struct ctl *c, int argc, char **argv)
+{
+	enum store_status	rc;
+
+	if (argc != 0) {
+		fprintf(stderr, "loomctl: usage: groups\n");
+		return (2);
+	}
+	if (ctl_open(c) == -1)
+		return (1);
+	if ((rc = store_group_foreach(c->store, ctl_print_group, NULL)) !=
+	    STORE_OK) {
+		fprintf(stderr, "loomctl: %s\n", store_strerror(rc));
+		return (1);
+	}
+	return (0);
+}
+
+/*
+ * RFC 5536 3.1.4 newsgroup-name: components of letters, digits, "+", "-"
+ * and "_" (and 8-bit UTF-8) separated by single dots.  Refusing anything
+ * else keeps wildmat metacharacters and whitespace out of the active list.
+ */
+static const char *
+ctl_group_name_error(const char *name)
+{
+	const unsigned char	*p;
+	size_t			 len = strlen(name);
+
+	if (len == 0)
+		return ("empty name");
+	if (len > STORE_GROUP_MAX)
+		return ("name too long");
+	if (name[0] == '.' || name[len - 1] == '.' || strstr(name, "..")) {
+		return ("empty name component");
+	}
+	for (p = (const unsigned char *)name; *p != '\0'; p++)
+		if (!(isalnum(*p) || *p == '+' || *p == '-' || *p == '_' ||
+		    *p == '.' || *p >= 0x80))
+			return ("names may hold only letters, digits, "
+			    "\"+\", \"-\", \"_\" and \".\"");
+	return (NULL);
+}
+
+static int
+ctl_newgroup(struct ctl *c, int argc, char **argv)
+{
+	char			 desc[STORE_DESC_MAX + 1] = "";
+	const char		*why;
+	enum store_status	 rc;
+	int			 i;
+
+	if (argc < 1) {
+		fprintf(stderr, "loomctl: usage: newgroup NAME "
+		    "[DESCRIPTION]\n");
+		return (2);
+	}
+	if ((why = ctl_group_name_error(argv[0])) != NULL) {
+		fprintf(stderr, "loomctl: bad group name \"%s\": %s\n",
+		    argv[0], why);
+		return (1);
+	}
+	for (i = 1; i < argc; i++) {
+		if (i > 1)
+			strncat(desc, " ", sizeof(desc) - strlen(desc) - 1);
+		strncat(desc, argv[i], sizeof(desc) - strlen(desc) - 1);
+	}
+	if (strpbrk(desc, "\r\n\t") != NULL) {
+		fprintf(stderr, "loomctl: description may not hold tabs or "
+		    "line breaks\n");
+		return (1);
+	}
+	if (ctl_open(c) == -1)
+		return (1);
+	rc = store_group_create(c->store, argv[0], 'y', desc, "loomctl",
+	    (int64_t)time(NULL));
+	if (rc == STORE_EXISTS) {
+		fprintf(stderr, "loomctl: group %s already exists\n", argv[0]);
+		return (1);
+	}
+	if (rc != STORE_OK) {
+		fprintf(stderr, "loomctl: cannot create %s: %s\n", argv[0],
+		    store_strerror(rc));
+		return (1);
+	}
+	printf("created %s\n", argv[0]);
+	return (0);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "data", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const struct {
+		const char	*name;
+		ctl_fn		 fn;
+	} commands[] = {
+		{ "version", ctl_version },
+		{ "groups", ctl_groups },
+		{ "newgroup", ctl_newgroup },
+	};
+	struct ctl	 c;
+	const char	*config = NULL, *data = NULL;
+	char		 err[512];
+	size_t		 i;
+	int		 ch, rc = 2;
+
+	memset(&c, 0, sizeof(c));
+	log_init("loomctl", LOG_LEVEL_WARN, 0);
+	config_defaults(&c.cfg);
+	/* "+": options end at the command, so its arguments may start
+	   with "-". */
+	while ((ch = getopt_long(argc, argv, "+c:d:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'd':
+			data = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return (0);
+		default:
+			usage(stderr);
+			return (2);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		usage(stderr);
+		return (2);
+	}
+	if (config != NULL && config_load(&c.cfg, config, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "loomctl: %s\n", err);
+		return (1);
+	}
+	if (data != NULL)
+		loom_strlcpy(c.cfg.data, data, sizeof(c.cfg.data));
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[0], commands[i].name) == 0)
+			break;
+	if (i == sizeof(commands) / sizeof(commands[0])) {
+		fprintf(stderr, "loomctl: unknown command \"%s\"\n", argv[0]);
+		usage(stderr);
+	} else
+		rc = commands[i].fn(&c, argc - 1, argv + 1);
+	if (c.store != NULL)
+		store_close(c.store);
+	config_clear(&c.cfg);
+	return (rc);
+}

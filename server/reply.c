@@ -1,0 +1,86 @@
+/*
+ * Replies onto a session's bufferevent.  Everything is appended to the
+ * output evbuffer, which libevent hands to the kernel in as few writes as
+ * it can once the callback returns: a whole reply leaves in one segment
+ * (with TCP_NODELAY set at accept, nothing waits for a delayed ACK).
+ */
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "server.h"
+
+static void
+reply_vadd(struct session *s, const char *fmt, va_list ap)
+{
+	struct evbuffer	*out = bufferevent_get_output(s->bev);
+	size_t		 before = evbuffer_get_length(out);
+
+	evbuffer_add_vprintf(out, fmt, ap);
+	evbuffer_add(out, "\r\n", 2);
+	s->bytes_out += evbuffer_get_length(out) - before;
+}
+
+/* A status line: "code text".  The text must not hold CR or LF. */
+void
+reply(struct session *s, int code, const char *fmt, ...)
+{
+	struct evbuffer	*out = bufferevent_get_output(s->bev);
+	va_list		 ap;
+
+	s->last_code = code;
+	evbuffer_add_printf(out, "%03d ", code);
+	s->bytes_out += 4;
+	va_start(ap, fmt);
+	reply_vadd(s, fmt, ap);
+	va_end(ap);
+}
+
+/* One line of a multi-line block that cannot start with "." (or the
+   caller has stuffed it). */
+void
+reply_line(struct session *s, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	reply_vadd(s, fmt, ap);
+	va_end(ap);
+}
+
+/* Octets already in wire form (CRLF, dot-stuffed): a stored article. */
+void
+reply_data(struct session *s, const void *data, size_t len)
+{
+	evbuffer_add(bufferevent_get_output(s->bev), data, len);
+	s->bytes_out += len;
+}
+
+/* Octets that need dot-stuffing on the way out. */
+void
+reply_stuffed(struct session *s, const void *data, size_t len)
+{
+	struct evbuffer		*out = bufferevent_get_output(s->bev);
+	struct evbuffer_iovec	 vec;
+	size_t			 need;
+
+	if ((need = dot_stuff(data, len, NULL, 0)) == 0)
+		return;
+	if (evbuffer_reserve_space(out, (ev_ssize_t)need, &vec, 1) < 1)
+		return;
+	dot_stuff(data, len, vec.iov_base, need);
+	vec.iov_len = need;
+	evbuffer_commit_space(out, &vec, 1);
+	s->bytes_out += need;
+}
+
+/* End a multi-line block. */
+void
+reply_end(struct session *s)
+{
+	evbuffer_add(bufferevent_get_output(s->bev), ".\r\n", 3);
+	s->bytes_out += 3;
+}

@@ -1,0 +1,308 @@
+/* Listeners, the store, default groups, reload and shutdown. */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <netinet/in.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "server.h"
+#include "util.h"
+
+/* Groups a new store starts with when the config names none. */
+static const struct config_group server_default_groups[] = {
+	{ "local.general", 'y', "Local general discussion" },
+	{ "local.test", 'y', "Local test postings" },
+};
+
+static void
+server_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct listener	*l = arg;
+
+	session_accept(l->srv, fd, sa, salen);
+}
+
+static void
+server_accept_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server	*srv = arg;
+	struct listener	*l;
+
+	TAILQ_FOREACH(l, &srv->listeners, entry)
+		evconnlistener_enable(l->evl);
+}
+
+/*
+ * Out of descriptors (EMFILE/ENFILE): pause accepting for a second instead
+ * of spinning on a listener that stays readable.
+ */
+static void
+server_accept_error_cb(struct evconnlistener *evl, void *arg)
+{
+	struct listener	*l = arg;
+	struct server	*srv = l->srv;
+	struct listener	*it;
+	struct timeval	 tv = { 1, 0 };
+
+	log_warn("accept on %s", l->name);
+	if (errno != EMFILE && errno != ENFILE && errno != ENOBUFS &&
+	    errno != ENOMEM)
+		return;
+	TAILQ_FOREACH(it, &srv->listeners, entry)
+		evconnlistener_disable(it->evl);
+	evtimer_add(srv->ev_accept_resume, &tv);
+}
+
+static void
+server_sockname(int fd, char *buf, size_t len)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl = sizeof(ss);
+	char			 host[INET6_ADDRSTRLEN];
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+		snprintf(buf, len, "[%s]:%u", host, ntohs(s6->sin6_port));
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
+		snprintf(buf, len, "%s:%u", host, ntohs(s4->sin_port));
+	}
+}
+
+/* Open every configured listen address; -1 if any fails. */
+int
+server_listen(struct server *srv)
+{
+	struct config_listen	*cl;
+	struct listener		*l;
+	size_t			 i;
+	int			 fd, one = 1;
+
+	srv->ev_accept_resume = evtimer_new(srv->base, server_accept_resume_cb,
+	    srv);
+	for (i = 0; i < srv->cfg.nlisten; i++) {
+		cl = &srv->cfg.listen[i];
+		fd = socket(cl->addr.ss_family, SOCK_STREAM, 0);
+		if (fd == -1) {
+			log_warn("socket for %s", cl->spec);
+			return (-1);
+		}
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		/* An IPv6 listener serves IPv6 only: "::" and "0.0.0.0" are
+		   configured separately, as INN's bindaddress6 does. */
+		if (cl->addr.ss_family == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+			    sizeof(one));
+		if (evutil_make_socket_nonblocking(fd) == -1 ||
+		    evutil_make_socket_closeonexec(fd) == -1 ||
+		    bind(fd, (struct sockaddr *)&cl->addr, cl->addrlen) == -1) {
+			log_warn("cannot listen on %s", cl->spec);
+			close(fd);
+			return (-1);
+		}
+		l = xcalloc(1, sizeof(*l));
+		l->srv = srv;
+		l->evl = evconnlistener_new(srv->base, server_accept_cb, l,
+		    LEV_OPT_CLOSE_ON_FREE, 128, fd);
+		if (l->evl == NULL) {
+			log_warn("cannot listen on %s", cl->spec);
+			close(fd);
+			free(l);
+			return (-1);
+		}
+		evconnlistener_set_error_cb(l->evl, server_accept_error_cb);
+		server_sockname(fd, l->name, sizeof(l->name));
+		TAILQ_INSERT_TAIL(&srv->listeners, l, entry);
+		log_info("listening on %s", l->name);
+	}
+	return (0);
+}
+
+/* mkdir -p for the data directory. */
+static int
+server_mkdirs(const char *path)
+{
+	char	buf[CONFIG_PATH_MAX], *p;
+
+	loom_strlcpy(buf, path, sizeof(buf));
+	for (p = buf + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0750) == -1 && errno != EEXIST)
+			return (-1);
+		*p = '/';
+	}
+	if (mkdir(buf, 0750) == -1 && errno != EEXIST)
+		return (-1);
+	return (0);
+}
+
+int
+server_open_store(struct server *srv, char *err, size_t errlen)
+{
+	struct store_options	 opt;
+	struct store_stats	 stats;
+	char			 detail[256];
+	enum store_status	 rc;
+
+	if (server_mkdirs(srv->cfg.data) == -1) {
+		snprintf(err, errlen, "cannot create data directory %s: %s",
+		    srv->cfg.data, strerror(errno));
+		return (-1);
+	}
+	memset(&opt, 0, sizeof(opt));
+	opt.map_size = srv->cfg.map_size;
+	opt.map_size_max = srv->cfg.map_size_max;
+	opt.nosync = srv->cfg.nosync;
+	opt.xref_host = srv->cfg.pathhost;
+	opt.history_days = srv->cfg.history_days;
+	rc = store_open(&srv->store, srv->cfg.data, &opt, detail,
+	    sizeof(detail));
+	if (rc != STORE_OK) {
+		snprintf(err, errlen, "cannot open store in %s: %s",
+		    srv->cfg.data, detail);
+		return (-1);
+	}
+	if (store_stats_get(srv->store, &stats) == STORE_OK)
+		log_info("store %s: %llu groups, %llu articles, map %llu MiB%s",
+		    srv->cfg.data, (unsigned long long)stats.groups,
+		    (unsigned long long)stats.articles,
+		    (unsigned long long)(stats.map_size >> 20),
+		    srv->cfg.nosync ? " (nosync: commits are not fsynced)" :
+		    "");
+	return (0);
+}
+
+static int
+server_count_group(const struct store_group *g, void *arg)
+{
+	(*(size_t *)arg)++;
+	return (0);
+}
+
+/*
+ * Create the groups the config names and, on a store with no groups at
+ * all, the defaults.  Existing groups are left as they are: the store, not
+ * the config, is the authority once a group exists.
+ */
+void
+server_ensure_groups(struct server *srv, int first_start)
+{
+	const struct config_group	*groups = srv->cfg.groups;
+	size_t				 n = srv->cfg.ngroups, i, count = 0;
+	enum store_status		 rc;
+
+	store_group_foreach(srv->store, server_count_group, &count);
+	if (n == 0 && count == 0) {
+		groups = server_default_groups;
+		n = sizeof(server_default_groups) /
+		    sizeof(server_default_groups[0]);
+	}
+	for (i = 0; i < n; i++) {
+		rc = store_group_create(srv->store, groups[i].name,
+		    groups[i].status, groups[i].description, "loomd",
+		    (int64_t)time(NULL));
+		if (rc == STORE_OK)
+			log_info("created group %s", groups[i].name);
+		else if (rc != STORE_EXISTS)
+			log_warnx("cannot create group %s: %s", groups[i].name,
+			    store_strerror(rc));
+	}
+}
+
+/*
+ * SIGHUP: read the config file again and apply what can change while
+ * running.  Listen addresses and the data directory need a restart.
+ */
+int
+server_reload(struct server *srv)
+{
+	struct config	 cfg;
+	char		 err[512];
+	size_t		 i;
+
+	if (srv->config_path == NULL) {
+		log_info("reload: no config file, nothing to do");
+		return (0);
+	}
+	config_defaults(&cfg);
+	if (config_load(&cfg, srv->config_path, err, sizeof(err)) == -1) {
+		log_warnx("reload failed, keeping the running config: %s", err);
+		config_clear(&cfg);
+		return (-1);
+	}
+	if (strcmp(cfg.data, srv->cfg.data) != 0)
+		log_warnx("reload: data directory change needs a restart");
+	if (cfg.nlisten != srv->cfg.nlisten)
+		log_warnx("reload: listen address changes need a restart");
+	else
+		for (i = 0; i < cfg.nlisten; i++)
+			if (strcmp(cfg.listen[i].spec,
+			    srv->cfg.listen[i].spec) != 0)
+				log_warnx("reload: listen address changes "
+				    "need a restart");
+	/* Keep what is bound to this process: addresses and data. */
+	memcpy(cfg.listen, srv->cfg.listen, sizeof(cfg.listen));
+	cfg.nlisten = srv->cfg.nlisten;
+	memcpy(cfg.data, srv->cfg.data, sizeof(cfg.data));
+	config_clear(&srv->cfg);
+	srv->cfg = cfg;
+	log_set_level((enum log_level)srv->cfg.log_level);
+	server_ensure_groups(srv, 0);
+	log_info("reloaded %s", srv->config_path);
+	return (0);
+}
+
+/*
+ * Stop accepting, tell idle clients, let running replies finish; the loop
+ * ends when the last session is gone (or after a grace period).
+ */
+void
+server_shutdown(struct server *srv)
+{
+	struct listener	*l;
+	struct session	*s, *next;
+	struct timeval	 grace = { 10, 0 };
+
+	if (srv->shutting_down)
+		return;
+	srv->shutting_down = 1;
+	log_info("shutting down: %u sessions", srv->nsessions);
+	while ((l = TAILQ_FIRST(&srv->listeners)) != NULL) {
+		TAILQ_REMOVE(&srv->listeners, l, entry);
+		evconnlistener_free(l->evl);
+		free(l);
+	}
+	for (s = TAILQ_FIRST(&srv->sessions); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		if (s->state == SESSION_CMD) {
+			reply(s, RPL_400_UNAVAILABLE, "Server shutting down");
+			session_close_after_flush(s, "shutdown");
+		}
+	}
+	if (srv->nsessions == 0)
+		event_base_loopexit(srv->base, NULL);
+	else
+		event_base_loopexit(srv->base, &grace);
+}

@@ -1,0 +1,213 @@
+/*
+ * The server: one libevent loop thread owns every connection and serves all
+ * reads; the writer thread (writer.c) commits articles in batches.  State
+ * is passed explicitly through struct server, never through globals.
+ */
+#ifndef LOOM_SERVER_H
+#define LOOM_SERVER_H
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "command.h"
+#include "config.h"
+#include "linecodec.h"
+#include "nntp.h"
+#include "store.h"
+
+struct bufferevent;
+struct evconnlistener;
+struct event;
+struct event_base;
+struct session;
+struct writer;
+
+struct listener {
+	struct server		*srv;
+	struct evconnlistener	*evl;
+	char			 name[64];	/* "127.0.0.1:1119" */
+	TAILQ_ENTRY(listener)	 entry;
+};
+
+struct server {
+	struct event_base	*base;
+	struct config		 cfg;
+	const char		*config_path;	/* NULL: defaults only */
+	struct store		*store;
+	struct writer		*writer;
+	TAILQ_HEAD(, listener)	 listeners;
+	TAILQ_HEAD(, session)	 sessions;
+	unsigned		 nsessions;
+	uint64_t		 next_session_id;
+	struct event		*ev_sigterm, *ev_sigint, *ev_sighup;
+	struct event		*ev_accept_resume;	/* after EMFILE */
+	int			 shutting_down;
+	time_t			 started;
+};
+
+/*
+ * A producer of a long multi-line reply (OVER over a large group, LIST of
+ * many groups).  fill() is called whenever the output has room; it appends
+ * some lines and returns 1 if there is more to come, 0 when it has written
+ * its last line (the terminating "." is its job), or -1 on an error after
+ * which the session is closed.  free() releases ctx.
+ */
+struct session_stream {
+	int	(*fill)(struct session *s, void *ctx);
+	void	(*free)(void *ctx);
+	void	 *ctx;
+};
+
+/*
+ * A consumer of a dot-terminated block the client sends (POST, IHAVE,
+ * TAKETHIS).  line() gets each line un-stuffed, without its CRLF; end()
+ * runs after the "." line, with `too_long` set if a line or the whole
+ * block passed the limit (then line() stopped being called, the rest was
+ * read and dropped).  end() replies itself, then either returns CMD_OK or
+ * CMD_ASYNC (it finishes later and calls session_resume()).  free()
+ * releases ctx, also when the client vanishes mid-article.
+ */
+struct session_receive {
+	void		 (*line)(struct session *s, const char *line,
+			    size_t len, void *ctx);
+	enum cmd_result	 (*end)(struct session *s, int too_long, void *ctx);
+	void		 (*free)(void *ctx);
+	void		  *ctx;
+	size_t		   limit;	/* octets of the whole block */
+	size_t		   received;
+	int		   too_long;
+	int		   midline;	/* dropping the rest of a line */
+};
+
+enum session_state {
+	SESSION_CMD = 0,	/* reading commands */
+	SESSION_STREAMING,	/* producing a long reply */
+	SESSION_RECEIVING,	/* reading a block (article) from the client */
+	SESSION_WAITING,	/* a command finishes asynchronously */
+	SESSION_CLOSING		/* flushing the last reply, then free */
+};
+
+struct session {
+	uint64_t		 id;
+	struct server		*srv;
+	struct bufferevent	*bev;
+	char			 peer[64];	/* "addr:port" for logs */
+	enum session_state	 state;
+	struct line_discard	 discard;
+	unsigned		 errors_in_row;
+	int			 last_code;	/* of the last reply() */
+	struct session_stream	 stream;
+	struct session_receive	 rx;
+	void			*async;		/* pending job; see writer.h */
+	void			(*async_cancel)(void *);
+	const char		*close_reason;
+
+	/* Reader state (RFC 3977 6): selected group and current article. */
+	struct store_group	 group;
+	int			 have_group;
+	uint32_t		 article;	/* 0: no current article */
+
+	/* Counters for the closing log line. */
+	time_t			 started;
+	uint64_t		 commands;
+	uint64_t		 bytes_in;
+	uint64_t		 bytes_out;
+
+	TAILQ_ENTRY(session)	 entry;
+};
+
+/* server.c */
+int	 server_listen(struct server *srv);
+void	 server_shutdown(struct server *srv);
+int	 server_open_store(struct server *srv, char *err, size_t errlen);
+void	 server_ensure_groups(struct server *srv, int first_start);
+int	 server_reload(struct server *srv);
+
+/* session.c */
+void	 session_accept(struct server *srv, int fd, struct sockaddr *sa,
+	    int salen);
+void	 session_close(struct session *s, const char *reason);
+void	 session_close_after_flush(struct session *s, const char *reason);
+void	 session_stream_start(struct session *s, int (*fill)(struct session *,
+	    void *), void (*free_ctx)(void *), void *ctx);
+int	 session_output_full(struct session *s);
+void	 session_receive_start(struct session *s, size_t limit,
+	    void (*line)(struct session *, const char *, size_t, void *),
+	    enum cmd_result (*end)(struct session *, int, void *),
+	    void (*free_ctx)(void *), void *ctx);
+void	 session_wait(struct session *s, void *job, void (*cancel)(void *));
+void	 session_resume(struct session *s);
+
+/* reply.c: everything a handler writes goes through these. */
+void	 reply(struct session *s, int code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	 reply_line(struct session *s, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 reply_data(struct session *s, const void *data, size_t len);
+void	 reply_stuffed(struct session *s, const void *data, size_t len);
+void	 reply_end(struct session *s);
+
+/* dispatch.c */
+enum cmd_result {
+	CMD_OK = 0,		/* reply sent; read the next command */
+	CMD_CLOSE,		/* reply sent; close once it is flushed */
+	CMD_ASYNC		/* a reply will come later (stream, writer) */
+};
+
+/* Precondition flags checked centrally before a handler runs. */
+#define CMD_NEEDS_GROUP		0x01	/* 412 without a selected group */
+
+struct cmd_entry {
+	enum nntp_verb		 verb;
+	unsigned		 flags;
+	enum cmd_result		(*exec)(struct session *,
+				    struct nntp_command *);
+};
+
+enum cmd_result	 dispatch_line(struct session *s, char *line, size_t len);
+const struct cmd_entry *dispatch_find(enum nntp_verb verb);
+
+/* cmd_session.c */
+extern const struct cmd_entry cmd_capabilities_entry;
+extern const struct cmd_entry cmd_date_entry;
+extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_mode_reader_entry;
+extern const struct cmd_entry cmd_quit_entry;
+void	 server_greeting(struct session *s);
+
+/* cmd_group.c */
+extern const struct cmd_entry cmd_group_entry;
+extern const struct cmd_entry cmd_last_entry;
+extern const struct cmd_entry cmd_list_active_entry;
+extern const struct cmd_entry cmd_list_active_times_entry;
+extern const struct cmd_entry cmd_list_counts_entry;
+extern const struct cmd_entry cmd_list_distrib_pats_entry;
+extern const struct cmd_entry cmd_list_headers_entry;
+extern const struct cmd_entry cmd_list_newsgroups_entry;
+extern const struct cmd_entry cmd_list_overview_fmt_entry;
+extern const struct cmd_entry cmd_listgroup_entry;
+extern const struct cmd_entry cmd_newgroups_entry;
+extern const struct cmd_entry cmd_next_entry;
+int	 group_parse_since(struct session *s, char **argv, int argc,
+	    time_t *since);
+
+/* cmd_post.c */
+extern const struct cmd_entry cmd_post_entry;
+
+/* cmd_article.c */
+extern const struct cmd_entry cmd_article_entry;
+extern const struct cmd_entry cmd_body_entry;
+extern const struct cmd_entry cmd_hdr_entry;
+extern const struct cmd_entry cmd_head_entry;
+extern const struct cmd_entry cmd_newnews_entry;
+extern const struct cmd_entry cmd_over_entry;
+extern const struct cmd_entry cmd_stat_entry;
+extern const struct cmd_entry cmd_xhdr_entry;
+extern const struct cmd_entry cmd_xover_entry;
+extern const struct cmd_entry cmd_xpat_entry;
+
+#endif /* LOOM_SERVER_H */

@@ -1,0 +1,479 @@
+/*
+ * Client sessions: one per connection, each with a bufferevent.  Input is
+ * cut into lines with a length limit (proto/linecodec), commands are
+ * dispatched in order (NNTP allows pipelining, RFC 3977 3.5), and input
+ * waits while a reply is still large in the output buffer, so one slow
+ * reader costs bounded memory and never holds up the others.
+ */
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "server.h"
+#include "util.h"
+
+/* Input kept while a reply is pending: bounds memory per client. */
+#define SESSION_INPUT_HIGH	(256 * 1024)
+/* Longest line of an article: must fit below SESSION_INPUT_HIGH. */
+#define SESSION_LINE_MAX	(128 * 1024)
+
+static void	session_read_cb(struct bufferevent *, void *);
+static void	session_write_cb(struct bufferevent *, void *);
+static void	session_event_cb(struct bufferevent *, short, void *);
+static void	session_process_input(struct session *);
+static void	session_stream_run(struct session *);
+
+static void
+session_peer_name(struct sockaddr *sa, char *buf, size_t len)
+{
+	char	host[INET6_ADDRSTRLEN];
+
+	switch (sa->sa_family) {
+	case AF_INET:
+		inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)sa)->sin_addr,
+		    host, sizeof(host));
+		snprintf(buf, len, "%s:%u", host, ntohs(
+		    ((struct sockaddr_in *)(void *)sa)->sin_port));
+		break;
+	case AF_INET6:
+		inet_ntop(AF_INET6,
+		    &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, host,
+		    sizeof(host));
+		snprintf(buf, len, "[%s]:%u", host, ntohs(
+		    ((struct sockaddr_in6 *)(void *)sa)->sin6_port));
+		break;
+	default:
+		snprintf(buf, len, "unknown");
+		break;
+	}
+}
+
+void
+session_accept(struct server *srv, int fd, struct sockaddr *sa, int salen)
+{
+	static const char	 busy[] = "400 Too many connections, try "
+				    "again later\r\n";
+	struct session		*s;
+	struct timeval		 idle;
+	char			 peer[64];
+	int			 one = 1;
+
+	session_peer_name(sa, peer, sizeof(peer));
+	if (srv->shutting_down || srv->nsessions >= srv->cfg.max_connections) {
+		/* Best effort: the socket is fresh, so the line fits. */
+		if (write(fd, busy, sizeof(busy) - 1) < 0)
+			log_debug("refusing %s: %s", peer, strerror(errno));
+		log_warnx("refused connection from %s: %s", peer,
+		    srv->shutting_down ? "shutting down" :
+		    "max_connections reached");
+		close(fd);
+		return;
+	}
+	/* Every reply leaves at once: no Nagle delay behind a delayed ACK. */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1 &&
+	    sa->sa_family != AF_UNIX)
+		log_warn("setsockopt TCP_NODELAY");
+
+	s = xcalloc(1, sizeof(*s));
+	s->srv = srv;
+	s->id = ++srv->next_session_id;
+	s->started = time(NULL);
+	loom_strlcpy(s->peer, peer, sizeof(s->peer));
+	s->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (s->bev == NULL) {
+		log_warnx("bufferevent_socket_new failed for %s", peer);
+		close(fd);
+		free(s);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&srv->sessions, s, entry);
+	srv->nsessions++;
+
+	bufferevent_setcb(s->bev, session_read_cb, session_write_cb,
+	    session_event_cb, s);
+	bufferevent_setwatermark(s->bev, EV_READ, 0, SESSION_INPUT_HIGH);
+	bufferevent_setwatermark(s->bev, EV_WRITE,
+	    srv->cfg.output_buffer / 2, 0);
+	idle.tv_sec = srv->cfg.idle_timeout;
+	idle.tv_usec = 0;
+	bufferevent_set_timeouts(s->bev, &idle, &idle);
+	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+
+	log_info("session=%llx connect peer=%s", (unsigned long long)s->id,
+	    s->peer);
+	server_greeting(s);
+}
+
+/* The one teardown path: log, unlink, free (the bufferevent closes the
+   socket).  The session must not be touched afterwards. */
+void
+session_close(struct session *s, const char *reason)
+{
+	struct server	*srv = s->srv;
+
+	log_info("session=%llx closed reason=%s peer=%s duration=%llds "
+	    "commands=%llu in=%llu out=%llu", (unsigned long long)s->id,
+	    reason, s->peer, (long long)(time(NULL) - s->started),
+	    (unsigned long long)s->commands, (unsigned long long)s->bytes_in,
+	    (unsigned long long)s->bytes_out);
+	if (s->stream.free != NULL)
+		s->stream.free(s->stream.ctx);
+	if (s->rx.free != NULL)
+		s->rx.free(s->rx.ctx);
+	/* A job still in the writer outlives us: tell it nobody listens. */
+	if (s->async_cancel != NULL)
+		s->async_cancel(s->async);
+	TAILQ_REMOVE(&srv->sessions, s, entry);
+	srv->nsessions--;
+	bufferevent_free(s->bev);
+	free(s);
+	if (srv->shutting_down && srv->nsessions == 0)
+		event_base_loopexit(srv->base, NULL);
+}
+
+/*
+ * Close once the last reply has reached the kernel.  Never frees the
+ * session before returning, so handlers and loops deep in a callback may
+ * call it and still look at s->state afterwards: the write callback does
+ * the freeing (triggered here, deferred, when nothing is left to write).
+ */
+void
+session_close_after_flush(struct session *s, const char *reason)
+{
+	if (s->state == SESSION_CLOSING)
+		return;
+	if (s->stream.free != NULL)
+		s->stream.free(s->stream.ctx);
+	memset(&s->stream, 0, sizeof(s->stream));
+	if (s->rx.free != NULL)
+		s->rx.free(s->rx.ctx);
+	memset(&s->rx, 0, sizeof(s->rx));
+	s->state = SESSION_CLOSING;
+	s->close_reason = reason;
+	bufferevent_disable(s->bev, EV_READ);
+	bufferevent_setwatermark(s->bev, EV_WRITE, 0, 0);
+	if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
+		bufferevent_trigger(s->bev, EV_WRITE,
+		    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+}
+
+int
+session_output_full(struct session *s)
+{
+	return (evbuffer_get_length(bufferevent_get_output(s->bev)) >=
+	    s->srv->cfg.output_buffer);
+}
+
+void
+session_stream_start(struct session *s, int (*fill)(struct session *, void *),
+    void (*free_ctx)(void *), void *ctx)
+{
+	s->stream.fill = fill;
+	s->stream.free = free_ctx;
+	s->stream.ctx = ctx;
+	s->state = SESSION_STREAMING;
+	session_stream_run(s);
+}
+
+/* Produce a long reply while the output has room; resume from the write
+   callback when it drains. */
+static void
+session_stream_run(struct session *s)
+{
+	int	rc;
+
+	while (s->state == SESSION_STREAMING && !session_output_full(s)) {
+		rc = s->stream.fill(s, s->stream.ctx);
+		if (rc > 0)
+			continue;
+		if (s->stream.free != NULL)
+			s->stream.free(s->stream.ctx);
+		memset(&s->stream, 0, sizeof(s->stream));
+		if (rc < 0) {
+			session_close_after_flush(s, "stream error");
+			return;
+		}
+		s->state = SESSION_CMD;
+		session_process_input(s);
+		return;
+	}
+}
+
+void
+session_receive_start(struct session *s, size_t limit,
+    void (*line)(struct session *, const char *, size_t, void *),
+    enum cmd_result (*end)(struct session *, int, void *),
+    void (*free_ctx)(void *), void *ctx)
+{
+	memset(&s->rx, 0, sizeof(s->rx));
+	s->rx.line = line;
+	s->rx.end = end;
+	s->rx.free = free_ctx;
+	s->rx.ctx = ctx;
+	s->rx.limit = limit;
+	s->state = SESSION_RECEIVING;
+}
+
+/* The block is complete: hand it over and go back to commands. */
+static void
+session_receive_end(struct session *s)
+{
+	struct session_receive	rx = s->rx;
+	enum cmd_result		res;
+
+	/* end() owns ctx from here; it may start a writer job with it. */
+	memset(&s->rx, 0, sizeof(s->rx));
+	s->state = SESSION_CMD;
+	res = rx.end(s, rx.too_long, rx.ctx);
+	if (res == CMD_CLOSE)
+		session_close_after_flush(s, "protocol");
+}
+
+/*
+ * Read block lines until ".".  Once a line or the block passes its limit,
+ * lines are dropped (the block is refused at its end) but still read, so
+ * the client stays in step with the protocol.  A single line may not
+ * exceed SESSION_LINE_MAX: it could not be buffered within the input
+ * watermark.  Returns 0 when more input is needed.
+ */
+static int
+session_receive_input(struct session *s, struct evbuffer *in)
+{
+	struct evbuffer_ptr	 eol;
+	size_t			 eol_len, avail, linelen, skip;
+	unsigned char		*p;
+
+	while (s->state == SESSION_RECEIVING) {
+		if ((avail = evbuffer_get_length(in)) == 0)
+			return (0);
+		eol = evbuffer_search_eol(in, NULL, &eol_len,
+		    EVBUFFER_EOL_CRLF);
+		if (eol.pos == -1) {
+			if (avail > SESSION_LINE_MAX ||
+			    s->rx.received + avail > s->rx.limit) {
+				/* Drop the line's start; keep a last octet
+				   in case it is the CR of its CRLF. */
+				s->rx.too_long = 1;
+				s->rx.midline = 1;
+				s->bytes_in += avail - 1;
+				evbuffer_drain(in, avail - 1);
+			}
+			return (0);
+		}
+		linelen = (size_t)eol.pos;
+		s->rx.received += linelen + 2;
+		s->bytes_in += linelen + eol_len;
+		if (s->rx.midline) {
+			/* The end of a line whose start was dropped. */
+			s->rx.midline = 0;
+			evbuffer_drain(in, linelen + eol_len);
+			continue;
+		}
+		p = evbuffer_pullup(in, (ev_ssize_t)(linelen + eol_len));
+		if (line_is_terminator((const char *)p, linelen)) {
+			evbuffer_drain(in, linelen + eol_len);
+			session_receive_end(s);
+			return (1);
+		}
+		if (s->rx.received > s->rx.limit)
+			s->rx.too_long = 1;
+		if (!s->rx.too_long) {
+			skip = line_unstuff((const char *)p, linelen);
+			s->rx.line(s, (const char *)p + skip, linelen - skip,
+			    s->rx.ctx);
+		}
+		evbuffer_drain(in, linelen + eol_len);
+	}
+	return (1);
+}
+
+/* Park the session until an asynchronous job (a commit) finishes. */
+void
+session_wait(struct session *s, void *job, void (*cancel)(void *))
+{
+	s->async = job;
+	s->async_cancel = cancel;
+	s->state = SESSION_WAITING;
+}
+
+/* The job finished and replied: read the next command. */
+void
+session_resume(struct session *s)
+{
+	s->async = NULL;
+	s->async_cancel = NULL;
+	if (s->state != SESSION_WAITING)
+		return;
+	s->state = SESSION_CMD;
+	session_process_input(s);
+}
+
+/* Answer an over-long line once its end has been dropped. */
+static int
+session_discard(struct session *s, struct evbuffer *in, size_t avail)
+{
+	const struct config	*cfg = &s->srv->cfg;
+	size_t			 n, drop;
+	unsigned char		*p;
+
+	n = avail < 65536 ? avail : 65536;
+	p = evbuffer_pullup(in, (ev_ssize_t)n);
+	drop = line_discard_feed(&s->discard, (const char *)p, n);
+	evbuffer_drain(in, drop);
+	s->bytes_in += drop;
+	if (s->discard.dropped > cfg->max_garbage) {
+		reply(s, RPL_400_UNAVAILABLE, "Too much input without a line "
+		    "end, closing connection");
+		session_close_after_flush(s, "garbage");
+		return (-1);
+	}
+	if (!s->discard.active) {
+		reply(s, RPL_501_SYNTAX, "Command line too long (limit %d "
+		    "octets)", NNTP_COMMAND_MAX);
+		s->errors_in_row++;
+	}
+	return (0);
+}
+
+/* Run every complete command line in the input, in order. */
+static void
+session_process_input(struct session *s)
+{
+	struct evbuffer		*in = bufferevent_get_input(s->bev);
+	char			 line[NNTP_COMMAND_MAX + 1];
+	size_t			 avail, n, linelen, eollen;
+	unsigned char		*p;
+	enum cmd_result		 res;
+
+	for (;;) {
+		if (s->state == SESSION_RECEIVING) {
+			if (session_receive_input(s, in) == 0)
+				return;
+			continue;
+		}
+		if (s->state != SESSION_CMD)
+			return;
+		if (session_output_full(s))
+			return;		/* the write callback resumes us */
+		if (s->srv->shutting_down) {
+			reply(s, RPL_400_UNAVAILABLE, "Server shutting down");
+			session_close_after_flush(s, "shutdown");
+			return;
+		}
+		if (s->errors_in_row > s->srv->cfg.max_command_errors) {
+			reply(s, RPL_400_UNAVAILABLE, "Too many errors, "
+			    "closing connection");
+			session_close_after_flush(s, "too many errors");
+			return;
+		}
+		if ((avail = evbuffer_get_length(in)) == 0)
+			return;
+		if (s->discard.active) {
+			if (session_discard(s, in, avail) == -1)
+				return;
+			continue;
+		}
+		n = avail < NNTP_COMMAND_MAX ? avail : NNTP_COMMAND_MAX;
+		p = evbuffer_pullup(in, (ev_ssize_t)n);
+		switch (line_scan((const char *)p, n, NNTP_COMMAND_MAX,
+		    &linelen, &eollen)) {
+		case LINE_PARTIAL:
+			return;
+		case LINE_TOO_LONG:
+			s->discard.active = 1;
+			continue;
+		case LINE_FOUND:
+			break;
+		}
+		memcpy(line, p, linelen);
+		line[linelen] = '\0';
+		evbuffer_drain(in, linelen + eollen);
+		s->bytes_in += linelen + eollen;
+		s->discard.dropped = 0;
+		s->commands++;
+		s->last_code = 0;
+		if (memchr(line, '\0', linelen) != NULL) {
+			reply(s, RPL_501_SYNTAX, "NUL octet in command line");
+			s->errors_in_row++;
+			continue;
+		}
+		res = dispatch_line(s, line, linelen);
+		if (s->last_code == RPL_500_UNKNOWN ||
+		    s->last_code == RPL_501_SYNTAX)
+			s->errors_in_row++;
+		else
+			s->errors_in_row = 0;
+		if (res == CMD_CLOSE) {
+			session_close_after_flush(s, "quit");
+			return;
+		}
+	}
+}
+
+static void
+session_read_cb(struct bufferevent *bev, void *arg)
+{
+	session_process_input(arg);
+}
+
+static void
+session_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct session	*s = arg;
+
+	switch (s->state) {
+	case SESSION_CLOSING:
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			session_close(s, s->close_reason);
+		break;
+	case SESSION_STREAMING:
+		session_stream_run(s);
+		break;
+	case SESSION_CMD:
+	case SESSION_RECEIVING:
+		session_process_input(s);
+		break;
+	case SESSION_WAITING:
+		break;
+	}
+}
+
+static void
+session_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct session	*s = arg;
+
+	if (what & BEV_EVENT_TIMEOUT) {
+		if (s->state == SESSION_CLOSING || (what & BEV_EVENT_WRITING)) {
+			/* The client stopped reading: nothing more to say. */
+			session_close(s, "write timeout");
+			return;
+		}
+		reply(s, RPL_400_UNAVAILABLE, "Idle timeout, closing "
+		    "connection");
+		session_close_after_flush(s, "idle timeout");
+		return;
+	}
+	if (what & BEV_EVENT_EOF) {
+		session_close(s, s->state == SESSION_CLOSING ? s->close_reason :
+		    "eof");
+		return;
+	}
+	if (what & BEV_EVENT_ERROR) {
+		session_close(s, errno == 0 ? "error" : strerror(errno));
+		return;
+	}
+}

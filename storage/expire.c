@@ -1,0 +1,404 @@
+/*
+ * Expiry by age per group, group emptying, and history purge.  Each runs in
+ * transactions that scan at most STORE_CHUNK entries, so the writer thread
+ * and readers never wait long behind a big expiry run, and a crash midway
+ * leaves a consistent (partly expired) store.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store_int.h"
+#include "record.h"
+
+/* A group record whose strings are copied out of the map. */
+struct group_copy {
+	struct rec_group	g;
+	char			creator[STORE_USER_MAX + 1];
+	char			description[STORE_DESC_MAX + 1];
+};
+
+static int
+group_load_copy(struct store *st, MDB_txn *txn, const char *name, size_t len,
+    struct group_copy *gc)
+{
+	int	rc;
+
+	if ((rc = store_group_load(st, txn, name, len, &gc->g)) != 0)
+		return (rc);
+	if (gc->g.creator_len > STORE_USER_MAX ||
+	    gc->g.description_len > STORE_DESC_MAX)
+		return (MDB_CORRUPTED);
+	memcpy(gc->creator, gc->g.creator, gc->g.creator_len + 1);
+	memcpy(gc->description, gc->g.description, gc->g.description_len + 1);
+	gc->g.creator = gc->creator;
+	gc->g.description = gc->description;
+	return (0);
+}
+
+/*
+ * Is msgid still filed under some group other than `self` according to
+ * its Xref?  Each "group:number" is checked against the numbers db, so a
+ * stale Xref entry (already expired there) does not keep the article.
+ */
+static int
+still_filed(struct store *st, MDB_txn *txn, const char *xref,
+    const char *self, size_t self_len, const char *msgid, size_t mlen,
+    int *filed)
+{
+	struct rec_group	 g;
+	struct rec_number	 nr;
+	MDB_val			 val;
+	const char		*p, *sp, *colon;
+	uint8_t			 nkey[REC_NUMKEY_SIZE];
+	unsigned long		 num;
+	char			*end;
+	int			 rc;
+
+	*filed = 0;
+	for (p = xref; *p != '\0'; p = *sp ? sp + 1 : sp) {
+		if ((sp = strchr(p, ' ')) == NULL)
+			sp = p + strlen(p);
+		if ((colon = memchr(p, ':', (size_t)(sp - p))) == NULL ||
+		    colon == p)
+			continue;
+		if ((size_t)(colon - p) == self_len &&
+		    memcmp(p, self, self_len) == 0)
+			continue;
+		num = strtoul(colon + 1, &end, 10);
+		if (end != sp || num == 0 || num > UINT32_MAX)
+			continue;
+		rc = store_group_load(st, txn, p, (size_t)(colon - p), &g);
+		if (rc == MDB_NOTFOUND)
+			continue;
+		if (rc != 0)
+			return (rc);
+		rec_numkey_encode(nkey, g.id, (uint32_t)num);
+		rc = store_db_get(txn, st->dbi[DB_NUMBERS], nkey, sizeof(nkey),
+		    &val);
+		if (rc == MDB_NOTFOUND)
+			continue;
+		if (rc != 0)
+			return (rc);
+		if (rec_number_decode(val.mv_data, val.mv_size, &nr) == 0 &&
+		    nr.msgid_len == mlen && memcmp(nr.msgid, msgid, mlen) == 0) {
+			*filed = 1;
+			return (0);
+		}
+	}
+	return (0);
+}
+
+/* Remove (group, number): overview entry, counts, and the article once it
+   is in no group. */
+static int
+expire_entry(struct store *st, MDB_txn *txn, const char *name, size_t len,
+    struct group_copy *gc, uint32_t number, struct store_expire_stats *stats)
+{
+	struct rec_number	nr;
+	struct rec_article	r;
+	MDB_val			val;
+	uint8_t			nkey[REC_NUMKEY_SIZE];
+	char			msgid[STORE_MSGID_MAX + 1];
+	char			root[STORE_MSGID_MAX + 1];
+	char			*xref = NULL;
+	size_t			mlen, rlen;
+	int			rc, filed, deleted;
+
+	rec_numkey_encode(nkey, gc->g.id, number);
+	rc = store_db_get(txn, st->dbi[DB_NUMBERS], nkey, sizeof(nkey), &val);
+	if (rc == MDB_NOTFOUND)
+		return (0);
+	if (rc != 0)
+		return (rc);
+	if (rec_number_decode(val.mv_data, val.mv_size, &nr) == -1 ||
+	    nr.msgid_len == 0 || nr.msgid_len > STORE_MSGID_MAX)
+		return (MDB_CORRUPTED);
+	mlen = nr.msgid_len;
+	memcpy(msgid, nr.msgid, mlen + 1);
+	if ((rc = store_db_del(txn, st->dbi[DB_NUMBERS], nkey, sizeof(nkey),
+	    NULL, 0)) != 0)
+		return (rc);
+	if (gc->g.count > 0)
+		gc->g.count--;
+	if ((rc = store_group_fix_low(st, txn, &gc->g, number)) != 0)
+		return (rc);
+	stats->numbers_removed++;
+
+	rc = store_db_get(txn, st->dbi[DB_ARTICLES], msgid, mlen, &val);
+	if (rc == MDB_NOTFOUND)
+		return (0);
+	if (rc != 0)
+		return (rc);
+	if (rec_article_decode(val.mv_data, val.mv_size, &r) == -1 ||
+	    r.root_len > STORE_MSGID_MAX)
+		return (MDB_CORRUPTED);
+	rlen = r.root_len;
+	memcpy(root, r.root, rlen + 1);
+	if ((xref = strdup(r.xref)) == NULL)
+		return (ENOMEM);
+	if ((rc = thread_group_remove(st, txn, gc->g.id, root, rlen)) != 0)
+		goto out;
+	if ((rc = still_filed(st, txn, xref, name, len, msgid, mlen,
+	    &filed)) != 0 || filed)
+		goto out;
+	if ((rc = article_delete(st, txn, msgid, mlen, &deleted)) != 0)
+		goto out;
+	if (deleted)
+		stats->articles_removed++;
+out:
+	free(xref);
+	return (rc);
+}
+
+int
+expire_group_txn(struct store *st, MDB_txn *txn, const char *name,
+    size_t len, int64_t cutoff, uint32_t from, size_t max_scan,
+    struct store_expire_stats *stats, uint32_t *next)
+{
+	struct group_copy	 gc;
+	struct rec_number	 nr;
+	MDB_cursor		*c;
+	MDB_val			 key, val;
+	uint8_t			 kbuf[REC_NUMKEY_SIZE];
+	uint32_t		*doomed = NULL, *p, gid, num;
+	size_t			 ndoomed = 0, cap = 0, scanned = 0, i;
+	int			 rc;
+
+	if (next != NULL)
+		*next = 0;
+	rc = group_load_copy(st, txn, name, len, &gc);
+	if (rc == MDB_NOTFOUND)
+		return (0);
+	if (rc != 0)
+		return (rc);
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_NUMBERS], &c)) != 0)
+		return (rc);
+	rec_numkey_encode(kbuf, gc.g.id, from > 0 ? from : 1);
+	key.mv_data = kbuf;
+	key.mv_size = sizeof(kbuf);
+	for (rc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
+		if (key.mv_size != REC_NUMKEY_SIZE) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		rec_numkey_decode(key.mv_data, &gid, &num);
+		if (gid != gc.g.id)
+			break;
+		if (scanned >= max_scan) {
+			if (next != NULL)
+				*next = num;
+			break;
+		}
+		scanned++;
+		if (rec_number_decode(val.mv_data, val.mv_size, &nr) == -1) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		if (nr.arrival >= cutoff)
+			continue;
+		if (ndoomed == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((p = reallocarray(doomed, cap, sizeof(*p))) ==
+			    NULL) {
+				rc = ENOMEM;
+				break;
+			}
+			doomed = p;
+		}
+		doomed[ndoomed++] = num;
+	}
+	mdb_cursor_close(c);
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	for (i = 0; rc == 0 && i < ndoomed; i++)
+		rc = expire_entry(st, txn, name, len, &gc, doomed[i], stats);
+	free(doomed);
+	if (rc == 0 && ndoomed > 0)
+		rc = store_group_save(st, txn, name, len, &gc.g);
+	if (rc != 0 && next != NULL)
+		*next = 0;
+	return (rc);
+}
+
+struct expire_args {
+	const char			*name;
+	size_t				 len;
+	int64_t				 cutoff;
+	uint32_t			 from;
+	uint32_t			 next;
+	struct store_expire_stats	 chunk;
+};
+
+static void
+expire_reset(void *arg)
+{
+	struct expire_args	*a = arg;
+
+	memset(&a->chunk, 0, sizeof(a->chunk));
+	a->next = 0;
+}
+
+static int
+expire_fn(struct store *st, MDB_txn *txn, void *arg)
+{
+	struct expire_args	*a = arg;
+
+	return (expire_group_txn(st, txn, a->name, a->len, a->cutoff, a->from,
+	    STORE_CHUNK, &a->chunk, &a->next));
+}
+
+enum store_status
+store_expire_group(struct store *st, const char *group, int64_t cutoff,
+    struct store_expire_stats *stats)
+{
+	struct expire_args		a;
+	struct store_expire_stats	local;
+	struct store_group		g;
+	enum store_status		ret;
+
+	if (stats == NULL) {
+		memset(&local, 0, sizeof(local));
+		stats = &local;
+	}
+	if ((ret = store_group_get(st, group, &g)) != STORE_OK)
+		return (ret);
+	memset(&a, 0, sizeof(a));
+	a.name = group;
+	a.len = strlen(group);
+	a.cutoff = cutoff;
+	a.from = 1;
+	do {
+		expire_reset(&a);
+		if ((ret = store_write(st, expire_fn, &a, expire_reset)) !=
+		    STORE_OK)
+			return (ret);
+		stats->numbers_removed += a.chunk.numbers_removed;
+		stats->articles_removed += a.chunk.articles_removed;
+		a.from = a.next;
+	} while (a.next != 0);
+	return (STORE_OK);
+}
+
+/* ---- History purge --------------------------------------------------- */
+
+struct purge_args {
+	int64_t		 cutoff;
+	char		 resume[STORE_MSGID_MAX];
+	size_t		 resume_len;	/* 0: from the start */
+	char		 start[STORE_MSGID_MAX];	/* for a retry */
+	size_t		 start_len;
+	int		 done;
+	uint64_t	 purged;
+};
+
+static void
+purge_reset(void *arg)
+{
+	struct purge_args	*a = arg;
+
+	memcpy(a->resume, a->start, a->start_len);
+	a->resume_len = a->start_len;
+	a->done = 0;
+	a->purged = 0;
+}
+
+static int
+purge_fn(struct store *st, MDB_txn *txn, void *arg)
+{
+	struct purge_args	*a = arg;
+	MDB_cursor		*c;
+	MDB_val			 key, val, aval;
+	char			(*doomed)[STORE_MSGID_MAX];
+	size_t			 doomed_len[STORE_CHUNK];
+	size_t			 n = 0, scanned = 0, i;
+	uint8_t			 flags;
+	int64_t			 when;
+	int			 rc;
+
+	if ((doomed = calloc(STORE_CHUNK, sizeof(*doomed))) == NULL)
+		return (ENOMEM);
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_HISTORY], &c)) != 0) {
+		free(doomed);
+		return (rc);
+	}
+	key.mv_data = a->resume;
+	key.mv_size = a->resume_len;
+	rc = mdb_cursor_get(c, &key, &val, a->resume_len > 0 ? MDB_SET_RANGE :
+	    MDB_FIRST);
+	for (; rc == 0; rc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
+		if (key.mv_size == 0 || key.mv_size > STORE_MSGID_MAX) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		/* The key the previous chunk ended with was looked at. */
+		if (scanned == 0 && a->resume_len > 0 &&
+		    key.mv_size == a->resume_len &&
+		    memcmp(key.mv_data, a->resume, a->resume_len) == 0)
+			continue;
+		if (scanned >= STORE_CHUNK)
+			break;
+		scanned++;
+		memcpy(a->resume, key.mv_data, key.mv_size);
+		a->resume_len = key.mv_size;
+		if (rec_hist_decode(val.mv_data, val.mv_size, &flags,
+		    &when) == -1) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		if (when >= a->cutoff)
+			continue;
+		rc = mdb_get(txn, st->dbi[DB_ARTICLES], &key, &aval);
+		if (rc == 0)
+			continue;	/* still stored: keep */
+		if (rc != MDB_NOTFOUND)
+			break;
+		rc = 0;
+		memcpy(doomed[n], key.mv_data, key.mv_size);
+		doomed_len[n++] = key.mv_size;
+	}
+	mdb_cursor_close(c);
+	if (rc == MDB_NOTFOUND) {
+		a->done = 1;
+		rc = 0;
+	}
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = store_db_del(txn, st->dbi[DB_HISTORY], doomed[i],
+		    doomed_len[i], NULL, 0);
+	if (rc == 0)
+		a->purged = n;
+	free(doomed);
+	return (rc);
+}
+
+enum store_status
+store_history_purge(struct store *st, int64_t cutoff,
+    struct store_expire_stats *stats)
+{
+	struct purge_args	*a;
+	enum store_status	 ret = STORE_OK;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		store_set_error("history purge: out of memory");
+		return (STORE_ERROR);
+	}
+	/* No cutoff: keep history_days worth. */
+	if (cutoff <= 0)
+		cutoff = (int64_t)time(NULL) -
+		    (int64_t)st->history_days * 86400;
+	a->cutoff = cutoff;
+	while (!a->done) {
+		/* A retried chunk must start where this one started. */
+		memcpy(a->start, a->resume, a->resume_len);
+		a->start_len = a->resume_len;
+		a->purged = 0;
+		if ((ret = store_write(st, purge_fn, a, purge_reset)) !=
+		    STORE_OK)
+			break;
+		if (stats != NULL)
+			stats->history_purged += a->purged;
+	}
+	free(a);
+	return (ret);
+}

@@ -1,0 +1,531 @@
+/*
+ * The environment and its named databases: open/close, the format version,
+ * transactions under the resize lock, map growth, error reporting, stats.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+#include "record.h"
+
+#define STORE_MAP_DEFAULT	((size_t)64 << 20)
+#define STORE_MAP_MAX_DEFAULT	((size_t)1 << 40)
+#define STORE_MAX_READERS	510
+
+static const struct {
+	const char	*name;
+	unsigned	 flags;
+} store_dbs[DB_COUNT] = {
+	[DB_META] =	{ "meta",	0 },
+	[DB_ARTICLES] =	{ "articles",	0 },
+	[DB_NUMBERS] =	{ "numbers",	0 },
+	[DB_GROUPS] =	{ "groups",	0 },
+	[DB_HISTORY] =	{ "history",	0 },
+	[DB_ARRIVALS] =	{ "arrivals",	0 },
+	[DB_LINKS] =	{ "links",	0 },
+	[DB_REPLIES] =	{ "replies",	MDB_DUPSORT },
+	[DB_THREADS] =	{ "threads",	0 },
+	[DB_TGROUPS] =	{ "tgroups",	0 },
+	[DB_TINDEX] =	{ "tindex",	0 },
+	[DB_FEEDQ] =	{ "feedq",	0 },
+	[DB_USERS] =	{ "users",	0 },
+};
+
+static _Thread_local char store_errbuf[256];
+
+void
+store_set_error(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(store_errbuf, sizeof(store_errbuf), fmt, ap);
+	va_end(ap);
+}
+
+const char *
+store_last_error(void)
+{
+	return (store_errbuf);
+}
+
+const char *
+store_strerror(enum store_status status)
+{
+	switch (status) {
+	case STORE_OK:
+		return ("ok");
+	case STORE_NOTFOUND:
+		return ("not found");
+	case STORE_EXISTS:
+		return ("already exists");
+	case STORE_FULL:
+		return ("store full");
+	case STORE_INVALID:
+		return ("invalid argument");
+	case STORE_VERSION:
+		return ("unknown store format version");
+	case STORE_CORRUPT:
+		return ("store corrupt or not a Loom store");
+	case STORE_ERROR:
+		return ("store error");
+	}
+	return ("unknown store status");
+}
+
+enum store_status
+store_mdb_status(int rc, const char *what)
+{
+	switch (rc) {
+	case MDB_SUCCESS:
+		return (STORE_OK);
+	case MDB_NOTFOUND:
+		return (STORE_NOTFOUND);
+	case MDB_KEYEXIST:
+		return (STORE_EXISTS);
+	case MDB_MAP_FULL:
+		store_set_error("%s: map full at its maximum size", what);
+		return (STORE_FULL);
+	case ENOSPC:
+#ifdef EDQUOT
+	case EDQUOT:
+#endif
+		store_set_error("%s: disk full: %s", what, mdb_strerror(rc));
+		return (STORE_FULL);
+	case MDB_CORRUPTED:
+	case MDB_INVALID:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INCOMPATIBLE:
+	case MDB_VERSION_MISMATCH:
+		store_set_error("%s: %s", what, mdb_strerror(rc));
+		return (STORE_CORRUPT);
+	default:
+		store_set_error("%s: %s", what, mdb_strerror(rc));
+		return (STORE_ERROR);
+	}
+}
+
+int
+store_db_get(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen,
+    MDB_val *out)
+{
+	MDB_val	key;
+
+	key.mv_data = (void *)k;
+	key.mv_size = klen;
+	return (mdb_get(txn, dbi, &key, out));
+}
+
+int
+store_db_put(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen,
+    const void *v, size_t vlen, unsigned flags)
+{
+	MDB_val	key, val;
+
+	key.mv_data = (void *)k;
+	key.mv_size = klen;
+	val.mv_data = (void *)v;
+	val.mv_size = vlen;
+	return (mdb_put(txn, dbi, &key, &val, flags));
+}
+
+int
+store_db_del(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen,
+    const void *v, size_t vlen)
+{
+	MDB_val	key, val;
+
+	key.mv_data = (void *)k;
+	key.mv_size = klen;
+	val.mv_data = (void *)v;
+	val.mv_size = vlen;
+	return (mdb_del(txn, dbi, &key, v != NULL ? &val : NULL));
+}
+
+int
+store_seq_next(struct store *st, MDB_txn *txn, uint64_t *seq)
+{
+	MDB_val		val;
+	uint8_t		buf[8];
+	uint64_t	cur = 0;
+	int		rc;
+
+	rc = store_db_get(txn, st->dbi[DB_META], "seq", 3, &val);
+	if (rc == 0 && val.mv_size == 8)
+		cur = rec_get_u64(val.mv_data);
+	else if (rc != MDB_NOTFOUND && rc != 0)
+		return (rc);
+	*seq = ++cur;
+	rec_put_u64(buf, cur);
+	return (store_db_put(txn, st->dbi[DB_META], "seq", 3, buf, 8, 0));
+}
+
+/* ---- Transactions and map growth ------------------------------------- */
+
+/*
+ * Adopt a size another process gave the map (MDB_MAP_RESIZED), or grow it
+ * ourselves after MDB_MAP_FULL.  `seen` is the size the failing transaction
+ * ran with: if the map is already bigger (another thread grew it while we
+ * waited for the lock) there is nothing to do.
+ */
+static enum store_status
+store_map_grow(struct store *st, int adopt, size_t seen)
+{
+	MDB_envinfo		 info;
+	size_t			 next;
+	enum store_status	 ret = STORE_OK;
+	int			 rc;
+
+	pthread_rwlock_wrlock(&st->lock);
+	if (adopt) {
+		if ((rc = mdb_env_set_mapsize(st->env, 0)) != 0)
+			ret = store_mdb_status(rc, "adopt map size");
+		goto out;
+	}
+	mdb_env_info(st->env, &info);
+	if (info.me_mapsize > seen)
+		goto out;
+	if (info.me_mapsize >= st->map_max) {
+		store_set_error("map full at its maximum size (%zu MiB)",
+		    st->map_max >> 20);
+		ret = STORE_FULL;
+		goto out;
+	}
+	next = info.me_mapsize > st->map_max / 2 ? st->map_max :
+	    info.me_mapsize * 2;
+	if ((rc = mdb_env_set_mapsize(st->env, next)) != 0)
+		ret = store_mdb_status(rc, "grow map");
+out:
+	pthread_rwlock_unlock(&st->lock);
+	return (ret);
+}
+
+static size_t
+store_map_size(struct store *st)
+{
+	MDB_envinfo	info;
+
+	mdb_env_info(st->env, &info);
+	return (info.me_mapsize);
+}
+
+enum store_status
+store_read_begin(struct store *st, MDB_txn **txn)
+{
+	enum store_status	ret;
+	int			rc;
+
+	for (;;) {
+		pthread_rwlock_rdlock(&st->lock);
+		rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, txn);
+		if (rc == 0)
+			return (STORE_OK);
+		pthread_rwlock_unlock(&st->lock);
+		if (rc != MDB_MAP_RESIZED)
+			return (store_mdb_status(rc, "begin read"));
+		if ((ret = store_map_grow(st, 1, 0)) != STORE_OK)
+			return (ret);
+	}
+}
+
+void
+store_read_end(struct store *st, MDB_txn *txn)
+{
+	mdb_txn_abort(txn);
+	pthread_rwlock_unlock(&st->lock);
+}
+
+enum store_status
+store_write(struct store *st, store_write_fn fn, void *arg,
+    store_reset_fn reset)
+{
+	MDB_txn			*txn;
+	enum store_status	 ret;
+	size_t			 seen;
+	int			 rc, tries;
+
+	for (tries = 0; tries < 64; tries++) {
+		if (tries > 0 && reset != NULL)
+			reset(arg);
+		pthread_rwlock_rdlock(&st->lock);
+		seen = store_map_size(st);
+		rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+		if (rc == 0) {
+			rc = fn(st, txn, arg);
+			if (rc == 0)
+				rc = mdb_txn_commit(txn);
+			else {
+				mdb_txn_abort(txn);
+				if (rc == STORE_WRITE_ABORT)
+					rc = 0;
+			}
+		}
+		pthread_rwlock_unlock(&st->lock);
+		if (rc == 0)
+			return (STORE_OK);
+		if (rc == MDB_MAP_RESIZED)
+			ret = store_map_grow(st, 1, 0);
+		else if (rc == MDB_MAP_FULL)
+			ret = store_map_grow(st, 0, seen);
+		else if (rc == MDB_TXN_FULL) {
+			store_set_error("write: transaction too large for "
+			    "LMDB (MDB_TXN_FULL); use smaller batches");
+			return (STORE_FULL);
+		} else
+			return (store_mdb_status(rc, "write"));
+		if (ret != STORE_OK)
+			return (ret);
+	}
+	store_set_error("write: map kept filling up after 64 retries");
+	return (STORE_FULL);
+}
+
+/* ---- Open and close -------------------------------------------------- */
+
+/*
+ * Open the named databases in txn.  A fresh environment (nothing in its
+ * main database) gets them created with the current format version; one
+ * without our meta database is somebody else's LMDB file.
+ */
+static enum store_status
+store_open_dbs(struct store *st, MDB_txn *txn, char *errbuf, size_t errlen)
+{
+	MDB_dbi		 main_dbi;
+	MDB_stat	 ms;
+	MDB_val		 val;
+	uint8_t		 buf[4];
+	uint32_t	 version;
+	unsigned	 create = 0;
+	int		 i, rc;
+
+	rc = mdb_dbi_open(txn, store_dbs[DB_META].name, 0, &st->dbi[DB_META]);
+	if (rc == MDB_NOTFOUND) {
+		if ((rc = mdb_dbi_open(txn, NULL, 0, &main_dbi)) != 0 ||
+		    (rc = mdb_stat(txn, main_dbi, &ms)) != 0)
+			goto lmdb_err;
+		if (ms.ms_entries != 0) {
+			snprintf(errbuf, errlen, "data.mdb is an LMDB "
+			    "environment but not a Loom store (no meta "
+			    "database)");
+			return (STORE_CORRUPT);
+		}
+		create = MDB_CREATE;
+	} else if (rc != 0)
+		goto lmdb_err;
+
+	for (i = 0; i < DB_COUNT; i++) {
+		rc = mdb_dbi_open(txn, store_dbs[i].name,
+		    store_dbs[i].flags | create, &st->dbi[i]);
+		if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE) {
+			snprintf(errbuf, errlen, "database \"%s\" %s: the "
+			    "store is damaged", store_dbs[i].name,
+			    rc == MDB_NOTFOUND ? "is missing" :
+			    "has the wrong flags");
+			return (STORE_CORRUPT);
+		}
+		if (rc != 0)
+			goto lmdb_err;
+	}
+
+	if (create) {
+		rec_put_u32(buf, STORE_FORMAT_VERSION);
+		if ((rc = store_db_put(txn, st->dbi[DB_META], "version", 7,
+		    buf, 4, 0)) != 0)
+			goto lmdb_err;
+		return (STORE_OK);
+	}
+	rc = store_db_get(txn, st->dbi[DB_META], "version", 7, &val);
+	if (rc == MDB_NOTFOUND || (rc == 0 && val.mv_size != 4)) {
+		snprintf(errbuf, errlen, "meta database has no valid format "
+		    "version: the store is damaged");
+		return (STORE_CORRUPT);
+	}
+	if (rc != 0)
+		goto lmdb_err;
+	version = rec_get_u32(val.mv_data);
+	if (version != STORE_FORMAT_VERSION) {
+		snprintf(errbuf, errlen, "store format version %u is not "
+		    "supported by this build (it knows version %u)", version,
+		    STORE_FORMAT_VERSION);
+		return (STORE_VERSION);
+	}
+	return (STORE_OK);
+
+lmdb_err:
+	snprintf(errbuf, errlen, "opening databases: %s", mdb_strerror(rc));
+	return (store_mdb_status(rc, "open"));
+}
+
+enum store_status
+store_open(struct store **out, const char *dir,
+    const struct store_options *opt, char *errbuf, size_t errlen)
+{
+	struct store		*st;
+	struct stat		 sb;
+	pthread_rwlockattr_t	 attr;
+	MDB_envinfo		 info;
+	MDB_txn			*txn;
+	size_t			 map_size;
+	enum store_status	 ret;
+	unsigned		 flags;
+	int			 rc, dead;
+	char			 dummy[1];
+
+	*out = NULL;
+	if (errbuf == NULL || errlen == 0) {
+		errbuf = dummy;
+		errlen = sizeof(dummy);
+	}
+	errbuf[0] = '\0';
+	if (dir == NULL || stat(dir, &sb) == -1 || !S_ISDIR(sb.st_mode)) {
+		snprintf(errbuf, errlen, "%s: %s", dir ? dir : "(null)",
+		    dir == NULL || errno == 0 ? "not a directory" :
+		    strerror(errno));
+		return (STORE_ERROR);
+	}
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		snprintf(errbuf, errlen, "out of memory");
+		return (STORE_ERROR);
+	}
+	map_size = opt && opt->map_size ? opt->map_size : STORE_MAP_DEFAULT;
+	st->map_max = opt && opt->map_size_max ? opt->map_size_max :
+	    STORE_MAP_MAX_DEFAULT;
+	if (st->map_max < map_size)
+		st->map_max = map_size;
+	st->history_days = opt && opt->history_days ? opt->history_days : 30;
+	snprintf(st->xref_host, sizeof(st->xref_host), "%s",
+	    opt && opt->xref_host && opt->xref_host[0] ? opt->xref_host :
+	    "loom");
+
+	pthread_rwlockattr_init(&attr);
+	/* Growing the map must not starve behind a stream of readers. */
+	pthread_rwlockattr_setkind_np(&attr,
+	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&st->lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+
+	if ((rc = mdb_env_create(&st->env)) != 0) {
+		snprintf(errbuf, errlen, "mdb_env_create: %s",
+		    mdb_strerror(rc));
+		ret = STORE_ERROR;
+		goto fail;
+	}
+	mdb_env_set_maxdbs(st->env, DB_COUNT + 2);
+	mdb_env_set_maxreaders(st->env, STORE_MAX_READERS);
+	flags = MDB_NOTLS;
+	if (opt && opt->nosync)
+		flags |= MDB_NOSYNC;
+	if ((rc = mdb_env_open(st->env, dir, flags, 0600)) != 0) {
+		ret = store_mdb_status(rc, "open");
+		if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH ||
+		    rc == MDB_CORRUPTED || rc == EINVAL) {
+			snprintf(errbuf, errlen, "%s/data.mdb is not a Loom "
+			    "store or is damaged: %s", dir, mdb_strerror(rc));
+			ret = STORE_CORRUPT;
+		} else
+			snprintf(errbuf, errlen, "cannot open LMDB "
+			    "environment in %s: %s", dir, mdb_strerror(rc));
+		goto fail;
+	}
+	/* Clear reader slots left by processes that died (a crashed loomd). */
+	mdb_reader_check(st->env, &dead);
+	/* Never shrink a map that has grown beyond the configured start. */
+	mdb_env_info(st->env, &info);
+	if (info.me_mapsize < map_size &&
+	    (rc = mdb_env_set_mapsize(st->env, map_size)) != 0) {
+		snprintf(errbuf, errlen, "mdb_env_set_mapsize: %s",
+		    mdb_strerror(rc));
+		ret = STORE_ERROR;
+		goto fail;
+	}
+	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0) {
+		ret = store_mdb_status(rc, "open");
+		snprintf(errbuf, errlen, "cannot begin a transaction: %s",
+		    mdb_strerror(rc));
+		goto fail;
+	}
+	if ((ret = store_open_dbs(st, txn, errbuf, errlen)) != STORE_OK) {
+		mdb_txn_abort(txn);
+		goto fail;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0) {
+		ret = store_mdb_status(rc, "open");
+		snprintf(errbuf, errlen, "cannot commit: %s",
+		    mdb_strerror(rc));
+		goto fail;
+	}
+	*out = st;
+	return (STORE_OK);
+
+fail:
+	if (st->env != NULL)
+		mdb_env_close(st->env);
+	pthread_rwlock_destroy(&st->lock);
+	free(st);
+	return (ret);
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	mdb_env_close(st->env);
+	pthread_rwlock_destroy(&st->lock);
+	free(st);
+}
+
+/* ---- Statistics and hooks -------------------------------------------- */
+
+enum store_status
+store_stats_get(struct store *st, struct store_stats *out)
+{
+	MDB_txn			*txn;
+	MDB_envinfo		 info;
+	MDB_stat		 ms;
+	enum store_status	 ret;
+	int			 rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((ret = store_read_begin(st, &txn)) != STORE_OK)
+		return (ret);
+	mdb_env_info(st->env, &info);
+	mdb_env_stat(st->env, &ms);
+	out->map_size = info.me_mapsize;
+	out->used = ((uint64_t)info.me_last_pgno + 1) * ms.ms_psize;
+	if ((rc = mdb_stat(txn, st->dbi[DB_ARTICLES], &ms)) != 0)
+		goto fail;
+	out->articles = ms.ms_entries;
+	if ((rc = mdb_stat(txn, st->dbi[DB_HISTORY], &ms)) != 0)
+		goto fail;
+	out->history = ms.ms_entries;
+	if ((rc = mdb_stat(txn, st->dbi[DB_GROUPS], &ms)) != 0)
+		goto fail;
+	out->groups = ms.ms_entries;
+	store_read_end(st, txn);
+	return (STORE_OK);
+fail:
+	store_read_end(st, txn);
+	return (store_mdb_status(rc, "stats"));
+}
+
+static int
+store_set_version_fn(struct store *st, MDB_txn *txn, void *arg)
+{
+	uint8_t	buf[4];
+
+	rec_put_u32(buf, *(uint32_t *)arg);
+	return (store_db_put(txn, st->dbi[DB_META], "version", 7, buf, 4, 0));
+}
+
+enum store_status
+store_debug_set_version(struct store *st, uint32_t version)
+{
+	return (store_write(st, store_set_version_fn, &version, NULL));
+}

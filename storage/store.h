@@ -1,0 +1,390 @@
+/*
+ * Loom's article store: the only interface server/ and tests use to reach
+ * LMDB.  Records are linked by Message-ID, as the article headers link them.
+ *
+ * Threads and transactions.  A store may be used by many threads at once:
+ * every call opens and ends its own short transaction.  Writes are
+ * serialised by LMDB (across processes too: loomctl may write while loomd
+ * runs).  Data handed to a callback points into the map and is valid only
+ * during that callback; copy what you keep.  Callbacks must not call back
+ * into the store.  A callback returning non-zero stops the walk early (the
+ * call still returns STORE_OK).
+ *
+ * Message-IDs are opaque byte strings here, NUL-terminated, with their angle
+ * brackets, at most STORE_MSGID_MAX octets.  Times are seconds since the
+ * epoch (UTC).
+ */
+#ifndef LOOM_STORE_H
+#define LOOM_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_MSGID_MAX		250
+#define STORE_GROUP_MAX		250	/* newsgroup name length */
+#define STORE_DESC_MAX		255	/* group description */
+#define STORE_USER_MAX		64
+#define STORE_HASH_MAX		255	/* password hash string */
+#define STORE_PEER_MAX		64	/* feed (peer) name */
+
+struct store;
+
+enum store_status {
+	STORE_OK = 0,
+	STORE_NOTFOUND,		/* no such article, group, user, number */
+	STORE_EXISTS,		/* duplicate (also: in history after expiry) */
+	STORE_FULL,		/* map at its maximum size, or the disk is full */
+	STORE_INVALID,		/* argument out of range (key too long, ...) */
+	STORE_VERSION,		/* the store has a format this build does not know */
+	STORE_CORRUPT,		/* not a Loom store, or damaged */
+	STORE_ERROR		/* any other failure; see store_last_error() */
+};
+
+struct store_options {
+	size_t		 map_size;	/* initial map size; 0: 64 MiB */
+	size_t		 map_size_max;	/* growth limit; 0: 1 TiB */
+	int		 nosync;	/* MDB_NOSYNC: loses recent commits on a
+					   power failure (not on a crash) */
+	const char	*xref_host;	/* first word of Xref; NULL: "loom" */
+	unsigned	 history_days;	/* keep history this long; 0: 30 */
+};
+
+/*
+ * Open (creating if needed) the store in directory `dir`, which must exist.
+ * A store written by an unknown format version is refused (STORE_VERSION);
+ * a directory holding something that is not a Loom store, STORE_CORRUPT.
+ * On failure a readable reason is written to errbuf.
+ */
+enum store_status store_open(struct store **out, const char *dir,
+    const struct store_options *opt, char *errbuf, size_t errlen);
+
+/* Close the store.  No call may be running on any thread. */
+void store_close(struct store *st);
+
+const char *store_strerror(enum store_status status);
+
+/* Detail of the last STORE_ERROR/STORE_FULL on this thread ("" if none). */
+const char *store_last_error(void);
+
+/* ---- Groups ---------------------------------------------------------- */
+
+struct store_group {
+	char		 name[STORE_GROUP_MAX + 1];
+	uint32_t	 id;		/* stable, never reused */
+	uint32_t	 low;		/* lowest present number; high + 1 if empty */
+	uint32_t	 high;		/* last number assigned; 0 if none ever */
+	uint32_t	 count;		/* articles present */
+	char		 status;	/* 'y' posting ok, 'n' no posting,
+					   'm' moderated */
+	int64_t		 created;
+	char		 creator[STORE_USER_MAX + 1];
+	char		 description[STORE_DESC_MAX + 1];
+};
+
+/* STORE_EXISTS if a group of that name exists. */
+enum store_status store_group_create(struct store *st, const char *name,
+    char status, const char *description, const char *creator,
+    int64_t created);
+
+/* Remove a group and its numbers; articles left in no group are deleted
+   (their history stays). */
+enum store_status store_group_remove(struct store *st, const char *name);
+
+enum store_status store_group_get(struct store *st, const char *name,
+    struct store_group *out);
+
+/* Change status (0: keep) and/or description (NULL: keep). */
+enum store_status store_group_set(struct store *st, const char *name,
+    char status, const char *description);
+
+typedef int (*store_group_cb)(const struct store_group *group, void *arg);
+
+/* Every group in name order. */
+enum store_status store_group_foreach(struct store *st, store_group_cb cb,
+    void *arg);
+
+/* ---- Storing articles (group commit) --------------------------------- */
+
+/*
+ * One article to store.  The server fills the input fields; store_put_batch
+ * fills the outputs.  `wire` is the article as sent by ARTICLE: header, empty
+ * line, body, CRLF line ends, dot-stuffed, without the terminating ".CRLF".
+ * The store inserts an "Xref: <xref_host> group:number ..." header line at
+ * offset header_len (just before the empty line) and computes :bytes as the
+ * stored length less `stuffed_dots` (the dots added by stuffing).
+ */
+struct store_article {
+	/* in */
+	const char		 *msgid;
+	const char		 *wire;
+	size_t			  wire_len;
+	size_t			  header_len;	/* offset of the empty line */
+	size_t			  stuffed_dots;
+	uint32_t		  lines;	/* body lines */
+	const char *const	 *groups;	/* from Newsgroups */
+	size_t			  ngroups;
+	const char		 *parent;	/* last References entry, or NULL */
+	const char *const	 *references;	/* all References entries, or NULL */
+	size_t			  nreferences;
+	/* "Subject\tFrom\tDate\tMessage-ID\tReferences", already sanitised
+	   (no CR, LF or TAB inside a field) */
+	const char		 *overview;
+	int64_t			  arrival;
+	const char *const	 *feeds;	/* peer names to queue it for */
+	size_t			  nfeeds;
+	/* out */
+	enum store_status	  status;	/* OK, EXISTS, NOTFOUND (none of
+						   its groups exists), INVALID */
+	uint32_t		 *numbers;	/* caller array of ngroups: the
+						   number in each group, 0 where
+						   the group does not exist */
+};
+
+/*
+ * Store up to any number of articles in one write transaction, so one sync
+ * covers the batch.  Each article gets its own status; a duplicate or
+ * unwanted article does not fail the others.  Returns STORE_OK once the
+ * transaction is durably committed (per the nosync option); any other return
+ * means nothing of the batch was stored and every article's status says so.
+ * The map is grown and the transaction retried when it is full, up to
+ * map_size_max.
+ */
+enum store_status store_put_batch(struct store *st, struct store_article *arts,
+    size_t n);
+
+/* STORE_EXISTS if msgid is in history (stored now or before), else
+   STORE_NOTFOUND.  *arrival gets when it was seen, if not NULL. */
+enum store_status store_history_lookup(struct store *st, const char *msgid,
+    int64_t *arrival);
+
+/* Remember a refused message-id so later offers are refused fast. */
+enum store_status store_history_add(struct store *st, const char *msgid,
+    int64_t when);
+
+/* ---- Reading articles ------------------------------------------------ */
+
+struct store_article_info {
+	const char	*msgid;
+	int64_t		 arrival;
+	uint32_t	 bytes;		/* :bytes */
+	uint32_t	 lines;		/* :lines */
+	size_t		 header_len;	/* offset of the empty line in wire */
+	const char	*parent;	/* "" if none */
+	const char	*root;		/* the article itself if it is a root */
+	const char	*xref;		/* "group:number group:number" */
+	const char	*overview;	/* full overview tail: "Subject\t...\t
+					   :bytes\t:lines\tXref: host g:n" */
+	size_t		 overview_len;
+};
+
+typedef int (*store_article_cb)(const char *wire, size_t len,
+    const struct store_article_info *info, void *arg);
+
+/* Call cb once with the stored article (with its Xref header). */
+enum store_status store_article_get(struct store *st, const char *msgid,
+    store_article_cb cb, void *arg);
+
+/* Message-ID of (group, number); msgid needs STORE_MSGID_MAX + 1 octets. */
+enum store_status store_number_lookup(struct store *st, uint32_t group_id,
+    uint32_t number, char *msgid);
+
+/* The nearest present number after (dir > 0) or before (dir < 0) `from`. */
+enum store_status store_number_step(struct store *st, uint32_t group_id,
+    uint32_t from, int dir, uint32_t *number, char *msgid);
+
+typedef int (*store_over_cb)(uint32_t number, const char *msgid,
+    const char *overview, size_t len, void *arg);
+
+/*
+ * Visit the group's articles with lo <= number <= hi in ascending order, at
+ * most `max` of them, in one short read transaction.  *next is set to the
+ * number to resume from, or 0 when the range is exhausted.  The server
+ * calls this repeatedly to stream a large OVER without holding it whole.
+ * `overview` is the full tail after the number (see store_article_info).
+ */
+enum store_status store_over_range(struct store *st, uint32_t group_id,
+    uint32_t lo, uint32_t hi, size_t max, store_over_cb cb, void *arg,
+    uint32_t *next);
+
+/* ---- Arrivals (NEWNEWS) ---------------------------------------------- */
+
+typedef int (*store_arrival_cb)(const char *msgid, int64_t arrival,
+    const char *xref, void *arg);
+
+/*
+ * Articles that arrived at or after `since`, oldest first, at most `max`
+ * per call.  *cursor is opaque: 0 to start; set to where to resume, 0 when
+ * done.  `xref` lists "group:number ..." so the caller can apply a wildmat.
+ */
+enum store_status store_arrivals(struct store *st, int64_t since, size_t max,
+    store_arrival_cb cb, void *arg, uint64_t *cursor);
+
+/* ---- Reply links and threads ----------------------------------------- */
+
+/*
+ * Links come from References (parent = last entry, root = first).  A
+ * referenced article that has not arrived is a placeholder node, linked
+ * where its descendants' References put it, so the tree has its shape
+ * before every article is present and heals when the missing ones arrive:
+ * any arrival order gives the same tree.  An article's own References
+ * decide its parent over what its descendants implied.  Cycles and absurd
+ * depths are cut, never followed without bound.
+ */
+typedef int (*store_msgid_cb)(const char *msgid, void *arg);
+
+/* Children of msgid in arrival order (placeholders included). */
+enum store_status store_children(struct store *st, const char *msgid,
+    store_msgid_cb cb, void *arg);
+
+/* Parent and root of msgid (each STORE_MSGID_MAX + 1 octets; "" if none). */
+enum store_status store_parent(struct store *st, const char *msgid,
+    char *parent, char *root);
+
+struct store_thread_node {
+	unsigned	 depth;		/* root is 0 */
+	const char	*msgid;
+	int		 present;	/* 0: placeholder (not arrived/expired) */
+	const struct store_article_info *info;	/* NULL for placeholders */
+};
+
+typedef int (*store_thread_cb)(const struct store_thread_node *node,
+    void *arg);
+
+/*
+ * Walk the whole thread containing msgid: its root first, then depth-first,
+ * siblings in arrival order.  At most max_nodes nodes are visited;
+ * *truncated (if not NULL) is set when the thread had more.
+ */
+enum store_status store_thread_walk(struct store *st, const char *msgid,
+    size_t max_nodes, store_thread_cb cb, void *arg, int *truncated);
+
+/* ---- Thread summaries (XROOTS) --------------------------------------- */
+
+/*
+ * A thread is identified by its root: the first References entry of its
+ * articles (or the article itself when it has no References), a property of
+ * each article, so summaries do not depend on arrival order.  Summaries are
+ * kept up to date in the write transaction that stores (or expires) the
+ * articles.  `last` is the latest arrival in the thread; it does not go
+ * back when articles expire.  Strings point into the map (valid during the
+ * callback); subject, from and date are the root's overview fields, "" until
+ * the root has arrived, and kept when the root expires.
+ */
+struct store_thread_summary {
+	const char	*root;
+	uint32_t	 articles;	/* present articles, root included */
+	uint32_t	 replies;	/* present articles other than the root */
+	int64_t		 last;		/* latest arrival in the whole thread */
+	int64_t		 group_last;	/* latest arrival in the group walked
+					   (store_thread_roots), else 0 */
+	int		 root_present;
+	const char	*subject;
+	const char	*from;
+	const char	*date;
+};
+
+typedef int (*store_summary_cb)(const struct store_thread_summary *ts,
+    void *arg);
+
+/* Summary of the thread rooted at msgid, or of the thread holding the
+   article msgid; NOTFOUND if neither is known. */
+enum store_status store_thread_summary(struct store *st, const char *msgid,
+    store_summary_cb cb, void *arg);
+
+/* Where store_thread_roots resumes; zero it to start.  Opaque. */
+struct store_thread_cursor {
+	int		 started;
+	int		 done;		/* set when the walk is complete */
+	uint64_t	 key_time;
+	char		 root[STORE_MSGID_MAX + 1];
+};
+
+/*
+ * The threads with articles in group_id, most recently active (in that
+ * group) first, at most max per call (0: no limit), one cursor walk of a
+ * per-group index.  Call again with the same cursor until cursor->done.
+ */
+enum store_status store_thread_roots(struct store *st, uint32_t group_id,
+    size_t max, store_summary_cb cb, void *arg,
+    struct store_thread_cursor *cursor);
+
+/* ---- Outgoing feed queues -------------------------------------------- */
+
+typedef int (*store_feed_cb)(uint64_t seq, const char *msgid, void *arg);
+
+/* Queue msgid for peer (also done by store_put_batch via `feeds`). */
+enum store_status store_feed_add(struct store *st, const char *peer,
+    const char *msgid);
+
+/* Entries of peer's queue with seq > after, oldest first, at most max. */
+enum store_status store_feed_peek(struct store *st, const char *peer,
+    uint64_t after, size_t max, store_feed_cb cb, void *arg);
+
+/* Remove entries (a final answer came back for them). */
+enum store_status store_feed_remove(struct store *st, const char *peer,
+    const uint64_t *seqs, size_t n);
+
+enum store_status store_feed_count(struct store *st, const char *peer,
+    uint64_t *count);
+
+/* ---- Users ----------------------------------------------------------- */
+
+struct store_user {
+	char		 name[STORE_USER_MAX + 1];
+	char		 hash[STORE_HASH_MAX + 1];	/* opaque to the store */
+	uint32_t	 flags;
+	int64_t		 created;
+};
+
+enum store_status store_user_put(struct store *st, const struct store_user *u);
+enum store_status store_user_get(struct store *st, const char *name,
+    struct store_user *out);
+enum store_status store_user_del(struct store *st, const char *name);
+
+typedef int (*store_user_cb)(const struct store_user *u, void *arg);
+enum store_status store_user_foreach(struct store *st, store_user_cb cb,
+    void *arg);
+
+/* ---- Expiry and statistics ------------------------------------------- */
+
+struct store_expire_stats {
+	uint64_t	 numbers_removed;	/* (group, number) entries */
+	uint64_t	 articles_removed;	/* bodies no longer in any group */
+	uint64_t	 history_purged;
+};
+
+/*
+ * Remove the group's articles that arrived before `cutoff`: their overview
+ * and number entries, and the article itself once it is in no group.
+ * History stays, so the articles are still refused as duplicates.  Works in
+ * bounded transactions so readers and the writer are never held up long.
+ */
+enum store_status store_expire_group(struct store *st, const char *group,
+    int64_t cutoff, struct store_expire_stats *stats);
+
+/* Drop history entries older than cutoff whose article is gone. */
+enum store_status store_history_purge(struct store *st, int64_t cutoff,
+    struct store_expire_stats *stats);
+
+struct store_stats {
+	uint64_t	 map_size;	/* current map size */
+	uint64_t	 used;		/* bytes in use */
+	uint64_t	 articles;
+	uint64_t	 history;
+	uint64_t	 groups;
+};
+
+enum store_status store_stats_get(struct store *st, struct store_stats *out);
+
+/* ---- Test and maintenance hooks -------------------------------------- */
+
+/* Overwrite the format version recorded in the store (tests of the
+   version check).  The store refuses to open afterwards if it differs. */
+enum store_status store_debug_set_version(struct store *st, uint32_t version);
+
+/* Set a group's high-water mark (tests of the 2^31-1 number limit).
+   STORE_INVALID if high is below the current one. */
+enum store_status store_debug_group_set_high(struct store *st,
+    const char *name, uint32_t high);
+
+#endif /* LOOM_STORE_H */

@@ -1,0 +1,136 @@
+/*
+ * Internals shared by the storage/ modules.  Not for server/ or tests:
+ * this header includes lmdb.h.
+ *
+ * Transactions.  Every transaction holds st->lock shared for its whole
+ * life; growing the map (mdb_env_set_mapsize, which LMDB allows only when
+ * this process has no transaction open) takes it exclusive.  Use
+ * store_read_begin/store_read_end for reads and store_write for writes:
+ * store_write retries the whole write function after growing a full map or
+ * adopting a size another process set, so a write function must be
+ * restartable (it gets its reset hook called before each retry).
+ */
+#ifndef LOOM_STORE_INT_H
+#define LOOM_STORE_INT_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <lmdb.h>
+
+#include "store.h"
+
+#define STORE_FORMAT_VERSION	1
+
+enum store_db {
+	DB_META,
+	DB_ARTICLES,
+	DB_NUMBERS,
+	DB_GROUPS,
+	DB_HISTORY,
+	DB_ARRIVALS,
+	DB_LINKS,
+	DB_REPLIES,
+	DB_THREADS,
+	DB_TGROUPS,
+	DB_TINDEX,
+	DB_FEEDQ,
+	DB_USERS,
+	DB_COUNT
+};
+
+#define STORE_XREF_HOST_MAX	255
+/* Entries touched per transaction by expiry, group removal and purges. */
+#define STORE_CHUNK		512
+/* How far up a reply chain we follow links, and how deep a walk goes. */
+#define STORE_THREAD_DEPTH_MAX	10000
+/* References entries considered per article (the last ones). */
+#define STORE_REFS_MAX		1000
+
+struct store {
+	MDB_env			*env;
+	MDB_dbi			 dbi[DB_COUNT];
+	pthread_rwlock_t	 lock;
+	size_t			 map_max;
+	unsigned		 history_days;
+	char			 xref_host[STORE_XREF_HOST_MAX + 1];
+};
+
+/* Returned by a write function to abort without error (nothing to do). */
+#define STORE_WRITE_ABORT	(-1)
+
+/*
+ * A write function returns 0 to commit, STORE_WRITE_ABORT to abort with
+ * the outcome kept in its argument, or an LMDB/errno code to fail; the
+ * code MDB_MAP_FULL makes store_write grow the map and start over.
+ */
+typedef int (*store_write_fn)(struct store *, MDB_txn *, void *);
+typedef void (*store_reset_fn)(void *);
+
+enum store_status	store_write(struct store *, store_write_fn, void *,
+			    store_reset_fn);
+enum store_status	store_read_begin(struct store *, MDB_txn **);
+void			store_read_end(struct store *, MDB_txn *);
+
+/* Map an LMDB/errno code to a status; records `what` for last_error. */
+enum store_status	store_mdb_status(int, const char *);
+void			store_set_error(const char *, ...)
+			    __attribute__((__format__(__printf__, 1, 2)));
+
+/* mdb_get with plain pointers; returns the LMDB code. */
+int	store_db_get(MDB_txn *, MDB_dbi, const void *, size_t, MDB_val *);
+int	store_db_put(MDB_txn *, MDB_dbi, const void *, size_t, const void *,
+	    size_t, unsigned);
+int	store_db_del(MDB_txn *, MDB_dbi, const void *, size_t, const void *,
+	    size_t);
+
+/* Store-wide sequence (meta "seq"): the next value, persisted. */
+int	store_seq_next(struct store *, MDB_txn *, uint64_t *);
+
+/* Group record by name (out's strings point into the map). */
+struct rec_group;
+int	store_group_load(struct store *, MDB_txn *, const char *, size_t,
+	    struct rec_group *);
+int	store_group_save(struct store *, MDB_txn *, const char *, size_t,
+	    const struct rec_group *);
+/* Fix a group's low mark after number `removed` left it. */
+int	store_group_fix_low(struct store *, MDB_txn *, struct rec_group *,
+	    uint32_t);
+
+/* thread_db.c: called inside the write transaction of store_put_batch. */
+struct rec_article;
+int	thread_link_article(struct store *, MDB_txn *,
+	    const struct store_article *, const char *root, size_t root_len);
+int	thread_summary_add(struct store *, MDB_txn *, const char *root,
+	    size_t root_len, const char *msgid, const char *overview,
+	    size_t overview_len, int64_t arrival);
+int	thread_group_add(struct store *, MDB_txn *, uint32_t gid,
+	    const char *root, size_t root_len, int64_t arrival);
+/* ... and by expiry. */
+int	thread_group_remove(struct store *, MDB_txn *, uint32_t gid,
+	    const char *root, size_t root_len);
+int	thread_article_gone(struct store *, MDB_txn *, const char *msgid,
+	    size_t msgid_len, const char *root, size_t root_len);
+
+/*
+ * expire.c: in txn, remove the entries of group `name` numbered from
+ * `from` on whose arrival is before cutoff, scanning at most max_scan
+ * entries; *next (if not NULL) gets the number to resume from, 0 when the
+ * group has been scanned to its end.
+ */
+int	expire_group_txn(struct store *, MDB_txn *, const char *name,
+	    size_t len, int64_t cutoff, uint32_t from, size_t max_scan,
+	    struct store_expire_stats *, uint32_t *next);
+
+/* feed_db.c: queue msgid for peer under a fresh sequence, inside txn. */
+int	feed_queue_txn(struct store *, MDB_txn *, const char *peer,
+	    size_t peer_len, const char *msgid, size_t msgid_len);
+
+/* Article record -> the public info (pointers into the record). */
+void	article_info_fill(const struct rec_article *,
+	    struct store_article_info *);
+/* Delete an article's body and arrival entry once it is in no group. */
+int	article_delete(struct store *, MDB_txn *, const char *, size_t,
+	    int *deleted);
+
+#endif /* LOOM_STORE_INT_H */

@@ -1,0 +1,1025 @@
+/*
+ * Reply links and thread summaries.
+ *
+ * links:   child msgid -> flags, order, source, parent  (one per node)
+ * replies: parent msgid -> BE u64 order + child msgid   (DUPSORT)
+ *
+ * A node is a message-id that has arrived or is referenced.  An article's
+ * own References decide its parent (an OWN link, written when it arrives;
+ * a root gets an OWN link with an empty parent).  Until then, the links of
+ * a referenced-but-absent article (a placeholder) are implied by the
+ * References chains of its descendants: "... A B C" in X's References
+ * implies C -> B and B -> A.
+ *
+ * Any arrival order must give the same tree, so nothing in it may depend
+ * on which article was stored first:
+ *  - siblings are ordered by (order, msgid) where order is the child's own
+ *    arrival time once it is present, and for a placeholder the arrival
+ *    time of the earliest article implying its link;
+ *  - when descendants disagree about a placeholder's parent, the
+ *    implication from the earliest (arrival, msgid) article wins;
+ *  - an OWN link always replaces an implied one.
+ * Arrival order (the store-wide sequence) would break this: a placeholder
+ * linked by a late reply would sort differently from the same article
+ * linked when it arrives itself.
+ *
+ * Cycles (A refs B, B refs A) are refused when a link is made: we walk up
+ * from the proposed parent, at most STORE_THREAD_DEPTH_MAX steps, and do
+ * not link if we meet the child (or go too deep).  An OWN link that would
+ * close a cycle through an implied link cuts that implied link instead.
+ * Walks are iterative with an explicit stack and a visited set.
+ *
+ * Thread summaries (threads: root -> counts, last, root's fields), the
+ * per-group activity (tgroups: gid + root -> last, count) and its index
+ * (tindex: gid + BE ~last + root -> "") are updated in the same
+ * transaction as the articles.  The root of an article is a property of
+ * the article (first References entry), so summaries are order-free too.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+#include "record.h"
+
+#define LINK_BUF	(14 + 2 * (STORE_MSGID_MAX + 1))
+#define REPLY_BUF	(8 + STORE_MSGID_MAX + 1)
+#define TGKEY_MAX	(4 + STORE_MSGID_MAX)
+#define TIKEY_MAX	(4 + 8 + STORE_MSGID_MAX)
+
+static int
+link_load(struct store *st, MDB_txn *txn, const char *id, size_t len,
+    struct rec_link *out)
+{
+	MDB_val	val;
+	int	rc;
+
+	if ((rc = store_db_get(txn, st->dbi[DB_LINKS], id, len, &val)) != 0)
+		return (rc);
+	if (rec_link_decode(val.mv_data, val.mv_size, out) == -1 ||
+	    out->parent_len > STORE_MSGID_MAX ||
+	    out->source_len > STORE_MSGID_MAX)
+		return (MDB_CORRUPTED);
+	return (0);
+}
+
+/* Take child out of its parent's replies and drop its link (if any). */
+static int
+link_remove(struct store *st, MDB_txn *txn, const char *child, size_t clen)
+{
+	struct rec_link	l;
+	uint8_t		vbuf[REPLY_BUF];
+	char		parent[STORE_MSGID_MAX + 1];
+	size_t		vlen, plen;
+	int		rc;
+
+	rc = link_load(st, txn, child, clen, &l);
+	if (rc == MDB_NOTFOUND)
+		return (0);
+	if (rc != 0)
+		return (rc);
+	plen = l.parent_len;
+	memcpy(parent, l.parent, plen);
+	vlen = rec_reply_encode(vbuf, l.order, child, clen);
+	if (plen > 0) {
+		rc = store_db_del(txn, st->dbi[DB_REPLIES], parent, plen, vbuf,
+		    vlen);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return (rc);
+	}
+	return (store_db_del(txn, st->dbi[DB_LINKS], child, clen, NULL, 0));
+}
+
+/* Replace child's link by nl (whose strings must not point into the map). */
+static int
+link_set(struct store *st, MDB_txn *txn, const char *child, size_t clen,
+    const struct rec_link *nl)
+{
+	uint8_t		lbuf[LINK_BUF], vbuf[REPLY_BUF];
+	size_t		vlen;
+	int		rc;
+
+	if ((rc = link_remove(st, txn, child, clen)) != 0)
+		return (rc);
+	rec_link_encode(nl, lbuf);
+	if ((rc = store_db_put(txn, st->dbi[DB_LINKS], child, clen, lbuf,
+	    rec_link_size(nl), 0)) != 0)
+		return (rc);
+	if (nl->parent_len == 0)
+		return (0);
+	vlen = rec_reply_encode(vbuf, nl->order, child, clen);
+	rc = store_db_put(txn, st->dbi[DB_REPLIES], nl->parent, nl->parent_len,
+	    vbuf, vlen, MDB_NODUPDATA);
+	return (rc == MDB_KEYEXIST ? 0 : rc);
+}
+
+/*
+ * Would linking child under parent close a cycle?  Walks up from parent.
+ * Going deeper than STORE_THREAD_DEPTH_MAX counts as a cycle (the link is
+ * refused, keeping every chain walkable).  If implied is not NULL it gets
+ * the first node on the way whose link is implied, "" if none.
+ */
+static int
+link_would_cycle(struct store *st, MDB_txn *txn, const char *child,
+    size_t clen, const char *parent, size_t plen, int *cycle, char *implied)
+{
+	struct rec_link	l;
+	MDB_val		l_val;
+	char		cur[STORE_MSGID_MAX + 1];
+	size_t		len, steps;
+	int		rc;
+
+	*cycle = 0;
+	if (implied != NULL)
+		implied[0] = '\0';
+	/* A node without children is nobody's ancestor: the usual case. */
+	rc = store_db_get(txn, st->dbi[DB_REPLIES], child, clen, &l_val);
+	if (rc == MDB_NOTFOUND)
+		return (0);
+	if (rc != 0)
+		return (rc);
+	memcpy(cur, parent, plen);
+	len = plen;
+	for (steps = 0;; steps++) {
+		if (len == clen && memcmp(cur, child, len) == 0) {
+			*cycle = 1;
+			return (0);
+		}
+		if (steps >= STORE_THREAD_DEPTH_MAX) {
+			*cycle = 1;
+			if (implied != NULL)
+				implied[0] = '\0';
+			return (0);
+		}
+		rc = link_load(st, txn, cur, len, &l);
+		if (rc == MDB_NOTFOUND)
+			return (0);
+		if (rc != 0)
+			return (rc);
+		if (implied != NULL && implied[0] == '\0' &&
+		    !(l.flags & REC_LINK_OWN)) {
+			memcpy(implied, cur, len);
+			implied[len] = '\0';
+		}
+		if (l.parent_len == 0)
+			return (0);
+		memcpy(cur, l.parent, l.parent_len);
+		len = l.parent_len;
+	}
+}
+
+static int
+link_own(struct store *st, MDB_txn *txn, const char *msgid, size_t mlen,
+    const char *parent, size_t plen, uint64_t order)
+{
+	struct rec_link	nl;
+	char		implied[STORE_MSGID_MAX + 1];
+	int		rc, cycle, tries;
+
+	for (tries = 0; plen > 0; tries++) {
+		if ((rc = link_would_cycle(st, txn, msgid, mlen, parent, plen,
+		    &cycle, implied)) != 0)
+			return (rc);
+		if (!cycle)
+			break;
+		if (implied[0] == '\0' || tries >= 8) {
+			plen = 0;	/* only own links in the way: refuse */
+			break;
+		}
+		/* Own References win over what descendants implied. */
+		if ((rc = link_remove(st, txn, implied, strlen(implied))) != 0)
+			return (rc);
+	}
+	memset(&nl, 0, sizeof(nl));
+	nl.flags = REC_LINK_OWN;
+	nl.order = order;
+	nl.source = "";
+	nl.parent = plen > 0 ? parent : "";
+	nl.parent_len = plen;
+	return (link_set(st, txn, msgid, mlen, &nl));
+}
+
+static int
+link_imply(struct store *st, MDB_txn *txn, const char *child, size_t clen,
+    const char *parent, size_t plen, uint64_t order, const char *src,
+    size_t slen)
+{
+	struct rec_link	old, nl;
+	int		rc, cycle, cmp;
+
+	rc = link_load(st, txn, child, clen, &old);
+	if (rc == 0) {
+		if (old.flags & REC_LINK_OWN)
+			return (0);
+		/* The earliest implying article decides. */
+		if (old.order != order)
+			cmp = old.order < order ? -1 : 1;
+		else
+			cmp = strcmp(old.source, src);
+		if (cmp <= 0)
+			return (0);
+	} else if (rc != MDB_NOTFOUND)
+		return (rc);
+	if ((rc = link_would_cycle(st, txn, child, clen, parent, plen, &cycle,
+	    NULL)) != 0 || cycle)
+		return (rc);
+	memset(&nl, 0, sizeof(nl));
+	nl.order = order;
+	nl.source = src;
+	nl.source_len = slen;
+	nl.parent = parent;
+	nl.parent_len = plen;
+	return (link_set(st, txn, child, clen, &nl));
+}
+
+static int
+ref_usable(const char *ref, size_t *len)
+{
+	if (ref == NULL)
+		return (0);
+	*len = strlen(ref);
+	return (*len > 0 && *len <= STORE_MSGID_MAX);
+}
+
+int
+thread_link_article(struct store *st, MDB_txn *txn,
+    const struct store_article *a, const char *root, size_t root_len)
+{
+	const char	*parent, *c, *p;
+	size_t		 mlen, plen = 0, clen, i, start;
+	uint64_t	 order;
+	int		 rc;
+
+	mlen = strlen(a->msgid);
+	order = rec_time_key(a->arrival);
+	parent = a->parent;
+	if (parent == NULL && a->nreferences > 0)
+		parent = a->references[a->nreferences - 1];
+	if (!ref_usable(parent, &plen) || (plen == mlen &&
+	    memcmp(parent, a->msgid, mlen) == 0))
+		plen = 0;
+	if ((rc = link_own(st, txn, a->msgid, mlen, parent, plen, order)) != 0)
+		return (rc);
+
+	start = a->nreferences > STORE_REFS_MAX ?
+	    a->nreferences - STORE_REFS_MAX : 0;
+	for (i = start + 1; i < a->nreferences; i++) {
+		c = a->references[i];
+		p = a->references[i - 1];
+		if (!ref_usable(c, &clen) || !ref_usable(p, &plen) ||
+		    strcmp(c, p) == 0 || strcmp(c, a->msgid) == 0 ||
+		    strcmp(p, a->msgid) == 0)
+			continue;
+		if ((rc = link_imply(st, txn, c, clen, p, plen, order,
+		    a->msgid, mlen)) != 0)
+			return (rc);
+	}
+	return (0);
+}
+
+/* ---- Summaries ------------------------------------------------------- */
+
+/* Field n (0-based) of a tab-separated overview. */
+static void
+over_field(const char *over, size_t len, int n, const char **f, size_t *flen)
+{
+	const char	*p = over, *end = over + len, *tab;
+
+	for (; n > 0 && p < end; n--) {
+		if ((tab = memchr(p, '\t', (size_t)(end - p))) == NULL)
+			p = end;
+		else
+			p = tab + 1;
+	}
+	tab = p < end ? memchr(p, '\t', (size_t)(end - p)) : NULL;
+	*f = p;
+	*flen = (size_t)((tab != NULL ? tab : end) - p);
+	if (*flen > REC_THREAD_FIELD_MAX)
+		*flen = REC_THREAD_FIELD_MAX;
+}
+
+static int
+summary_save(struct store *st, MDB_txn *txn, const char *root, size_t rlen,
+    const struct rec_thread *t)
+{
+	uint8_t	*buf;
+	size_t	 size;
+	int	 rc;
+
+	if ((size = rec_thread_size(t)) == 0)
+		return (MDB_BAD_VALSIZE);
+	if ((buf = malloc(size)) == NULL)
+		return (ENOMEM);
+	rec_thread_encode(t, buf);
+	rc = store_db_put(txn, st->dbi[DB_THREADS], root, rlen, buf, size, 0);
+	free(buf);
+	return (rc);
+}
+
+int
+thread_summary_add(struct store *st, MDB_txn *txn, const char *root,
+    size_t root_len, const char *msgid, const char *overview,
+    size_t overview_len, int64_t arrival)
+{
+	struct rec_thread	t;
+	MDB_val			val;
+	int			rc;
+
+	rc = store_db_get(txn, st->dbi[DB_THREADS], root, root_len, &val);
+	if (rc == 0) {
+		if (rec_thread_decode(val.mv_data, val.mv_size, &t) == -1)
+			return (MDB_CORRUPTED);
+	} else if (rc == MDB_NOTFOUND) {
+		memset(&t, 0, sizeof(t));
+		t.subject = t.from = t.date = "";
+		t.last = arrival;
+	} else
+		return (rc);
+	if (t.articles < UINT32_MAX)
+		t.articles++;
+	if (arrival > t.last)
+		t.last = arrival;
+	if (strlen(msgid) == root_len && memcmp(msgid, root, root_len) == 0) {
+		t.flags |= REC_THREAD_ROOT;
+		over_field(overview, overview_len, 0, &t.subject,
+		    &t.subject_len);
+		over_field(overview, overview_len, 1, &t.from, &t.from_len);
+		over_field(overview, overview_len, 2, &t.date, &t.date_len);
+	}
+	return (summary_save(st, txn, root, root_len, &t));
+}
+
+static int
+thread_summary_remove(struct store *st, MDB_txn *txn, const char *msgid,
+    size_t mlen, const char *root, size_t root_len)
+{
+	struct rec_thread	t;
+	MDB_val			val;
+	int			rc;
+
+	rc = store_db_get(txn, st->dbi[DB_THREADS], root, root_len, &val);
+	if (rc == MDB_NOTFOUND)
+		return (0);
+	if (rc != 0)
+		return (rc);
+	if (rec_thread_decode(val.mv_data, val.mv_size, &t) == -1)
+		return (MDB_CORRUPTED);
+	if (t.articles > 0)
+		t.articles--;
+	if (mlen == root_len && memcmp(msgid, root, mlen) == 0)
+		t.flags &= ~REC_THREAD_ROOT;
+	if (t.articles == 0)
+		return (store_db_del(txn, st->dbi[DB_THREADS], root, root_len,
+		    NULL, 0));
+	return (summary_save(st, txn, root, root_len, &t));
+}
+
+static size_t
+tg_key(uint8_t *buf, uint32_t gid, const char *root, size_t rlen)
+{
+	rec_put_u32(buf, gid);
+	memcpy(buf + 4, root, rlen);
+	return (4 + rlen);
+}
+
+static size_t
+ti_key(uint8_t *buf, uint32_t gid, uint64_t tkey, const char *root,
+    size_t rlen)
+{
+	rec_put_u32(buf, gid);
+	rec_put_u64(buf + 4, UINT64_MAX - tkey);	/* newest first */
+	memcpy(buf + 12, root, rlen);
+	return (12 + rlen);
+}
+
+int
+thread_group_add(struct store *st, MDB_txn *txn, uint32_t gid,
+    const char *root, size_t root_len, int64_t arrival)
+{
+	MDB_val		val;
+	uint8_t		tg[TGKEY_MAX], ti[TIKEY_MAX], v[12];
+	size_t		tglen, tilen;
+	uint64_t	last = rec_time_key(arrival), old = 0;
+	uint32_t	count = 0;
+	int		rc, had = 0;
+
+	tglen = tg_key(tg, gid, root, root_len);
+	rc = store_db_get(txn, st->dbi[DB_TGROUPS], tg, tglen, &val);
+	if (rc == 0) {
+		if (val.mv_size != 12)
+			return (MDB_CORRUPTED);
+		had = 1;
+		old = rec_get_u64(val.mv_data);
+		count = rec_get_u32((uint8_t *)val.mv_data + 8);
+		if (old > last)
+			last = old;
+	} else if (rc != MDB_NOTFOUND)
+		return (rc);
+	if (had && old != last) {
+		tilen = ti_key(ti, gid, old, root, root_len);
+		rc = store_db_del(txn, st->dbi[DB_TINDEX], ti, tilen, NULL, 0);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return (rc);
+	}
+	if (!had || old != last) {
+		tilen = ti_key(ti, gid, last, root, root_len);
+		if ((rc = store_db_put(txn, st->dbi[DB_TINDEX], ti, tilen, "",
+		    0, 0)) != 0)
+			return (rc);
+	}
+	rec_put_u64(v, last);
+	rec_put_u32(v + 8, count < UINT32_MAX ? count + 1 : count);
+	return (store_db_put(txn, st->dbi[DB_TGROUPS], tg, tglen, v, 12, 0));
+}
+
+int
+thread_group_remove(struct store *st, MDB_txn *txn, uint32_t gid,
+    const char *root, size_t root_len)
+{
+	MDB_val		val;
+	uint8_t		tg[TGKEY_MAX], ti[TIKEY_MAX], v[12];
+	size_t		tglen, tilen;
+	uint64_t	last;
+	uint32_t	count;
+	int		rc;
+
+	tglen = tg_key(tg, gid, root, root_len);
+	rc = store_db_get(txn, st->dbi[DB_TGROUPS], tg, tglen, &val);
+	if (rc == MDB_NOTFOUND)
+		return (0);
+	if (rc != 0)
+		return (rc);
+	if (val.mv_size != 12)
+		return (MDB_CORRUPTED);
+	last = rec_get_u64(val.mv_data);
+	count = rec_get_u32((uint8_t *)val.mv_data + 8);
+	if (count > 1) {
+		rec_put_u64(v, last);
+		rec_put_u32(v + 8, count - 1);
+		return (store_db_put(txn, st->dbi[DB_TGROUPS], tg, tglen, v,
+		    12, 0));
+	}
+	tilen = ti_key(ti, gid, last, root, root_len);
+	rc = store_db_del(txn, st->dbi[DB_TINDEX], ti, tilen, NULL, 0);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return (rc);
+	return (store_db_del(txn, st->dbi[DB_TGROUPS], tg, tglen, NULL, 0));
+}
+
+/*
+ * The article msgid is gone (its record already deleted).  Update its
+ * thread's summary, and drop the links of nodes that are now absent and
+ * childless, walking up: otherwise links would outlive every article.
+ */
+int
+thread_article_gone(struct store *st, MDB_txn *txn, const char *msgid,
+    size_t msgid_len, const char *root, size_t root_len)
+{
+	struct rec_link	l;
+	MDB_val		val;
+	char		cur[STORE_MSGID_MAX + 1], next[STORE_MSGID_MAX + 1];
+	size_t		len, nlen, steps;
+	int		rc;
+
+	if ((rc = thread_summary_remove(st, txn, msgid, msgid_len, root,
+	    root_len)) != 0)
+		return (rc);
+	memcpy(cur, msgid, msgid_len);
+	len = msgid_len;
+	for (steps = 0; steps < STORE_THREAD_DEPTH_MAX; steps++) {
+		rc = store_db_get(txn, st->dbi[DB_REPLIES], cur, len, &val);
+		if (rc == 0)
+			break;		/* still has children */
+		if (rc != MDB_NOTFOUND)
+			return (rc);
+		rc = store_db_get(txn, st->dbi[DB_ARTICLES], cur, len, &val);
+		if (rc == 0)
+			break;		/* present */
+		if (rc != MDB_NOTFOUND)
+			return (rc);
+		rc = link_load(st, txn, cur, len, &l);
+		if (rc == MDB_NOTFOUND)
+			break;
+		if (rc != 0)
+			return (rc);
+		nlen = l.parent_len;
+		memcpy(next, l.parent, nlen);
+		if ((rc = link_remove(st, txn, cur, len)) != 0)
+			return (rc);
+		if (nlen == 0)
+			break;
+		memcpy(cur, next, nlen);
+		len = nlen;
+	}
+	return (0);
+}
+
+/* ---- Reading links --------------------------------------------------- */
+
+/* Is msgid a node at all: present, linked, or somebody's parent? */
+static int
+node_known(struct store *st, MDB_txn *txn, const char *msgid, size_t len,
+    int *known)
+{
+	MDB_val	val;
+	int	rc, i;
+	static const enum store_db dbs[] = { DB_ARTICLES, DB_LINKS,
+	    DB_REPLIES };
+
+	*known = 0;
+	for (i = 0; i < 3; i++) {
+		rc = store_db_get(txn, st->dbi[dbs[i]], msgid, len, &val);
+		if (rc == 0) {
+			*known = 1;
+			return (0);
+		}
+		if (rc != MDB_NOTFOUND)
+			return (rc);
+	}
+	return (0);
+}
+
+/*
+ * Follow links up from msgid to the top of its tree.  *top points into the
+ * map (or is msgid itself).  Bounded by STORE_THREAD_DEPTH_MAX.
+ */
+static int
+node_top(struct store *st, MDB_txn *txn, const char *msgid, size_t len,
+    const char **top, size_t *top_len)
+{
+	struct rec_link	l;
+	size_t		steps;
+	int		rc;
+
+	*top = msgid;
+	*top_len = len;
+	for (steps = 0; steps < STORE_THREAD_DEPTH_MAX; steps++) {
+		rc = link_load(st, txn, *top, *top_len, &l);
+		if (rc == MDB_NOTFOUND || (rc == 0 && l.parent_len == 0))
+			return (0);
+		if (rc != 0)
+			return (rc);
+		*top = l.parent;
+		*top_len = l.parent_len;
+	}
+	return (0);
+}
+
+static int
+msgid_arg(const char *msgid, size_t *len)
+{
+	if (msgid == NULL)
+		return (0);
+	*len = strlen(msgid);
+	return (*len > 0 && *len <= STORE_MSGID_MAX);
+}
+
+enum store_status
+store_children(struct store *st, const char *msgid, store_msgid_cb cb,
+    void *arg)
+{
+	MDB_txn			*txn;
+	MDB_cursor		*c;
+	MDB_val			 key, val;
+	enum store_status	 ret;
+	const char		*child;
+	uint64_t		 order;
+	size_t			 len;
+	int			 rc, known;
+
+	if (!msgid_arg(msgid, &len))
+		return (STORE_NOTFOUND);
+	if ((ret = store_read_begin(st, &txn)) != STORE_OK)
+		return (ret);
+	if ((rc = node_known(st, txn, msgid, len, &known)) != 0 || !known) {
+		store_read_end(st, txn);
+		return (rc != 0 ? store_mdb_status(rc, "children") :
+		    STORE_NOTFOUND);
+	}
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_REPLIES], &c)) == 0) {
+		key.mv_data = (void *)msgid;
+		key.mv_size = len;
+		for (rc = mdb_cursor_get(c, &key, &val, MDB_SET); rc == 0;
+		    rc = mdb_cursor_get(c, &key, &val, MDB_NEXT_DUP)) {
+			if (rec_reply_decode(val.mv_data, val.mv_size, &order,
+			    &child) == -1) {
+				rc = MDB_CORRUPTED;
+				break;
+			}
+			if (cb(child, arg) != 0)
+				break;
+		}
+		mdb_cursor_close(c);
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	store_read_end(st, txn);
+	return (store_mdb_status(rc, "children"));
+}
+
+enum store_status
+store_parent(struct store *st, const char *msgid, char *parent, char *root)
+{
+	struct rec_link		 l;
+	MDB_txn			*txn;
+	enum store_status	 ret;
+	const char		*top;
+	size_t			 len, top_len;
+	int			 rc, known;
+
+	if (!msgid_arg(msgid, &len))
+		return (STORE_NOTFOUND);
+	if ((ret = store_read_begin(st, &txn)) != STORE_OK)
+		return (ret);
+	if ((rc = node_known(st, txn, msgid, len, &known)) != 0 || !known)
+		goto done;
+	rc = link_load(st, txn, msgid, len, &l);
+	if (rc == 0) {
+		if (parent != NULL)
+			memcpy(parent, l.parent, l.parent_len + 1);
+	} else if (rc == MDB_NOTFOUND) {
+		if (parent != NULL)
+			parent[0] = '\0';
+	} else
+		goto done;
+	if ((rc = node_top(st, txn, msgid, len, &top, &top_len)) != 0)
+		goto done;
+	if (root != NULL) {
+		memcpy(root, top, top_len);
+		root[top_len] = '\0';
+	}
+done:
+	store_read_end(st, txn);
+	if (rc == 0 && !known)
+		return (STORE_NOTFOUND);
+	return (store_mdb_status(rc, "parent"));
+}
+
+/* ---- Walking a thread ------------------------------------------------ */
+
+/* Set of message-ids (pointers into the map) seen by a walk. */
+struct idset {
+	const char	**slot;
+	size_t		  cap;
+	size_t		  n;
+};
+
+static uint64_t
+id_hash(const char *s)
+{
+	uint64_t	h = 1469598103934665603ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (h);
+}
+
+/* 1 if added, 0 if already there, -1 on allocation failure. */
+static int
+idset_add(struct idset *set, const char *id)
+{
+	const char	**old;
+	size_t		  i, j, oldcap;
+
+	if ((set->n + 1) * 2 > set->cap) {
+		old = set->slot;
+		oldcap = set->cap;
+		set->cap = oldcap ? oldcap * 2 : 64;
+		if ((set->slot = calloc(set->cap, sizeof(*set->slot))) ==
+		    NULL) {
+			set->slot = old;
+			set->cap = oldcap;
+			return (-1);
+		}
+		for (i = 0; i < oldcap; i++) {
+			if (old[i] == NULL)
+				continue;
+			for (j = id_hash(old[i]) & (set->cap - 1);
+			    set->slot[j] != NULL; j = (j + 1) & (set->cap - 1))
+				;
+			set->slot[j] = old[i];
+		}
+		free(old);
+	}
+	for (j = id_hash(id) & (set->cap - 1); set->slot[j] != NULL;
+	    j = (j + 1) & (set->cap - 1))
+		if (strcmp(set->slot[j], id) == 0)
+			return (0);
+	set->slot[j] = id;
+	set->n++;
+	return (1);
+}
+
+struct walk_item {
+	const char	*id;
+	unsigned	 depth;
+};
+
+struct walk {
+	struct walk_item	*stack;
+	size_t			 n, cap;
+	const char		**kids;
+	size_t			 nkids, kcap;
+};
+
+static int
+walk_push(struct walk *w, const char *id, unsigned depth)
+{
+	struct walk_item	*p;
+
+	if (w->n == w->cap) {
+		if ((p = reallocarray(w->stack, w->cap ? w->cap * 2 : 64,
+		    sizeof(*p))) == NULL)
+			return (-1);
+		w->stack = p;
+		w->cap = w->cap ? w->cap * 2 : 64;
+	}
+	w->stack[w->n].id = id;
+	w->stack[w->n].depth = depth;
+	w->n++;
+	return (0);
+}
+
+static int
+walk_kid(struct walk *w, const char *id)
+{
+	const char	**p;
+
+	if (w->nkids == w->kcap) {
+		if ((p = reallocarray(w->kids, w->kcap ? w->kcap * 2 : 16,
+		    sizeof(*p))) == NULL)
+			return (-1);
+		w->kids = p;
+		w->kcap = w->kcap ? w->kcap * 2 : 16;
+	}
+	w->kids[w->nkids++] = id;
+	return (0);
+}
+
+/* Push id's children so that the first one is popped first. */
+static int
+walk_expand(struct store *st, MDB_cursor *c, struct walk *w,
+    const struct walk_item *it)
+{
+	MDB_val		 key, val;
+	const char	*child;
+	uint64_t	 order;
+	int		 rc;
+
+	w->nkids = 0;
+	key.mv_data = (void *)it->id;
+	key.mv_size = strlen(it->id);
+	for (rc = mdb_cursor_get(c, &key, &val, MDB_SET); rc == 0;
+	    rc = mdb_cursor_get(c, &key, &val, MDB_NEXT_DUP)) {
+		if (rec_reply_decode(val.mv_data, val.mv_size, &order,
+		    &child) == -1)
+			return (MDB_CORRUPTED);
+		if (walk_kid(w, child) == -1)
+			return (ENOMEM);
+	}
+	if (rc != MDB_NOTFOUND)
+		return (rc);
+	while (w->nkids > 0)
+		if (walk_push(w, w->kids[--w->nkids], it->depth + 1) == -1)
+			return (ENOMEM);
+	return (0);
+}
+
+enum store_status
+store_thread_walk(struct store *st, const char *msgid, size_t max_nodes,
+    store_thread_cb cb, void *arg, int *truncated)
+{
+	struct walk			 w;
+	struct walk_item		 it;
+	struct idset			 seen;
+	struct store_thread_node	 node;
+	struct store_article_info	 info;
+	struct rec_article		 r;
+	MDB_txn				*txn;
+	MDB_cursor			*c = NULL;
+	MDB_val				 val;
+	enum store_status		 ret;
+	const char			*top;
+	size_t				 len, top_len, visited = 0;
+	char				 topbuf[STORE_MSGID_MAX + 1];
+	int				 rc, known, added;
+
+	if (truncated != NULL)
+		*truncated = 0;
+	if (!msgid_arg(msgid, &len))
+		return (STORE_NOTFOUND);
+	memset(&w, 0, sizeof(w));
+	memset(&seen, 0, sizeof(seen));
+	if ((ret = store_read_begin(st, &txn)) != STORE_OK)
+		return (ret);
+	if ((rc = node_known(st, txn, msgid, len, &known)) != 0 || !known)
+		goto done;
+	if ((rc = node_top(st, txn, msgid, len, &top, &top_len)) != 0)
+		goto done;
+	/* Keys are not NUL-terminated in the map; the top may be one. */
+	memcpy(topbuf, top, top_len);
+	topbuf[top_len] = '\0';
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_REPLIES], &c)) != 0)
+		goto done;
+	if (walk_push(&w, topbuf, 0) == -1) {
+		rc = ENOMEM;
+		goto done;
+	}
+	while (w.n > 0) {
+		it = w.stack[--w.n];
+		if ((added = idset_add(&seen, it.id)) == -1) {
+			rc = ENOMEM;
+			goto done;
+		}
+		if (added == 0)
+			continue;	/* a cycle in damaged links */
+		if (max_nodes > 0 && visited >= max_nodes) {
+			if (truncated != NULL)
+				*truncated = 1;
+			break;
+		}
+		visited++;
+		memset(&node, 0, sizeof(node));
+		node.depth = it.depth;
+		node.msgid = it.id;
+		rc = store_db_get(txn, st->dbi[DB_ARTICLES], it.id,
+		    strlen(it.id), &val);
+		if (rc == 0) {
+			if (rec_article_decode(val.mv_data, val.mv_size,
+			    &r) == -1) {
+				rc = MDB_CORRUPTED;
+				goto done;
+			}
+			article_info_fill(&r, &info);
+			node.present = 1;
+			node.info = &info;
+		} else if (rc != MDB_NOTFOUND)
+			goto done;
+		rc = 0;
+		if (cb != NULL && cb(&node, arg) != 0)
+			break;
+		if (it.depth >= STORE_THREAD_DEPTH_MAX) {
+			if (truncated != NULL)
+				*truncated = 1;
+			continue;
+		}
+		if ((rc = walk_expand(st, c, &w, &it)) != 0)
+			goto done;
+	}
+done:
+	if (c != NULL)
+		mdb_cursor_close(c);
+	store_read_end(st, txn);
+	free(w.stack);
+	free(w.kids);
+	free(seen.slot);
+	if (rc == 0 && !known)
+		return (STORE_NOTFOUND);
+	return (store_mdb_status(rc, "thread walk"));
+}
+
+/* ---- Summaries: reading ---------------------------------------------- */
+
+static int
+summary_export(const char *root, size_t rlen, const MDB_val *val,
+    int64_t group_last, char *rootbuf, struct store_thread_summary *out)
+{
+	struct rec_thread	t;
+
+	if (rlen == 0 || rlen > STORE_MSGID_MAX ||
+	    rec_thread_decode(val->mv_data, val->mv_size, &t) == -1)
+		return (MDB_CORRUPTED);
+	memcpy(rootbuf, root, rlen);
+	rootbuf[rlen] = '\0';
+	memset(out, 0, sizeof(*out));
+	out->root = rootbuf;
+	out->articles = t.articles;
+	out->root_present = (t.flags & REC_THREAD_ROOT) != 0;
+	out->replies = t.articles - (out->root_present && t.articles > 0);
+	out->last = t.last;
+	out->group_last = group_last;
+	out->subject = t.subject;
+	out->from = t.from;
+	out->date = t.date;
+	return (0);
+}
+
+enum store_status
+store_thread_summary(struct store *st, const char *msgid, store_summary_cb cb,
+    void *arg)
+{
+	struct store_thread_summary	 ts;
+	struct rec_article		 r;
+	MDB_txn				*txn;
+	MDB_val				 val;
+	enum store_status		 ret;
+	const char			*root;
+	char				 rootbuf[STORE_MSGID_MAX + 1];
+	size_t				 len, rlen;
+	int				 rc;
+
+	if (!msgid_arg(msgid, &len))
+		return (STORE_NOTFOUND);
+	if ((ret = store_read_begin(st, &txn)) != STORE_OK)
+		return (ret);
+	root = msgid;
+	rlen = len;
+	rc = store_db_get(txn, st->dbi[DB_THREADS], root, rlen, &val);
+	if (rc == MDB_NOTFOUND) {
+		/* Not a root: the thread of the article, if we have it. */
+		rc = store_db_get(txn, st->dbi[DB_ARTICLES], msgid, len, &val);
+		if (rc == 0) {
+			if (rec_article_decode(val.mv_data, val.mv_size,
+			    &r) == -1)
+				rc = MDB_CORRUPTED;
+			else {
+				root = r.root;
+				rlen = r.root_len;
+				rc = store_db_get(txn, st->dbi[DB_THREADS],
+				    root, rlen, &val);
+			}
+		}
+	}
+	if (rc == 0 && (rc = summary_export(root, rlen, &val, 0, rootbuf,
+	    &ts)) == 0 && cb != NULL)
+		cb(&ts, arg);
+	store_read_end(st, txn);
+	return (store_mdb_status(rc, "thread summary"));
+}
+
+enum store_status
+store_thread_roots(struct store *st, uint32_t group_id, size_t max,
+    store_summary_cb cb, void *arg, struct store_thread_cursor *cursor)
+{
+	struct store_thread_summary	 ts;
+	MDB_txn				*txn;
+	MDB_cursor			*c;
+	MDB_val				 key, val, tval;
+	enum store_status		 ret;
+	uint8_t				 kbuf[TIKEY_MAX];
+	char				 rootbuf[STORE_MSGID_MAX + 1];
+	const char			*root;
+	uint64_t			 tk;
+	size_t				 seen = 0, rlen, resume_len = 0;
+	int				 rc;
+
+	if (cursor == NULL)
+		return (STORE_INVALID);
+	if (cursor->done)
+		return (STORE_OK);
+	if (cursor->started) {
+		resume_len = strnlen(cursor->root, STORE_MSGID_MAX);
+		key.mv_size = ti_key(kbuf, group_id, UINT64_MAX -
+		    cursor->key_time, cursor->root, resume_len);
+	} else {
+		rec_put_u32(kbuf, group_id);
+		key.mv_size = 4;
+	}
+	key.mv_data = kbuf;
+	if ((ret = store_read_begin(st, &txn)) != STORE_OK)
+		return (ret);
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_TINDEX], &c)) != 0) {
+		store_read_end(st, txn);
+		return (store_mdb_status(rc, "thread roots"));
+	}
+	for (rc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
+		if (key.mv_size <= 12 || key.mv_size > TIKEY_MAX) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		if (rec_get_u32(key.mv_data) != group_id) {
+			rc = MDB_NOTFOUND;
+			break;
+		}
+		/* Skip the entry the previous call ended with. */
+		if (cursor->started && resume_len > 0 &&
+		    key.mv_size == 12 + resume_len &&
+		    memcmp(key.mv_data, kbuf, key.mv_size) == 0)
+			continue;
+		if (max > 0 && seen >= max)
+			break;
+		tk = rec_get_u64((uint8_t *)key.mv_data + 4);
+		root = (const char *)key.mv_data + 12;
+		rlen = key.mv_size - 12;
+		rc = store_db_get(txn, st->dbi[DB_THREADS], root, rlen, &tval);
+		if (rc == MDB_NOTFOUND)
+			continue;
+		if (rc != 0 || (rc = summary_export(root, rlen, &tval,
+		    (int64_t)(UINT64_MAX - tk), rootbuf, &ts)) != 0)
+			break;
+		seen++;
+		cursor->started = 1;
+		cursor->key_time = UINT64_MAX - tk;
+		memcpy(cursor->root, rootbuf, rlen + 1);
+		resume_len = 0;
+		if (cb != NULL && cb(&ts, arg) != 0)
+			break;
+	}
+	if (rc == MDB_NOTFOUND) {
+		cursor->done = 1;
+		rc = 0;
+	}
+	mdb_cursor_close(c);
+	store_read_end(st, txn);
+	return (store_mdb_status(rc, "thread roots"));
+}

@@ -1,0 +1,126 @@
+/*
+ * libFuzzer: the article parser, checks, injector and relaying on arbitrary
+ * input split into lines at LF.  The first octet picks the limits so that
+ * the paths past a tripped limit are fuzzed too.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "article.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/* Invariants of every article the parser or the injector makes. */
+static void
+check_wire(const struct article *a)
+{
+	size_t	i, dots = 0, lines = 0;
+	int	body = 0;
+
+	if (a->wire_len < 2 || a->header_len + 2 > a->wire_len ||
+	    memcmp(a->wire + a->header_len, "\r\n", 2) != 0 ||
+	    memcmp(a->wire + a->wire_len - 2, "\r\n", 2) != 0)
+		abort();
+	for (i = 0; i < a->wire_len; i++) {
+		if (i == 0 || a->wire[i - 1] == '\n') {
+			/* A line starting with "." was stuffed, so none
+			   is the lone terminator. */
+			if (a->wire[i] == '.') {
+				dots++;
+				if (a->wire[i + 1] != '.')
+					abort();
+			}
+			if (body)
+				lines++;
+			if (i == a->header_len + 2)
+				body = 1, lines = 1;
+		}
+	}
+	if (a->header_len + 2 == a->wire_len)
+		lines = 0;
+	if (dots != a->stuffed_dots || lines != a->lines)
+		abort();
+	for (i = 0; i < a->nheaders; i++)
+		if (a->headers[i].off + a->headers[i].len > a->header_len ||
+		    strlen(a->headers[i].value) != a->headers[i].valuelen)
+			abort();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct article_limits	 lim = { 0, 0, 0, 0 };
+	struct article_policy	 pol = { 1795920423, 0, 86400 };
+	struct article_injection inj = {
+		"news.example.org", "example.org", "fuzz.1", "client.example",
+		"1", "abuse@example.org", 1795920423, 1
+	};
+	struct article_parser	*p;
+	struct article		*a = NULL, *b, *c;
+	struct article_thread	 t;
+	const char		*s = (const char *)data, *end, *nl;
+	char			 reason[ARTICLE_REASON_MAX];
+	size_t			 n;
+	int			 post_ok;
+
+	if (size > 0) {
+		if (data[0] & 1)
+			lim.max_size = 512;
+		if (data[0] & 2)
+			lim.max_headers = 8;
+		if (data[0] & 4)
+			lim.max_header_len = 64;
+		if (data[0] & 8)
+			lim.max_lines = 16;
+		s++;
+		size--;
+	}
+	if ((p = article_parser_new(&lim)) == NULL)
+		return (0);
+	end = s + size;
+	while (s < end) {
+		nl = memchr(s, '\n', (size_t)(end - s));
+		n = (size_t)((nl != NULL ? nl : end) - s);
+		if (n > 0 && s[n - 1] == '\r')
+			n--;
+		article_parser_push(p, s, n);
+		s = nl != NULL ? nl + 1 : end;
+	}
+	if (article_parser_finish(p, &a) != ARTICLE_OK) {
+		if (a != NULL || article_parser_reason(p)[0] == '\0')
+			abort();
+		article_parser_free(p);
+		return (0);
+	}
+	article_parser_free(p);
+	check_wire(a);
+	(void)article_header_count(a, "Subject");
+	(void)article_validate_transit(a, &pol, reason, sizeof(reason));
+	if (article_thread_extract(a, &t) == 0) {
+		if (t.nrefs > ARTICLE_REFS_MAX ||
+		    strchr(t.overview, '\r') != NULL ||
+		    strchr(t.overview, '\n') != NULL)
+			abort();
+		article_thread_free(&t);
+	}
+	post_ok = article_validate_post(a, &pol, reason, sizeof(reason)) == 0;
+	if ((b = article_inject(a, &inj, reason, sizeof(reason))) != NULL) {
+		check_wire(b);
+		/* What passed POST and was injected is a valid article. */
+		if (post_ok && article_validate_transit(b, &pol, reason,
+		    sizeof(reason)) != 0)
+			abort();
+		if (!article_path_contains(b, "news.example.org"))
+			abort();
+		article_free(b);
+	}
+	if ((c = article_path_prepend(a, "relay.example", "!")) != NULL) {
+		check_wire(c);
+		if (!article_path_contains(c, "relay.example"))
+			abort();
+		article_free(c);
+	}
+	article_free(a);
+	return (0);
+}

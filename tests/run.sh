@@ -1,0 +1,59 @@
+#!/bin/sh
+# Run every test program and count test cases.  Each program speaks TAP
+# ("ok N - name" / "not ok N - name"): cmocka via CMOCKA_MESSAGE_OUTPUT, the
+# integration scripts through tests/integration/harness.py (or Test::More).
+# A program that exits non-zero without reporting a failure counts as one
+# failed case, so a crash can never pass silently.
+#
+# usage: tests/run.sh UNIT_BINARY...   (BUILD and PYTHON from the environment)
+set -u
+BUILD=${BUILD:-build}
+PYTHON=${PYTHON:-python3}
+case $BUILD in /*) bdir=$BUILD ;; *) bdir=$PWD/$BUILD ;; esac
+export LOOMD="$bdir/loomd" LOOMCTL="$bdir/loomctl"
+export LOOM_TESTDATA="$PWD/tests/data"
+export CMOCKA_MESSAGE_OUTPUT=TAP
+# Sanitizer runs: fail on the first report, and leak checks at exit.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+passed=0 failed=0 skipped=0
+failures=""
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+run_one() {
+	name=$1; shift
+	echo "== $name"
+	"$@" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	p=$(grep -cE '^ok [0-9]+' "$log")
+	s=$(grep -cE '^ok [0-9]+.*# *(SKIP|skip)' "$log")
+	f=$(grep -cE '^not ok [0-9]+' "$log")
+	p=$((p - s))
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+		echo "not ok - $name exited with status $rc"
+	fi
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	[ "$f" -gt 0 ] && failures="$failures $name"
+	return 0
+}
+
+for bin in "$@"; do
+	run_one "$bin" "$bin"
+done
+for t in tests/integration/test_*.py; do
+	[ -e "$t" ] || continue
+	run_one "$t" "$PYTHON" "$t"
+done
+for t in tests/integration/test_*.pl; do
+	[ -e "$t" ] || continue
+	run_one "$t" perl "$t"
+done
+
+echo
+[ -n "$failures" ] && echo "failed programs:$failures"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

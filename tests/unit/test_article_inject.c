@@ -1,0 +1,346 @@
+/* Unit tests for proto/article_inject.c: injection and relaying. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "article.h"
+
+#define NOW	((time_t)1795920423)	/* Sun, 29 Nov 2026 02:47:03 */
+
+static struct article *
+parse(const char *text)
+{
+	struct article_parser	*p = article_parser_new(NULL);
+	struct article		*a = NULL;
+	const char		*s = text, *nl;
+
+	assert_non_null(p);
+	while (*s != '\0') {
+		if ((nl = strchr(s, '\n')) == NULL) {
+			article_parser_push(p, s, strlen(s));
+			break;
+		}
+		article_parser_push(p, s, (size_t)(nl - s));
+		s = nl + 1;
+	}
+	if (article_parser_finish(p, &a) != ARTICLE_OK)
+		fail_msg("parse failed: %s", article_parser_reason(p));
+	article_parser_free(p);
+	return (a);
+}
+
+static void
+assert_wire(const struct article *a, const char *want)
+{
+	if (a->wire_len != strlen(want) ||
+	    memcmp(a->wire, want, a->wire_len) != 0)
+		fail_msg("wire differs:\n%.*s\n--- want:\n%s",
+		    (int)a->wire_len, a->wire, want);
+}
+
+static const struct article_injection inj_default = {
+	"news.example.org", "example.org", "loom.1a2b", "client.example",
+	"42", NULL, NOW, 0
+};
+
+static void
+test_article_inject_adds_fields_byte_exact(void **state)
+{
+	struct article	*a, *b;
+	char		 r[ARTICLE_REASON_MAX];
+	const char	*want =
+	    "Path: news.example.org!.POSTED.client.example!not-for-mail\r\n"
+	    "From: Jane Doe <jane@example.org>\r\n"
+	    "Newsgroups: loom.test\r\n"
+	    "Subject: Hello\r\n"
+	    "\tworld\r\n"
+	    "Message-ID: <loom.1a2b@example.org>\r\n"
+	    "Date: Sun, 29 Nov 2026 02:47:03 +0000\r\n"
+	    "Injection-Date: Sun, 29 Nov 2026 02:47:03 +0000\r\n"
+	    "Injection-Info: news.example.org; posting-host=\"client.example\""
+	    "; logging-data=\"42\"\r\n"
+	    "\r\n"
+	    "..dotted\r\n"
+	    "body \xc3\xa9\r\n";
+
+	a = parse("From: Jane Doe <jane@example.org>\n"
+	    "Newsgroups: loom.test\nSubject: Hello\n\tworld\n\n"
+	    ".dotted\nbody \xc3\xa9");
+	b = article_inject(a, &inj_default, r, sizeof(r));
+	assert_non_null(b);
+	assert_wire(b, want);
+	assert_int_equal(b->header_len, strstr(want, "\r\n\r\n") + 2 - want);
+	assert_int_equal(b->stuffed_dots, 1);
+	assert_int_equal(b->lines, 2);
+	assert_true(b->has_body);
+	assert_string_equal(article_header_get(b, "Subject"), "Hello\tworld");
+	article_free(b);
+	article_free(a);
+}
+
+static void
+test_article_inject_keeps_poster_fields(void **state)
+{
+	struct article_injection	 inj = inj_default;
+	struct article			*a, *b;
+	char				 r[ARTICLE_REASON_MAX];
+	const char			*want =
+	    "From: a@b.example\r\n"
+	    "Path: news.example.org!.POSTED!poster.example!not-for-mail\r\n"
+	    "Newsgroups: loom.test\r\n"
+	    "Subject: s\r\n"
+	    "Message-ID: <own@b.example>\r\n"
+	    "Date: Sun, 29 Nov 2026 02:00:00 +0000\r\n"
+	    "Injection-Info: news.example.org\r\n"
+	    "Lines: 3\r\n"
+	    "\r\n"
+	    "1\r\n"
+	    "\r\n"
+	    "3\r\n";
+
+	/* With Message-ID and Date the poster may inject elsewhere too:
+	   no Injection-Date (RFC 5537 3.5).  No posting host: none in
+	   Path or Injection-Info. */
+	inj.posting_host = NULL;
+	inj.logging_data = NULL;
+	inj.add_lines = 1;
+	a = parse("From: a@b.example\n"
+	    "Path: poster.example!not-for-mail\n"
+	    "Newsgroups: loom.test\nSubject: s\n"
+	    "Message-ID: <own@b.example>\n"
+	    "Date: Sun, 29 Nov 2026 02:00:00 +0000\n\n1\n\n3");
+	b = article_inject(a, &inj, r, sizeof(r));
+	assert_non_null(b);
+	assert_wire(b, want);
+	assert_int_equal(b->lines, 3);
+	article_free(b);
+	article_free(a);
+}
+
+static const char forged[] =
+    "From: a@b.example\nX-Trace: forged\n"
+    "NNTP-Posting-Host: forged\nSubject: s\nXref: h g:1\n"
+    "nntp-posting-date: forged\nNewsgroups: loom.test\n"
+    "X-Complaints-To: forged\nOrganization:\n"
+    "Injection-Info: forged\n"
+    "Injection-Date: Sun, 29 Nov 2026 01:00:00 +0000\n"
+    "Lines: 7\nMessage-ID: %s\n\nb";
+
+static void
+test_article_inject_removes_forbidden_fields(void **state)
+{
+	struct article	*a, *b;
+	char		 r[ARTICLE_REASON_MAX], text[1024];
+	const char	*want =
+	    "Path: news.example.org!.POSTED.client.example!not-for-mail\r\n"
+	    "From: a@b.example\r\n"
+	    "Subject: s\r\n"
+	    "Newsgroups: loom.test\r\n"
+	    "Injection-Date: Sun, 29 Nov 2026 01:00:00 +0000\r\n"
+	    "Lines: 7\r\n"
+	    "Message-ID: <k@b.example>\r\n"
+	    "Date: Sun, 29 Nov 2026 02:47:03 +0000\r\n"
+	    "Injection-Info: news.example.org; posting-host=\"client.example\""
+	    "; logging-data=\"42\"\r\n"
+	    "\r\n"
+	    "b\r\n";
+
+	/* Forged trace fields and empty ones go; the poster's
+	   Injection-Date stays (it must never change) and so does Lines,
+	   even when wrong. */
+	snprintf(text, sizeof(text), forged, "<k@b.example>");
+	a = parse(text);
+	b = article_inject(a, &inj_default, r, sizeof(r));
+	assert_non_null(b);
+	assert_wire(b, want);
+	article_free(b);
+	article_free(a);
+
+	/* An empty Message-ID is absent: a new one is added. */
+	snprintf(text, sizeof(text), forged, "");
+	a = parse(text);
+	b = article_inject(a, &inj_default, r, sizeof(r));
+	assert_non_null(b);
+	assert_string_equal(article_header_get(b, "Message-ID"),
+	    "<loom.1a2b@example.org>");
+	assert_int_equal(article_header_count(b, "Message-ID"), 1);
+	assert_int_equal(article_header_count(b, "Injection-Date"), 1);
+	assert_int_equal(article_header_count(b, "Organization"), 0);
+	article_free(b);
+	article_free(a);
+}
+
+static void
+test_article_inject_quotes_parameters(void **state)
+{
+	struct article_injection	 inj = inj_default;
+	struct article			*a, *b;
+	char				 r[ARTICLE_REASON_MAX];
+
+	inj.posting_host = "host \"x\"";	/* not a path identity */
+	inj.logging_data = "a\\b\r\nc\x01\xc3\xa9";
+	inj.complaints_to = "abuse@example.org";
+	a = parse("From: a@b.example\nSubject: s\nNewsgroups: a.b\n\nb");
+	b = article_inject(a, &inj, r, sizeof(r));
+	assert_non_null(b);
+	assert_string_equal(article_header_get(b, "Injection-Info"),
+	    "news.example.org; posting-host=\"host \\\"x\\\"\"; "
+	    "logging-data=\"a\\\\bc\"; "
+	    "mail-complaints-to=\"abuse@example.org\"");
+	/* A host that cannot be a Path diagnostic stays out of Path. */
+	assert_string_equal(article_header_get(b, "Path"),
+	    "news.example.org!.POSTED!not-for-mail");
+	article_free(b);
+	article_free(a);
+}
+
+static void
+test_article_inject_bad_parameters(void **state)
+{
+	struct article_injection	 inj = inj_default;
+	struct article			*a;
+	char				 r[ARTICLE_REASON_MAX];
+
+	a = parse("From: a@b.example\nSubject: s\nNewsgroups: a.b\n\nb");
+	inj.msgid_unique = "has space";
+	assert_null(article_inject(a, &inj, r, sizeof(r)));
+	assert_string_equal(r, "Cannot make a valid Message-ID");
+	inj.msgid_unique = NULL;
+	assert_null(article_inject(a, &inj, r, sizeof(r)));
+	inj = inj_default;
+	inj.path_identity = "bad!identity";
+	assert_null(article_inject(a, &inj, r, sizeof(r)));
+	assert_string_equal(r, "Bad path identity");
+	inj.path_identity = "";
+	assert_null(article_inject(a, &inj, r, sizeof(r)));
+	article_free(a);
+}
+
+static void
+test_article_inject_then_thread(void **state)
+{
+	struct article		*a, *b;
+	struct article_thread	 t;
+	char			 r[ARTICLE_REASON_MAX];
+
+	a = parse("From: a@b.example\nSubject: Re: s\nNewsgroups: a.b,c.d\n"
+	    "References: <r@x>\n\nb");
+	b = article_inject(a, &inj_default, r, sizeof(r));
+	assert_non_null(b);
+	assert_int_equal(article_thread_extract(b, &t), 0);
+	assert_string_equal(t.msgid, "<loom.1a2b@example.org>");
+	assert_string_equal(t.parent, "<r@x>");
+	assert_int_equal(t.ngroups, 2);
+	assert_string_equal(t.overview, "Re: s\ta@b.example\t"
+	    "Sun, 29 Nov 2026 02:47:03 +0000\t<loom.1a2b@example.org>\t<r@x>");
+	article_thread_free(&t);
+	article_free(b);
+	article_free(a);
+}
+
+static const char relayed[] =
+    "From: a@b.example\n"
+    "Path: peer.example!.SEEN.x!origin.example!not-for-mail\n"
+    "Subject: s\n"
+    "\tfolded\n"
+    "\n"
+    ".\n"
+    "..x";
+
+static void
+test_article_path_prepend(void **state)
+{
+	struct article	*a = parse(relayed), *b;
+	const char	*tail = "Subject: s\r\n\tfolded\r\n\r\n..\r\n...x\r\n";
+	char		 want[512];
+
+	b = article_path_prepend(a, "me.example", NULL);
+	assert_non_null(b);
+	snprintf(want, sizeof(want), "From: a@b.example\r\n"
+	    "Path: me.example!peer.example!.SEEN.x!origin.example!"
+	    "not-for-mail\r\n%s", tail);
+	assert_wire(b, want);
+	assert_int_equal(b->stuffed_dots, 2);
+	assert_int_equal(b->lines, 2);
+	article_free(b);
+
+	b = article_path_prepend(a, "me.example", "!");
+	assert_string_equal(article_header_get(b, "Path"),
+	    "me.example!!peer.example!.SEEN.x!origin.example!not-for-mail");
+	article_free(b);
+
+	b = article_path_prepend(a, "me.example", ".SEEN.peer.example");
+	assert_string_equal(article_header_get(b, "Path"),
+	    "me.example!.SEEN.peer.example!peer.example!.SEEN.x!"
+	    "origin.example!not-for-mail");
+	article_free(b);
+	article_free(a);
+
+	/* No Path: one is made, first. */
+	a = parse("Subject: s\n\nb");
+	b = article_path_prepend(a, "me.example", NULL);
+	assert_wire(b, "Path: me.example!not-for-mail\r\nSubject: s\r\n\r\n"
+	    "b\r\n");
+	article_free(b);
+	article_free(a);
+
+	/* An empty Path is dropped, not kept beside the new one. */
+	a = parse("Path:\nSubject: s\n\nb");
+	b = article_path_prepend(a, "me.example", NULL);
+	assert_wire(b, "Path: me.example!not-for-mail\r\nSubject: s\r\n\r\n"
+	    "b\r\n");
+	article_free(b);
+	article_free(a);
+
+	/* No body: none is invented. */
+	a = parse("Path: x\nSubject: s");
+	b = article_path_prepend(a, "me.example", NULL);
+	assert_wire(b, "Path: me.example!x\r\nSubject: s\r\n\r\n");
+	assert_false(b->has_body);
+	article_free(b);
+	article_free(a);
+}
+
+static void
+test_article_path_loop_detection(void **state)
+{
+	struct article	*a = parse(relayed);
+
+	assert_true(article_path_contains(a, "peer.example"));
+	assert_true(article_path_contains(a, "PEER.Example"));
+	assert_true(article_path_contains(a, "origin.example"));
+	assert_false(article_path_contains(a, "peer"));
+	assert_false(article_path_contains(a, "peer.example.org"));
+	assert_false(article_path_contains(a, ".SEEN.x"));
+	assert_false(article_path_contains(a, "x"));
+	assert_false(article_path_contains(a, ""));
+	article_free(a);
+
+	a = parse("Path: a.example!! b.example\n\nb");
+	assert_true(article_path_contains(a, "b.example"));
+	article_free(a);
+	a = parse("Subject: no path\n\nb");
+	assert_false(article_path_contains(a, "a.example"));
+	article_free(a);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_article_inject_adds_fields_byte_exact),
+		cmocka_unit_test(test_article_inject_keeps_poster_fields),
+		cmocka_unit_test(test_article_inject_removes_forbidden_fields),
+		cmocka_unit_test(test_article_inject_quotes_parameters),
+		cmocka_unit_test(test_article_inject_bad_parameters),
+		cmocka_unit_test(test_article_inject_then_thread),
+		cmocka_unit_test(test_article_path_prepend),
+		cmocka_unit_test(test_article_path_loop_detection),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}

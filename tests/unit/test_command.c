@@ -1,0 +1,161 @@
+/* Unit tests for proto/command.c: the verb table and tokenizer. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "command.h"
+
+static enum nntp_parse_result
+parse(const char *text, struct nntp_command *cmd)
+{
+	static char	line[1024];
+
+	snprintf(line, sizeof(line), "%s", text);
+	return (nntp_command_parse(line, cmd, NULL));
+}
+
+static void
+test_command_verbs_and_keywords(void **state)
+{
+	static const struct {
+		const char	*line;
+		enum nntp_verb	 verb;
+		int		 argc;
+	} ok[] = {
+		{ "ARTICLE", VERB_ARTICLE, 0 },
+		{ "ARTICLE <a@b>", VERB_ARTICLE, 1 },
+		{ "LIST", VERB_LIST_ACTIVE, 0 },
+		{ "LIST ACTIVE", VERB_LIST_ACTIVE, 0 },
+		{ "LIST ACTIVE comp.*", VERB_LIST_ACTIVE, 1 },
+		{ "list newsgroups", VERB_LIST_NEWSGROUPS, 0 },
+		{ "LiSt AcTiVe.TiMeS", VERB_LIST_ACTIVE_TIMES, 0 },
+		{ "LIST OVERVIEW.FMT", VERB_LIST_OVERVIEW_FMT, 0 },
+		{ "LIST HEADERS MSGID", VERB_LIST_HEADERS, 1 },
+		{ "LIST COUNTS", VERB_LIST_COUNTS, 0 },
+		{ "LIST DISTRIB.PATS", VERB_LIST_DISTRIB_PATS, 0 },
+		{ "MODE READER", VERB_MODE_READER, 0 },
+		{ "mode stream", VERB_MODE_STREAM, 0 },
+		{ "NEWGROUPS 261129 000000", VERB_NEWGROUPS, 2 },
+		{ "NEWGROUPS 20261129 000000 GMT", VERB_NEWGROUPS, 3 },
+		{ "NEWNEWS * 261129 000000 GMT", VERB_NEWNEWS, 4 },
+		{ "HDR Subject 1-", VERB_HDR, 2 },
+		{ "XPAT Subject 1-10 *a* *b*", VERB_XPAT, 4 },
+		{ "LISTGROUP", VERB_LISTGROUP, 0 },
+		{ "LISTGROUP a.b 1-5", VERB_LISTGROUP, 2 },
+		{ "XTREE <a@b>", VERB_XTREE, 1 },
+		{ "XROOTS", VERB_XROOTS, 0 },
+		{ "\tDATE\t", VERB_DATE, 0 },
+		{ "GROUP\t local.test ", VERB_GROUP, 1 },
+	};
+	struct nntp_command	cmd;
+	size_t			i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		if (parse(ok[i].line, &cmd) != NNTP_PARSE_OK ||
+		    cmd.verb != ok[i].verb || cmd.argc != ok[i].argc)
+			fail_msg("\"%s\": verb %d argc %d", ok[i].line,
+			    cmd.verb, cmd.argc);
+	}
+	assert_int_equal(parse("GROUP\t local.test ", &cmd), NNTP_PARSE_OK);
+	assert_string_equal(cmd.argv[0], "local.test");
+}
+
+static void
+test_command_unknown_and_syntax(void **state)
+{
+	static const struct {
+		const char		*line;
+		enum nntp_parse_result	 want;
+	} c[] = {
+		{ "", NNTP_PARSE_EMPTY },
+		{ "  \t ", NNTP_PARSE_EMPTY },
+		{ "FROB", NNTP_PARSE_UNKNOWN },
+		{ "ART", NNTP_PARSE_UNKNOWN },		/* no abbreviations */
+		{ "CAPA", NNTP_PARSE_UNKNOWN },
+		{ "LIST FOO", NNTP_PARSE_SYNTAX },	/* RFC 3977 7.6.1 */
+		{ "LIST local.*", NNTP_PARSE_SYNTAX },
+		{ "MODE", NNTP_PARSE_SYNTAX },
+		{ "MODE FOO", NNTP_PARSE_SYNTAX },
+		{ "AUTHINFO", NNTP_PARSE_SYNTAX },
+		{ "AUTHINFO FOO bar", NNTP_PARSE_SYNTAX },
+		{ "DATE x", NNTP_PARSE_SYNTAX },
+		{ "QUIT now", NNTP_PARSE_SYNTAX },
+		{ "GROUP", NNTP_PARSE_SYNTAX },
+		{ "GROUP a b", NNTP_PARSE_SYNTAX },
+		{ "ARTICLE 1 2", NNTP_PARSE_SYNTAX },
+		{ "NEWGROUPS 261129", NNTP_PARSE_SYNTAX },
+		{ "NEWNEWS * 1 2 GMT x", NNTP_PARSE_SYNTAX },
+		{ "XPAT Subject 1-", NNTP_PARSE_SYNTAX },
+		{ "LIST OVERVIEW.FMT x", NNTP_PARSE_SYNTAX },
+		{ "AUTHINFO USER", NNTP_PARSE_SYNTAX },
+	};
+	struct nntp_command	cmd;
+	size_t			i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		if (parse(c[i].line, &cmd) != c[i].want)
+			fail_msg("\"%s\": expected %d", c[i].line, c[i].want);
+}
+
+static void
+test_command_argument_length_limit(void **state)
+{
+	struct nntp_command	cmd;
+	char			line[600];
+
+	/* 497 octets is the longest argument RFC 3977 3.1 allows. */
+	memcpy(line, "GROUP ", 6);
+	memset(line + 6, 'a', 497);
+	line[6 + 497] = '\0';
+	assert_int_equal(nntp_command_parse(line, &cmd, NULL), NNTP_PARSE_OK);
+	memcpy(line, "GROUP ", 6);
+	memset(line + 6, 'a', 498);
+	line[6 + 498] = '\0';
+	assert_int_equal(nntp_command_parse(line, &cmd, NULL),
+	    NNTP_PARSE_SYNTAX);
+}
+
+static void
+test_command_authinfo_pass_keeps_spaces(void **state)
+{
+	struct nntp_command	cmd;
+
+	assert_int_equal(parse("AUTHINFO PASS  two words ", &cmd),
+	    NNTP_PARSE_OK);
+	assert_int_equal(cmd.verb, VERB_AUTHINFO_PASS);
+	assert_int_equal(cmd.argc, 1);
+	assert_string_equal(cmd.argv[0], "two words ");
+}
+
+static void
+test_command_names_and_usage(void **state)
+{
+	int	v;
+
+	assert_string_equal(nntp_verb_name(VERB_MODE_READER), "MODE READER");
+	assert_string_equal(nntp_verb_name(VERB_LIST_ACTIVE), "LIST ACTIVE");
+	assert_string_equal(nntp_verb_name(VERB_OVER), "OVER");
+	assert_string_equal(nntp_verb_usage(VERB_GROUP), "group");
+	/* Every verb has a name: the table covers the whole enum. */
+	for (v = VERB_NONE + 1; v < VERB__COUNT; v++)
+		if (strcmp(nntp_verb_name((enum nntp_verb)v), "?") == 0)
+			fail_msg("verb %d has no table entry", v);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_command_verbs_and_keywords),
+		cmocka_unit_test(test_command_unknown_and_syntax),
+		cmocka_unit_test(test_command_argument_length_limit),
+		cmocka_unit_test(test_command_authinfo_pass_keeps_spaces),
+		cmocka_unit_test(test_command_names_and_usage),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}

@@ -1,0 +1,71 @@
+/* Unit tests for proto/header.c. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "header.h"
+
+static const char block[] =
+    "Path: a!b\r\n"
+    "Subject: first\tline\r\n"
+    " continued\r\n"
+    "\tand more\r\n"
+    "X-Empty:\r\n"
+    "..Dotted: yes\r\n"
+    "subject: second occurrence\r\n"
+    "From: A <a@example.com>\r\n";
+
+static void
+test_header_find_first_occurrence_unfolded(void **state)
+{
+	char	out[128];
+
+	assert_int_equal(header_find(block, strlen(block), "SUBJECT", out,
+	    sizeof(out)), 1);
+	/* CRLF pairs removed, TABs become spaces (RFC 3977 8.5.2). */
+	assert_string_equal(out, "first line continued and more");
+}
+
+static void
+test_header_find_missing_and_empty(void **state)
+{
+	char	out[16] = "junk";
+
+	assert_int_equal(header_find(block, strlen(block), "Lines", out,
+	    sizeof(out)), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(header_find(block, strlen(block), "X-Empty", out,
+	    sizeof(out)), 1);
+	assert_string_equal(out, "");
+	/* A prefix of a name is not the name. */
+	assert_int_equal(header_find(block, strlen(block), "Fro", out,
+	    sizeof(out)), 0);
+}
+
+static void
+test_header_find_stuffed_name_and_truncation(void **state)
+{
+	char	out[6];
+
+	assert_int_equal(header_find(block, strlen(block), ".Dotted", out,
+	    sizeof(out)), 1);
+	assert_string_equal(out, "yes");
+	assert_int_equal(header_find(block, strlen(block), "From", out,
+	    sizeof(out)), 1);
+	assert_string_equal(out, "A <a@");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_header_find_first_occurrence_unfolded),
+		cmocka_unit_test(test_header_find_missing_and_empty),
+		cmocka_unit_test(test_header_find_stuffed_name_and_truncation),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
