@@ -5,7 +5,6 @@
 #   make check      build and run every test (unit, integration, real clients)
 #   make check-asan the same tests built with AddressSanitizer + UBSan
 #   make fuzz       build the libFuzzer targets and run each for a short while
-#   make bench      benchmarks against INN 2.7 (see tests/bench/README.md)
 #
 # Dependencies are found with pkg-config.  When one is missing, make runs
 # scripts/deps.sh once: as root it installs the Debian packages, otherwise it
@@ -62,7 +61,7 @@ UNIT_BINS  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 .SECONDARY:
 
 .PHONY: all run check check-unit check-integration check-asan check-layering \
-        fuzz bench clean distclean
+        fuzz clean distclean
 
 all: $(BUILD)/loomd $(BUILD)/loomctl
 
@@ -119,9 +118,6 @@ fuzz: $(FUZZ_BINS)
 	    $$f -max_total_time=$(FUZZ_TIME) -max_len=4096 \
 	        build-fuzz/corpus-$$(basename $$f) tests/fuzz/seeds || exit 1; \
 	done
-
-bench: all
-	@sh tests/bench/run.sh
 
 clean:
 	rm -rf build build-asan build-fuzz

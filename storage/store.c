@@ -96,8 +96,13 @@ store_mdb_status(int rc, const char *what)
 #ifdef EDQUOT
 	case EDQUOT:
 #endif
+	case EFBIG:
 		store_set_error("%s: disk full: %s", what, mdb_strerror(rc));
 		return (STORE_FULL);
+	case MDB_PANIC:
+		store_set_error("%s: %s (the store must be reopened)", what,
+		    mdb_strerror(rc));
+		return (STORE_ERROR);
 	case MDB_CORRUPTED:
 	case MDB_INVALID:
 	case MDB_PAGE_NOTFOUND:
@@ -383,10 +388,13 @@ store_open(struct store **out, const char *dir,
 		errlen = sizeof(dummy);
 	}
 	errbuf[0] = '\0';
-	if (dir == NULL || stat(dir, &sb) == -1 || !S_ISDIR(sb.st_mode)) {
+	if (dir == NULL || stat(dir, &sb) == -1) {
 		snprintf(errbuf, errlen, "%s: %s", dir ? dir : "(null)",
-		    dir == NULL || errno == 0 ? "not a directory" :
-		    strerror(errno));
+		    dir ? strerror(errno) : "no directory given");
+		return (STORE_ERROR);
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		snprintf(errbuf, errlen, "%s: not a directory", dir);
 		return (STORE_ERROR);
 	}
 	if ((st = calloc(1, sizeof(*st))) == NULL) {

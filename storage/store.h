@@ -197,8 +197,9 @@ typedef int (*store_over_cb)(uint32_t number, const char *msgid,
 
 /*
  * Visit the group's articles with lo <= number <= hi in ascending order, at
- * most `max` of them, in one short read transaction.  *next is set to the
- * number to resume from, or 0 when the range is exhausted.  The server
+ * most `max` of them (0: no limit), in one short read transaction.  *next
+ * is set to the next present number to resume from (also when cb stopped
+ * the walk), or 0 when the range is exhausted.  The server
  * calls this repeatedly to stream a large OVER without holding it whole.
  * `overview` is the full tail after the number (see store_article_info).
  */
@@ -232,11 +233,19 @@ enum store_status store_arrivals(struct store *st, int64_t since, size_t max,
  */
 typedef int (*store_msgid_cb)(const char *msgid, void *arg);
 
-/* Children of msgid in arrival order (placeholders included). */
+/*
+ * Children of msgid in arrival order (placeholders included): ordered by
+ * their arrival time, a placeholder by the arrival of the earliest article
+ * referring to it, ties by message-id, so that the order does not depend
+ * on which article the store happened to get first.  NOTFOUND if msgid is
+ * not a node (neither stored, nor linked, nor referenced).
+ */
 enum store_status store_children(struct store *st, const char *msgid,
     store_msgid_cb cb, void *arg);
 
-/* Parent and root of msgid (each STORE_MSGID_MAX + 1 octets; "" if none). */
+/* Parent and root of msgid as linked now (each STORE_MSGID_MAX + 1 octets;
+   parent "" for a root; root is the top of its tree, msgid itself for a
+   root). */
 enum store_status store_parent(struct store *st, const char *msgid,
     char *parent, char *root);
 
@@ -252,8 +261,10 @@ typedef int (*store_thread_cb)(const struct store_thread_node *node,
 
 /*
  * Walk the whole thread containing msgid: its root first, then depth-first,
- * siblings in arrival order.  At most max_nodes nodes are visited;
- * *truncated (if not NULL) is set when the thread had more.
+ * siblings in arrival order (as store_children).  At most max_nodes nodes
+ * are visited (0: no limit), and no deeper than 10000 levels; *truncated
+ * (if not NULL) is set when the thread had more.  Iterative: no recursion,
+ * each node visited once.  NOTFOUND if msgid is not a node.
  */
 enum store_status store_thread_walk(struct store *st, const char *msgid,
     size_t max_nodes, store_thread_cb cb, void *arg, int *truncated);
@@ -362,7 +373,8 @@ struct store_expire_stats {
 enum store_status store_expire_group(struct store *st, const char *group,
     int64_t cutoff, struct store_expire_stats *stats);
 
-/* Drop history entries older than cutoff whose article is gone. */
+/* Drop history entries older than cutoff whose article is gone (cutoff <= 0:
+   now less the history_days option). */
 enum store_status store_history_purge(struct store *st, int64_t cutoff,
     struct store_expire_stats *stats);
 

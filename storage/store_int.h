@@ -111,6 +111,8 @@ int	thread_group_remove(struct store *, MDB_txn *, uint32_t gid,
 	    const char *root, size_t root_len);
 int	thread_article_gone(struct store *, MDB_txn *, const char *msgid,
 	    size_t msgid_len, const char *root, size_t root_len);
+int	thread_summary_remove(struct store *, MDB_txn *, const char *msgid,
+	    size_t msgid_len, const char *root, size_t root_len);
 
 /*
  * expire.c: in txn, remove the entries of group `name` numbered from

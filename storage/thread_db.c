@@ -28,12 +28,9 @@
  * not link if we meet the child (or go too deep).  An OWN link that would
  * close a cycle through an implied link cuts that implied link instead.
  * Walks are iterative with an explicit stack and a visited set.
+
  *
- * Thread summaries (threads: root -> counts, last, root's fields), the
- * per-group activity (tgroups: gid + root -> last, count) and its index
- * (tindex: gid + BE ~last + root -> "") are updated in the same
- * transaction as the articles.  The root of an article is a property of
- * the article (first References entry), so summaries are order-free too.
+ * Thread summaries live in summary_db.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -43,8 +40,6 @@
 
 #define LINK_BUF	(14 + 2 * (STORE_MSGID_MAX + 1))
 #define REPLY_BUF	(8 + STORE_MSGID_MAX + 1)
-#define TGKEY_MAX	(4 + STORE_MSGID_MAX)
-#define TIKEY_MAX	(4 + 8 + STORE_MSGID_MAX)
 
 static int
 link_load(struct store *st, MDB_txn *txn, const char *id, size_t len,
@@ -89,27 +84,87 @@ link_remove(struct store *st, MDB_txn *txn, const char *child, size_t clen)
 	return (store_db_del(txn, st->dbi[DB_LINKS], child, clen, NULL, 0));
 }
 
+/*
+ * Drop the links of nodes that are absent and childless, from id upwards:
+ * a placeholder nobody refers to any more, or an expired article whose
+ * replies are gone.  Otherwise links would outlive every article.
+ */
+static int
+node_prune(struct store *st, MDB_txn *txn, const char *id, size_t len)
+{
+	struct rec_link	l;
+	MDB_val		val;
+	char		cur[STORE_MSGID_MAX + 1], next[STORE_MSGID_MAX + 1];
+	size_t		nlen, steps;
+	int		rc;
+
+	memcpy(cur, id, len);
+	for (steps = 0; steps < STORE_THREAD_DEPTH_MAX; steps++) {
+		rc = store_db_get(txn, st->dbi[DB_REPLIES], cur, len, &val);
+		if (rc == 0)
+			break;		/* still has children */
+		if (rc != MDB_NOTFOUND)
+			return (rc);
+		rc = store_db_get(txn, st->dbi[DB_ARTICLES], cur, len, &val);
+		if (rc == 0)
+			break;		/* present */
+		if (rc != MDB_NOTFOUND)
+			return (rc);
+		rc = link_load(st, txn, cur, len, &l);
+		if (rc == MDB_NOTFOUND)
+			break;
+		if (rc != 0)
+			return (rc);
+		nlen = l.parent_len;
+		memcpy(next, l.parent, nlen);
+		if ((rc = link_remove(st, txn, cur, len)) != 0)
+			return (rc);
+		if (nlen == 0)
+			break;
+		memcpy(cur, next, nlen);
+		len = nlen;
+	}
+	return (0);
+}
+
 /* Replace child's link by nl (whose strings must not point into the map). */
 static int
 link_set(struct store *st, MDB_txn *txn, const char *child, size_t clen,
     const struct rec_link *nl)
 {
+	struct rec_link	old;
 	uint8_t		lbuf[LINK_BUF], vbuf[REPLY_BUF];
-	size_t		vlen;
+	char		oldparent[STORE_MSGID_MAX + 1];
+	size_t		vlen, oldlen = 0;
 	int		rc;
 
+	rc = link_load(st, txn, child, clen, &old);
+	if (rc == 0) {
+		oldlen = old.parent_len;
+		memcpy(oldparent, old.parent, oldlen);
+	} else if (rc != MDB_NOTFOUND)
+		return (rc);
 	if ((rc = link_remove(st, txn, child, clen)) != 0)
 		return (rc);
 	rec_link_encode(nl, lbuf);
 	if ((rc = store_db_put(txn, st->dbi[DB_LINKS], child, clen, lbuf,
 	    rec_link_size(nl), 0)) != 0)
 		return (rc);
-	if (nl->parent_len == 0)
+	if (nl->parent_len == 0) {
+		if (oldlen > 0)
+			return (node_prune(st, txn, oldparent, oldlen));
 		return (0);
+	}
 	vlen = rec_reply_encode(vbuf, nl->order, child, clen);
 	rc = store_db_put(txn, st->dbi[DB_REPLIES], nl->parent, nl->parent_len,
 	    vbuf, vlen, MDB_NODUPDATA);
-	return (rc == MDB_KEYEXIST ? 0 : rc);
+	if (rc != 0 && rc != MDB_KEYEXIST)
+		return (rc);
+	/* The old parent may be a placeholder nobody refers to now. */
+	if (oldlen > 0 && (oldlen != nl->parent_len ||
+	    memcmp(oldparent, nl->parent, oldlen) != 0))
+		return (node_prune(st, txn, oldparent, oldlen));
+	return (0);
 }
 
 /*
@@ -167,6 +222,24 @@ link_would_cycle(struct store *st, MDB_txn *txn, const char *child,
 	}
 }
 
+/* Make id a root (dropping its implied link) and prune its old parent. */
+static int
+link_cut(struct store *st, MDB_txn *txn, const char *id, size_t len)
+{
+	struct rec_link	l;
+	char		parent[STORE_MSGID_MAX + 1];
+	size_t		plen;
+	int		rc;
+
+	if ((rc = link_load(st, txn, id, len, &l)) != 0)
+		return (rc == MDB_NOTFOUND ? 0 : rc);
+	plen = l.parent_len;
+	memcpy(parent, l.parent, plen);
+	if ((rc = link_remove(st, txn, id, len)) != 0)
+		return (rc);
+	return (plen > 0 ? node_prune(st, txn, parent, plen) : 0);
+}
+
 static int
 link_own(struct store *st, MDB_txn *txn, const char *msgid, size_t mlen,
     const char *parent, size_t plen, uint64_t order)
@@ -186,7 +259,7 @@ link_own(struct store *st, MDB_txn *txn, const char *msgid, size_t mlen,
 			break;
 		}
 		/* Own References win over what descendants implied. */
-		if ((rc = link_remove(st, txn, implied, strlen(implied))) != 0)
+		if ((rc = link_cut(st, txn, implied, strlen(implied))) != 0)
 			return (rc);
 	}
 	memset(&nl, 0, sizeof(nl));
@@ -276,241 +349,20 @@ thread_link_article(struct store *st, MDB_txn *txn,
 	return (0);
 }
 
-/* ---- Summaries ------------------------------------------------------- */
-
-/* Field n (0-based) of a tab-separated overview. */
-static void
-over_field(const char *over, size_t len, int n, const char **f, size_t *flen)
-{
-	const char	*p = over, *end = over + len, *tab;
-
-	for (; n > 0 && p < end; n--) {
-		if ((tab = memchr(p, '\t', (size_t)(end - p))) == NULL)
-			p = end;
-		else
-			p = tab + 1;
-	}
-	tab = p < end ? memchr(p, '\t', (size_t)(end - p)) : NULL;
-	*f = p;
-	*flen = (size_t)((tab != NULL ? tab : end) - p);
-	if (*flen > REC_THREAD_FIELD_MAX)
-		*flen = REC_THREAD_FIELD_MAX;
-}
-
-static int
-summary_save(struct store *st, MDB_txn *txn, const char *root, size_t rlen,
-    const struct rec_thread *t)
-{
-	uint8_t	*buf;
-	size_t	 size;
-	int	 rc;
-
-	if ((size = rec_thread_size(t)) == 0)
-		return (MDB_BAD_VALSIZE);
-	if ((buf = malloc(size)) == NULL)
-		return (ENOMEM);
-	rec_thread_encode(t, buf);
-	rc = store_db_put(txn, st->dbi[DB_THREADS], root, rlen, buf, size, 0);
-	free(buf);
-	return (rc);
-}
-
-int
-thread_summary_add(struct store *st, MDB_txn *txn, const char *root,
-    size_t root_len, const char *msgid, const char *overview,
-    size_t overview_len, int64_t arrival)
-{
-	struct rec_thread	t;
-	MDB_val			val;
-	int			rc;
-
-	rc = store_db_get(txn, st->dbi[DB_THREADS], root, root_len, &val);
-	if (rc == 0) {
-		if (rec_thread_decode(val.mv_data, val.mv_size, &t) == -1)
-			return (MDB_CORRUPTED);
-	} else if (rc == MDB_NOTFOUND) {
-		memset(&t, 0, sizeof(t));
-		t.subject = t.from = t.date = "";
-		t.last = arrival;
-	} else
-		return (rc);
-	if (t.articles < UINT32_MAX)
-		t.articles++;
-	if (arrival > t.last)
-		t.last = arrival;
-	if (strlen(msgid) == root_len && memcmp(msgid, root, root_len) == 0) {
-		t.flags |= REC_THREAD_ROOT;
-		over_field(overview, overview_len, 0, &t.subject,
-		    &t.subject_len);
-		over_field(overview, overview_len, 1, &t.from, &t.from_len);
-		over_field(overview, overview_len, 2, &t.date, &t.date_len);
-	}
-	return (summary_save(st, txn, root, root_len, &t));
-}
-
-static int
-thread_summary_remove(struct store *st, MDB_txn *txn, const char *msgid,
-    size_t mlen, const char *root, size_t root_len)
-{
-	struct rec_thread	t;
-	MDB_val			val;
-	int			rc;
-
-	rc = store_db_get(txn, st->dbi[DB_THREADS], root, root_len, &val);
-	if (rc == MDB_NOTFOUND)
-		return (0);
-	if (rc != 0)
-		return (rc);
-	if (rec_thread_decode(val.mv_data, val.mv_size, &t) == -1)
-		return (MDB_CORRUPTED);
-	if (t.articles > 0)
-		t.articles--;
-	if (mlen == root_len && memcmp(msgid, root, mlen) == 0)
-		t.flags &= ~REC_THREAD_ROOT;
-	if (t.articles == 0)
-		return (store_db_del(txn, st->dbi[DB_THREADS], root, root_len,
-		    NULL, 0));
-	return (summary_save(st, txn, root, root_len, &t));
-}
-
-static size_t
-tg_key(uint8_t *buf, uint32_t gid, const char *root, size_t rlen)
-{
-	rec_put_u32(buf, gid);
-	memcpy(buf + 4, root, rlen);
-	return (4 + rlen);
-}
-
-static size_t
-ti_key(uint8_t *buf, uint32_t gid, uint64_t tkey, const char *root,
-    size_t rlen)
-{
-	rec_put_u32(buf, gid);
-	rec_put_u64(buf + 4, UINT64_MAX - tkey);	/* newest first */
-	memcpy(buf + 12, root, rlen);
-	return (12 + rlen);
-}
-
-int
-thread_group_add(struct store *st, MDB_txn *txn, uint32_t gid,
-    const char *root, size_t root_len, int64_t arrival)
-{
-	MDB_val		val;
-	uint8_t		tg[TGKEY_MAX], ti[TIKEY_MAX], v[12];
-	size_t		tglen, tilen;
-	uint64_t	last = rec_time_key(arrival), old = 0;
-	uint32_t	count = 0;
-	int		rc, had = 0;
-
-	tglen = tg_key(tg, gid, root, root_len);
-	rc = store_db_get(txn, st->dbi[DB_TGROUPS], tg, tglen, &val);
-	if (rc == 0) {
-		if (val.mv_size != 12)
-			return (MDB_CORRUPTED);
-		had = 1;
-		old = rec_get_u64(val.mv_data);
-		count = rec_get_u32((uint8_t *)val.mv_data + 8);
-		if (old > last)
-			last = old;
-	} else if (rc != MDB_NOTFOUND)
-		return (rc);
-	if (had && old != last) {
-		tilen = ti_key(ti, gid, old, root, root_len);
-		rc = store_db_del(txn, st->dbi[DB_TINDEX], ti, tilen, NULL, 0);
-		if (rc != 0 && rc != MDB_NOTFOUND)
-			return (rc);
-	}
-	if (!had || old != last) {
-		tilen = ti_key(ti, gid, last, root, root_len);
-		if ((rc = store_db_put(txn, st->dbi[DB_TINDEX], ti, tilen, "",
-		    0, 0)) != 0)
-			return (rc);
-	}
-	rec_put_u64(v, last);
-	rec_put_u32(v + 8, count < UINT32_MAX ? count + 1 : count);
-	return (store_db_put(txn, st->dbi[DB_TGROUPS], tg, tglen, v, 12, 0));
-}
-
-int
-thread_group_remove(struct store *st, MDB_txn *txn, uint32_t gid,
-    const char *root, size_t root_len)
-{
-	MDB_val		val;
-	uint8_t		tg[TGKEY_MAX], ti[TIKEY_MAX], v[12];
-	size_t		tglen, tilen;
-	uint64_t	last;
-	uint32_t	count;
-	int		rc;
-
-	tglen = tg_key(tg, gid, root, root_len);
-	rc = store_db_get(txn, st->dbi[DB_TGROUPS], tg, tglen, &val);
-	if (rc == MDB_NOTFOUND)
-		return (0);
-	if (rc != 0)
-		return (rc);
-	if (val.mv_size != 12)
-		return (MDB_CORRUPTED);
-	last = rec_get_u64(val.mv_data);
-	count = rec_get_u32((uint8_t *)val.mv_data + 8);
-	if (count > 1) {
-		rec_put_u64(v, last);
-		rec_put_u32(v + 8, count - 1);
-		return (store_db_put(txn, st->dbi[DB_TGROUPS], tg, tglen, v,
-		    12, 0));
-	}
-	tilen = ti_key(ti, gid, last, root, root_len);
-	rc = store_db_del(txn, st->dbi[DB_TINDEX], ti, tilen, NULL, 0);
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		return (rc);
-	return (store_db_del(txn, st->dbi[DB_TGROUPS], tg, tglen, NULL, 0));
-}
-
 /*
- * The article msgid is gone (its record already deleted).  Update its
- * thread's summary, and drop the links of nodes that are now absent and
- * childless, walking up: otherwise links would outlive every article.
+ * The article msgid is gone (its record already deleted): update its
+ * thread's summary and prune the links it leaves behind.
  */
 int
 thread_article_gone(struct store *st, MDB_txn *txn, const char *msgid,
     size_t msgid_len, const char *root, size_t root_len)
 {
-	struct rec_link	l;
-	MDB_val		val;
-	char		cur[STORE_MSGID_MAX + 1], next[STORE_MSGID_MAX + 1];
-	size_t		len, nlen, steps;
-	int		rc;
+	int	rc;
 
 	if ((rc = thread_summary_remove(st, txn, msgid, msgid_len, root,
 	    root_len)) != 0)
 		return (rc);
-	memcpy(cur, msgid, msgid_len);
-	len = msgid_len;
-	for (steps = 0; steps < STORE_THREAD_DEPTH_MAX; steps++) {
-		rc = store_db_get(txn, st->dbi[DB_REPLIES], cur, len, &val);
-		if (rc == 0)
-			break;		/* still has children */
-		if (rc != MDB_NOTFOUND)
-			return (rc);
-		rc = store_db_get(txn, st->dbi[DB_ARTICLES], cur, len, &val);
-		if (rc == 0)
-			break;		/* present */
-		if (rc != MDB_NOTFOUND)
-			return (rc);
-		rc = link_load(st, txn, cur, len, &l);
-		if (rc == MDB_NOTFOUND)
-			break;
-		if (rc != 0)
-			return (rc);
-		nlen = l.parent_len;
-		memcpy(next, l.parent, nlen);
-		if ((rc = link_remove(st, txn, cur, len)) != 0)
-			return (rc);
-		if (nlen == 0)
-			break;
-		memcpy(cur, next, nlen);
-		len = nlen;
-	}
-	return (0);
+	return (node_prune(st, txn, msgid, msgid_len));
 }
 
 /* ---- Reading links --------------------------------------------------- */
@@ -875,151 +727,4 @@ done:
 	if (rc == 0 && !known)
 		return (STORE_NOTFOUND);
 	return (store_mdb_status(rc, "thread walk"));
-}
-
-/* ---- Summaries: reading ---------------------------------------------- */
-
-static int
-summary_export(const char *root, size_t rlen, const MDB_val *val,
-    int64_t group_last, char *rootbuf, struct store_thread_summary *out)
-{
-	struct rec_thread	t;
-
-	if (rlen == 0 || rlen > STORE_MSGID_MAX ||
-	    rec_thread_decode(val->mv_data, val->mv_size, &t) == -1)
-		return (MDB_CORRUPTED);
-	memcpy(rootbuf, root, rlen);
-	rootbuf[rlen] = '\0';
-	memset(out, 0, sizeof(*out));
-	out->root = rootbuf;
-	out->articles = t.articles;
-	out->root_present = (t.flags & REC_THREAD_ROOT) != 0;
-	out->replies = t.articles - (out->root_present && t.articles > 0);
-	out->last = t.last;
-	out->group_last = group_last;
-	out->subject = t.subject;
-	out->from = t.from;
-	out->date = t.date;
-	return (0);
-}
-
-enum store_status
-store_thread_summary(struct store *st, const char *msgid, store_summary_cb cb,
-    void *arg)
-{
-	struct store_thread_summary	 ts;
-	struct rec_article		 r;
-	MDB_txn				*txn;
-	MDB_val				 val;
-	enum store_status		 ret;
-	const char			*root;
-	char				 rootbuf[STORE_MSGID_MAX + 1];
-	size_t				 len, rlen;
-	int				 rc;
-
-	if (!msgid_arg(msgid, &len))
-		return (STORE_NOTFOUND);
-	if ((ret = store_read_begin(st, &txn)) != STORE_OK)
-		return (ret);
-	root = msgid;
-	rlen = len;
-	rc = store_db_get(txn, st->dbi[DB_THREADS], root, rlen, &val);
-	if (rc == MDB_NOTFOUND) {
-		/* Not a root: the thread of the article, if we have it. */
-		rc = store_db_get(txn, st->dbi[DB_ARTICLES], msgid, len, &val);
-		if (rc == 0) {
-			if (rec_article_decode(val.mv_data, val.mv_size,
-			    &r) == -1)
-				rc = MDB_CORRUPTED;
-			else {
-				root = r.root;
-				rlen = r.root_len;
-				rc = store_db_get(txn, st->dbi[DB_THREADS],
-				    root, rlen, &val);
-			}
-		}
-	}
-	if (rc == 0 && (rc = summary_export(root, rlen, &val, 0, rootbuf,
-	    &ts)) == 0 && cb != NULL)
-		cb(&ts, arg);
-	store_read_end(st, txn);
-	return (store_mdb_status(rc, "thread summary"));
-}
-
-enum store_status
-store_thread_roots(struct store *st, uint32_t group_id, size_t max,
-    store_summary_cb cb, void *arg, struct store_thread_cursor *cursor)
-{
-	struct store_thread_summary	 ts;
-	MDB_txn				*txn;
-	MDB_cursor			*c;
-	MDB_val				 key, val, tval;
-	enum store_status		 ret;
-	uint8_t				 kbuf[TIKEY_MAX];
-	char				 rootbuf[STORE_MSGID_MAX + 1];
-	const char			*root;
-	uint64_t			 tk;
-	size_t				 seen = 0, rlen, resume_len = 0;
-	int				 rc;
-
-	if (cursor == NULL)
-		return (STORE_INVALID);
-	if (cursor->done)
-		return (STORE_OK);
-	if (cursor->started) {
-		resume_len = strnlen(cursor->root, STORE_MSGID_MAX);
-		key.mv_size = ti_key(kbuf, group_id, UINT64_MAX -
-		    cursor->key_time, cursor->root, resume_len);
-	} else {
-		rec_put_u32(kbuf, group_id);
-		key.mv_size = 4;
-	}
-	key.mv_data = kbuf;
-	if ((ret = store_read_begin(st, &txn)) != STORE_OK)
-		return (ret);
-	if ((rc = mdb_cursor_open(txn, st->dbi[DB_TINDEX], &c)) != 0) {
-		store_read_end(st, txn);
-		return (store_mdb_status(rc, "thread roots"));
-	}
-	for (rc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE); rc == 0;
-	    rc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
-		if (key.mv_size <= 12 || key.mv_size > TIKEY_MAX) {
-			rc = MDB_CORRUPTED;
-			break;
-		}
-		if (rec_get_u32(key.mv_data) != group_id) {
-			rc = MDB_NOTFOUND;
-			break;
-		}
-		/* Skip the entry the previous call ended with. */
-		if (cursor->started && resume_len > 0 &&
-		    key.mv_size == 12 + resume_len &&
-		    memcmp(key.mv_data, kbuf, key.mv_size) == 0)
-			continue;
-		if (max > 0 && seen >= max)
-			break;
-		tk = rec_get_u64((uint8_t *)key.mv_data + 4);
-		root = (const char *)key.mv_data + 12;
-		rlen = key.mv_size - 12;
-		rc = store_db_get(txn, st->dbi[DB_THREADS], root, rlen, &tval);
-		if (rc == MDB_NOTFOUND)
-			continue;
-		if (rc != 0 || (rc = summary_export(root, rlen, &tval,
-		    (int64_t)(UINT64_MAX - tk), rootbuf, &ts)) != 0)
-			break;
-		seen++;
-		cursor->started = 1;
-		cursor->key_time = UINT64_MAX - tk;
-		memcpy(cursor->root, rootbuf, rlen + 1);
-		resume_len = 0;
-		if (cb != NULL && cb(&ts, arg) != 0)
-			break;
-	}
-	if (rc == MDB_NOTFOUND) {
-		cursor->done = 1;
-		rc = 0;
-	}
-	mdb_cursor_close(c);
-	store_read_end(st, txn);
-	return (store_mdb_status(rc, "thread roots"));
 }
