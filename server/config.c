@@ -84,6 +84,8 @@ static const struct config_key config_keys[] = {
 	{ "limits", "output_buffer", CONFIG_SIZE, OFF(output_buffer), 4096,
 	  UINT64_C(1) << 30, "256K",
 	  "pending output per client above which its input waits" },
+	{ "limits", "xtree_max", CONFIG_UINT, OFF(xtree_max), 1, 10000000,
+	  "10000", "most nodes one XTREE reply holds; more is cut" },
 
 	{ "posting", "max_article_size", CONFIG_SIZE, OFF(max_article_size),
 	  1024, UINT64_C(1) << 30, "1M",

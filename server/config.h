@@ -53,6 +53,7 @@ struct config {
 	unsigned		 max_command_errors;	/* in a row, then 400 */
 	uint64_t		 max_garbage;		/* octets of one line */
 	uint64_t		 output_buffer;		/* stop reading above */
+	unsigned		 xtree_max;		/* nodes per XTREE */
 
 	/* [posting] */
 	uint64_t		 max_article_size;

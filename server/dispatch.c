@@ -38,6 +38,8 @@ static const struct cmd_entry *const dispatch_table[] = {
 	&cmd_xhdr_entry,
 	&cmd_xover_entry,
 	&cmd_xpat_entry,
+	&cmd_xroots_entry,
+	&cmd_xtree_entry,
 };
 
 #define DISPATCH_N	(sizeof(dispatch_table) / sizeof(dispatch_table[0]))

@@ -195,6 +195,10 @@ extern const struct cmd_entry cmd_next_entry;
 int	 group_parse_since(struct session *s, char **argv, int argc,
 	    time_t *since);
 
+/* cmd_thread.c */
+extern const struct cmd_entry cmd_xroots_entry;
+extern const struct cmd_entry cmd_xtree_entry;
+
 /* cmd_post.c */
 extern const struct cmd_entry cmd_post_entry;
 

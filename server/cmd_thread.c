@@ -1,0 +1,220 @@
+/*
+ * Loom's thread extension (docs/threads.md, docs/protocol.md): XTREE serves
+ * a whole reply tree from the store's links, XROOTS the threads of a group
+ * from the per-group thread index.  Both are kept up to date when articles
+ * are stored, so neither scans a group.
+ */
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "datetime.h"
+#include "log.h"
+#include "msgid.h"
+#include "range.h"
+#include "server.h"
+#include "util.h"
+
+#define XROOTS_CHUNK	256	/* threads per read transaction */
+
+/* The article's number in group `name` from its Xref list, or 0. */
+static uint32_t
+thread_number_in(const char *xref, const char *name)
+{
+	const char	*p = xref;
+	char		 digits[17];
+	size_t		 n = strlen(name), i;
+	uint32_t	 num;
+
+	for (; (p = strstr(p, name)) != NULL; p += n) {
+		if ((p != xref && p[-1] != ' ') || p[n] != ':')
+			continue;
+		for (i = 0; i < sizeof(digits) - 1 && p[n + 1 + i] >= '0' &&
+		    p[n + 1 + i] <= '9'; i++)
+			digits[i] = p[n + 1 + i];
+		digits[i] = '\0';
+		if (nntp_number_parse(digits, &num) == 0)
+			return (num);
+	}
+	return (0);
+}
+
+struct xtree_walk {
+	struct session	*s;
+	struct evbuffer	*buf;
+	size_t		 nodes;
+};
+
+static int
+xtree_node(const struct store_thread_node *node, void *arg)
+{
+	struct xtree_walk	*w = arg;
+	struct session		*s = w->s;
+	uint32_t		 num = 0;
+
+	w->nodes++;
+	if (!node->present) {
+		/* A placeholder keeps the shape: only its Message-ID. */
+		evbuffer_add_printf(w->buf, "%u\t0\t\t\t\t%s\t\t\t\t\r\n",
+		    node->depth, node->msgid);
+		return (0);
+	}
+	if (s->have_group)
+		num = thread_number_in(node->info->xref, s->group.name);
+	evbuffer_add_printf(w->buf, "%u\t%u\t%.*s\r\n", node->depth, num,
+	    (int)node->info->overview_len, node->info->overview);
+	return (0);
+}
+
+/*
+ * XTREE <message-id>: the whole thread holding the article.  The walk is
+ * bounded by xtree_max nodes; the status line says when it was cut.
+ */
+static enum cmd_result
+cmd_xtree_exec(struct session *s, struct nntp_command *cmd)
+{
+	struct xtree_walk	w;
+	const char		*id = cmd->argv[0];
+	unsigned		 cap = s->srv->cfg.xtree_max;
+	enum store_status	 rc;
+	int			 truncated = 0;
+
+	if (!msgid_valid_nntp(id, strlen(id))) {
+		reply(s, RPL_501_SYNTAX, "Bad message-id");
+		return (CMD_OK);
+	}
+	memset(&w, 0, sizeof(w));
+	w.s = s;
+	if ((w.buf = evbuffer_new()) == NULL)
+		fatalx("evbuffer_new");
+	rc = store_thread_walk(s->srv->store, id, cap, xtree_node, &w,
+	    &truncated);
+	if (rc == STORE_NOTFOUND)
+		reply(s, RPL_430_NO_MSGID, "No such article");
+	else if (rc != STORE_OK)
+		reply(s, RPL_403_INTERNAL, "Cannot read the thread: %s",
+		    store_strerror(rc));
+	else {
+		if (truncated)
+			reply(s, RPL_224_OVER, "%zu nodes follow (truncated at "
+			    "%u)", w.nodes, cap);
+		else
+			reply(s, RPL_224_OVER, "%zu nodes follow", w.nodes);
+		s->bytes_out += evbuffer_get_length(w.buf);
+		evbuffer_add_buffer(bufferevent_get_output(s->bev), w.buf);
+		reply_end(s);
+	}
+	evbuffer_free(w.buf);
+	return (CMD_OK);
+}
+
+const struct cmd_entry cmd_xtree_entry = { VERB_XTREE, 0, cmd_xtree_exec };
+
+struct xroots_walk {
+	struct session			*s;
+	struct store_thread_cursor	 cursor;
+	uint32_t			 group_id;
+	uint32_t			 pos;		/* 1-based, last seen */
+	uint32_t			 lo, hi;	/* positions wanted */
+};
+
+static int
+xroots_line(const struct store_thread_summary *ts, void *arg)
+{
+	struct xroots_walk	*w = arg;
+	char			 last[15];
+
+	if (++w->pos < w->lo)
+		return (0);
+	if (w->pos > w->hi)
+		return (1);
+	nntp_date_format((time_t)(ts->group_last != 0 ? ts->group_last :
+	    ts->last), last);
+	reply_line(w->s, "%s\t%s\t%s\t%s\t%u\t%s", ts->root, ts->subject,
+	    ts->from, ts->date, ts->replies, last);
+	return (0);
+}
+
+static int
+xroots_fill(struct session *s, void *arg)
+{
+	struct xroots_walk	*w = arg;
+
+	if (w->pos < w->hi && !w->cursor.done &&
+	    store_thread_roots(s->srv->store, w->group_id, XROOTS_CHUNK,
+	    xroots_line, w, &w->cursor) != STORE_OK)
+		return (-1);
+	if (w->pos < w->hi && !w->cursor.done)
+		return (1);
+	reply_end(s);
+	return (0);
+}
+
+/* True if the argument reads as a range rather than a group name. */
+static int
+xroots_is_range(const char *arg)
+{
+	uint32_t	lo, hi;
+
+	return (nntp_range_parse(arg, NNTP_ARTNUM_MAX, &lo, &hi) == 0);
+}
+
+/*
+ * XROOTS [group] [range]: the group's threads, most recent activity first.
+ * The range selects positions in that order (1 is the most recent).
+ */
+static enum cmd_result
+cmd_xroots_exec(struct session *s, struct nntp_command *cmd)
+{
+	struct xroots_walk	*w;
+	struct store_group	 g;
+	const char		*group = NULL, *range = NULL;
+	uint32_t		 lo = 1, hi = NNTP_ARTNUM_MAX;
+
+	if (cmd->argc == 2) {
+		group = cmd->argv[0];
+		range = cmd->argv[1];
+	} else if (cmd->argc == 1) {
+		if (xroots_is_range(cmd->argv[0]))
+			range = cmd->argv[0];
+		else
+			group = cmd->argv[0];
+	}
+	if (range != NULL && nntp_range_parse(range, NNTP_ARTNUM_MAX, &lo,
+	    &hi) == -1) {
+		reply(s, RPL_501_SYNTAX, "Bad range \"%s\"", range);
+		return (CMD_OK);
+	}
+	if (group != NULL) {
+		if (store_group_get(s->srv->store, group, &g) != STORE_OK) {
+			reply(s, RPL_411_NO_GROUP, "No such newsgroup");
+			return (CMD_OK);
+		}
+	} else if (s->have_group)
+		g = s->group;
+	else {
+		reply(s, RPL_412_NO_GROUP_SEL, "No newsgroup selected");
+		return (CMD_OK);
+	}
+	reply(s, RPL_224_OVER, "Threads of %s follow", g.name);
+	if (lo == 0)
+		lo = 1;
+	if (lo > hi) {
+		reply_end(s);
+		return (CMD_OK);
+	}
+	w = xcalloc(1, sizeof(*w));
+	w->s = s;
+	w->group_id = g.id;
+	w->lo = lo;
+	w->hi = hi;
+	session_stream_start(s, xroots_fill, free, w);
+	return (CMD_ASYNC);
+}
+
+const struct cmd_entry cmd_xroots_entry = {
+	VERB_XROOTS, 0, cmd_xroots_exec
+};
