@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "article.h"
+#include "datetime.h"
 #include "log.h"
 #include "server.h"
 #include "util.h"
@@ -164,6 +165,19 @@ post_peer_host(const char *peer, char *out, size_t len)
 	out[n] = '\0';
 }
 
+/* The article's Date as a time (it was validated, injected if absent). */
+static int64_t
+post_date(const struct article *a, time_t fallback)
+{
+	const char	*date = article_header_get(a, "Date");
+	time_t		 t;
+
+	if (date == NULL || rfc5322_date_parse(date, strlen(date), &t,
+	    NULL) == -1)
+		return ((int64_t)fallback);
+	return ((int64_t)t);
+}
+
 /* Check, inject and queue the article; CMD_ASYNC once it is queued. */
 static enum cmd_result
 post_end(struct session *s, int too_long, void *arg)
@@ -241,6 +255,7 @@ post_end(struct session *s, int too_long, void *arg)
 	p->job.art.nreferences = p->thread.nrefs;
 	p->job.art.overview = p->thread.overview;
 	p->job.art.arrival = now;
+	p->job.art.posted = post_date(p->article, now);
 	p->job.art.numbers = p->numbers;
 	p->job.done = post_done;
 	p->job.arg = p;

@@ -116,14 +116,16 @@ const struct cmd_entry cmd_date_entry = { VERB_DATE, 0, cmd_date_exec };
 static enum cmd_result
 cmd_help_exec(struct session *s, struct nntp_command *cmd)
 {
-	int	v;
+	const char	*usage;
+	int		 v;
 
 	reply(s, RPL_100_HELP, "Help text follows");
 	for (v = VERB_NONE + 1; v < VERB__COUNT; v++) {
 		if (dispatch_find((enum nntp_verb)v) == NULL)
 			continue;
-		reply_line(s, "  %s %s", nntp_verb_name((enum nntp_verb)v),
-		    nntp_verb_usage((enum nntp_verb)v));
+		usage = nntp_verb_usage((enum nntp_verb)v);
+		reply_line(s, "  %s%s%s", nntp_verb_name((enum nntp_verb)v),
+		    usage[0] != '\0' ? " " : "", usage);
 	}
 	reply_end(s);
 	return (CMD_OK);

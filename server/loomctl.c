@@ -33,7 +33,11 @@ usage(FILE *fp)
 	    "  version                       print the version\n"
 	    "  groups                        list groups: name, status, count,"
 	    " low, high, description\n"
-	    "  newgroup NAME [DESCRIPTION]   create a group (status y)\n");
+	    "  newgroup NAME [DESCRIPTION]   create a group (status y)\n"
+	    "  thread MESSAGE-ID             the thread holding an article, "
+	    "as a tree\n"
+	    "  threads GROUP                 the group's threads, most recent "
+	    "first\n");
 }
 
 static int
@@ -163,6 +167,121 @@ ctl_newgroup(struct ctl *c, int argc, char **argv)
 	return (0);
 }
 
+/* Field `index` of a TAB-separated overview tail into out. */
+static void
+ctl_overview_field(const char *ov, size_t len, int index, char *out,
+    size_t outlen)
+{
+	const char	*p = ov, *end = ov + len, *tab;
+	size_t		 n;
+	int		 i;
+
+	for (i = 0; i < index && p < end; i++) {
+		tab = memchr(p, '\t', (size_t)(end - p));
+		p = tab != NULL ? tab + 1 : end;
+	}
+	tab = memchr(p, '\t', (size_t)(end - p));
+	n = (size_t)((tab != NULL ? tab : end) - p);
+	if (n >= outlen)
+		n = outlen - 1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+static int
+ctl_print_node(const struct store_thread_node *node, void *arg)
+{
+	char	subject[256], from[256], date[64];
+
+	printf("%*s", (int)(node->depth * 2), "");
+	if (!node->present) {
+		printf("[not here] %s\n", node->msgid);
+		return (0);
+	}
+	ctl_overview_field(node->info->overview, node->info->overview_len, 0,
+	    subject, sizeof(subject));
+	ctl_overview_field(node->info->overview, node->info->overview_len, 1,
+	    from, sizeof(from));
+	ctl_overview_field(node->info->overview, node->info->overview_len, 2,
+	    date, sizeof(date));
+	printf("%s  %s  %s\n", from, date, subject);
+	return (0);
+}
+
+/* The whole thread holding an article, as an indented tree. */
+static int
+ctl_thread(struct ctl *c, int argc, char **argv)
+{
+	enum store_status	rc;
+	int			truncated = 0;
+
+	if (argc != 1 || argv[0][0] != '<') {
+		fprintf(stderr, "loomctl: usage: thread <MESSAGE-ID>\n");
+		return (2);
+	}
+	if (ctl_open(c) == -1)
+		return (1);
+	rc = store_thread_walk(c->store, argv[0], 0, ctl_print_node, NULL,
+	    &truncated);
+	if (rc == STORE_NOTFOUND) {
+		fprintf(stderr, "loomctl: no article %s\n", argv[0]);
+		return (1);
+	}
+	if (rc != STORE_OK) {
+		fprintf(stderr, "loomctl: %s\n", store_strerror(rc));
+		return (1);
+	}
+	if (truncated)
+		printf("(thread cut at the depth limit)\n");
+	return (0);
+}
+
+static int
+ctl_print_root(const struct store_thread_summary *ts, void *arg)
+{
+	char		when[32];
+	time_t		t = (time_t)(ts->group_last != 0 ? ts->group_last :
+			    ts->last);
+	struct tm	tm;
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+	printf("%s  %4u %s  %s  %s\n", when, ts->replies,
+	    ts->replies == 1 ? "reply  " : "replies", ts->subject[0] != '\0' ?
+	    ts->subject : "(root not here)", ts->root);
+	return (0);
+}
+
+/* The threads of a group, most recent activity first. */
+static int
+ctl_threads(struct ctl *c, int argc, char **argv)
+{
+	struct store_thread_cursor	cursor;
+	struct store_group		g;
+	enum store_status		rc;
+
+	if (argc != 1) {
+		fprintf(stderr, "loomctl: usage: threads GROUP\n");
+		return (2);
+	}
+	if (ctl_open(c) == -1)
+		return (1);
+	if (store_group_get(c->store, argv[0], &g) != STORE_OK) {
+		fprintf(stderr, "loomctl: no group %s\n", argv[0]);
+		return (1);
+	}
+	memset(&cursor, 0, sizeof(cursor));
+	while (!cursor.done) {
+		rc = store_thread_roots(c->store, g.id, 256, ctl_print_root,
+		    NULL, &cursor);
+		if (rc != STORE_OK) {
+			fprintf(stderr, "loomctl: %s\n", store_strerror(rc));
+			return (1);
+		}
+	}
+	return (0);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -179,6 +298,8 @@ main(int argc, char *argv[])
 		{ "version", ctl_version },
 		{ "groups", ctl_groups },
 		{ "newgroup", ctl_newgroup },
+		{ "thread", ctl_thread },
+		{ "threads", ctl_threads },
 	};
 	struct ctl	 c;
 	const char	*config = NULL, *data = NULL;

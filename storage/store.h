@@ -130,6 +130,9 @@ struct store_article {
 	   (no CR, LF or TAB inside a field) */
 	const char		 *overview;
 	int64_t			  arrival;
+	/* when it was posted (its Date); 0: unknown.  Orders siblings in
+	   a thread, so every server holding the thread orders it alike */
+	int64_t			  posted;
 	const char *const	 *feeds;	/* peer names to queue it for */
 	size_t			  nfeeds;
 	/* out */

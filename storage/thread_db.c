@@ -14,8 +14,9 @@
  * Any arrival order must give the same tree, so nothing in it may depend
  * on which article was stored first:
  *  - siblings are ordered by (order, msgid) where order is the child's own
- *    arrival time once it is present, and for a placeholder the arrival
- *    time of the earliest article implying its link;
+ *    posting time (its Date; its arrival time if unknown) once it is
+ *    present, and for a placeholder that of the earliest article implying
+ *    its link;
  *  - when descendants disagree about a placeholder's parent, the
  *    implication from the earliest (arrival, msgid) article wins;
  *  - an OWN link always replaces an implied one.
@@ -323,7 +324,9 @@ thread_link_article(struct store *st, MDB_txn *txn,
 	int		 rc;
 
 	mlen = strlen(a->msgid);
-	order = rec_time_key(a->arrival);
+	/* Posting time, not arrival, when known: peers that got the same
+	   articles in other orders still order siblings alike. */
+	order = rec_time_key(a->posted != 0 ? a->posted : a->arrival);
 	parent = a->parent;
 	if (parent == NULL && a->nreferences > 0)
 		parent = a->references[a->nreferences - 1];

@@ -535,12 +535,55 @@ test_store_thread_roots_by_activity(void **state)
 	assert_true(cur.done);
 }
 
+/* Children sorted by posting time (Date) when the server knows it. */
+static int
+collect_child(const char *msgid, void *arg)
+{
+	char	*buf = arg;
+
+	strcat(buf, msgid);
+	strcat(buf, " ");
+	return (0);
+}
+
+/*
+ * Siblings follow their posting times, not the order or time they
+ * arrived: a peer that got the replies the other way round, an hour
+ * apart, shows the same thread.
+ */
+static void
+test_store_thread_siblings_by_posting_time(void **state)
+{
+	struct st_fixture	*f = *state;
+	struct tart		 t;
+	char			 kids[256] = "";
+
+	assert_int_equal(store_group_create(f->st, "g.a", 'y', NULL, NULL, 0),
+	    STORE_OK);
+	assert_int_equal(st_post(f->st, "<root@p>", "g.a", NULL, 100),
+	    STORE_OK);
+	/* Posted second, arrives first. */
+	tart_make(&t, "<late@p>", "g.a", "<root@p>", NULL, 0, 200);
+	t.a.posted = 160;
+	assert_int_equal(tart_put(f->st, &t), STORE_OK);
+	tart_free(&t);
+	/* Posted first, arrives an hour later. */
+	tart_make(&t, "<early@p>", "g.a", "<root@p>", NULL, 0, 3800);
+	t.a.posted = 150;
+	assert_int_equal(tart_put(f->st, &t), STORE_OK);
+	tart_free(&t);
+	assert_int_equal(store_children(f->st, "<root@p>", collect_child,
+	    kids), STORE_OK);
+	assert_string_equal(kids, "<early@p> <late@p> ");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, st_setup, st_teardown)
 		cmocka_unit_test(test_store_thread_every_order_same_tree),
+		T(test_store_thread_siblings_by_posting_time),
 		T(test_store_thread_placeholders_then_healing),
 		cmocka_unit_test(test_store_thread_missing_root_every_order),
 		T(test_store_thread_own_references_win),
