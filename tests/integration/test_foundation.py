@@ -541,6 +541,11 @@ def test_config_posting_no():
         c = d.connect()
         assert c.greeting[0] == 201, "greeting %r with posting = no" % (c.greeting,)
         c.expect(201, "MODE READER")
+        # RFC 3977 5.1.1/5.2: 201 means posting will not be allowed in this
+        # session, so POST is not advertised, and POST itself gets 440.
+        labels = cap_labels(capabilities(c))
+        assert "POST" not in labels, "POST advertised with posting = no: %r" % labels
+        c.expect(440, "POST")
         c.expect(111, "DATE")
 
 
@@ -548,6 +553,33 @@ def test_config_listen_from_file():
     with Loomd(config="[server]\nlisten = 127.0.0.1:0\n", listen=()) as d:
         assert len(d.addrs) == 1 and d.host == "127.0.0.1", d.addrs
         d.connect().expect(111, "DATE")
+
+
+def test_config_max_connections():
+    with Loomd(config="[server]\nmax_connections = 2\n") as d:
+        a = d.connect()
+        b = d.connect()
+        a.expect(111, "DATE")
+        b.expect(111, "DATE")
+        # One too many: RFC 3977 5.1.1, 400 and the server closes.
+        c = d.connect(greeting=False)
+        code, text = c.response()
+        assert code == 400, "third connection with max_connections = 2: %d %s" % (code, text)
+        assert c.closed(5), "refused connection left open"
+        a.expect(111, "DATE")
+        # A freed slot is usable again.
+        b.expect(205, "QUIT")
+        assert b.closed(5)
+        e = None
+        for _ in range(50):             # the server notices b's close soon
+            e = d.connect(greeting=False)
+            code, text = e.response()
+            if code == 200:
+                break
+            assert code == 400, (code, text)
+            time.sleep(0.1)
+        assert code == 200, "no slot after a client quit: %d %s" % (code, text)
+        e.expect(111, "DATE")
 
 
 def free_port():
