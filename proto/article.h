@@ -255,8 +255,9 @@ int article_path_contains(const struct article *a, const char *identity);
  * a path-diagnostic after the identity: NULL for none, "!" for a verified
  * peer ("identity!!peer..."), or e.g. ".SEEN.peer.example" or
  * ".MISMATCH.192.0.2.1" ("identity!.SEEN.peer.example!...").  An article
- * without Path gets "Path: <identity>!not-for-mail" first.  Returns NULL
- * when out of memory.
+ * without Path gets "Path: <identity>!not-for-mail" first.  The sender's
+ * Xref is dropped: it numbers the sender's articles, and the store adds
+ * this server's own.  Returns NULL when out of memory.
  */
 struct article *article_path_prepend(const struct article *a,
     const char *identity, const char *diag);

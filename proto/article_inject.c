@@ -206,6 +206,10 @@ art_push_headers(struct article_parser *p, const struct article *a,
 		}
 		if (inject && art_dropped(h))
 			continue;
+		/* A relayed Xref numbers the sender's articles, not ours:
+		   the store writes our own. */
+		if (!inject && strcasecmp(h->name, "Xref") == 0)
+			continue;
 		if (art_push_wire(p, a->wire, h->off, h->len) == -1)
 			return (-1);
 	}

@@ -72,9 +72,10 @@ cmd_capabilities_exec(struct session *s, struct nntp_command *cmd)
 		reply_line(s, "READER");
 	if (session_may_post(s))
 		reply_line(s, "POST");
-	if (SERVED(VERB_IHAVE))
+	/* Transit is offered to the clients that may feed us. */
+	if (s->peer_ok && SERVED(VERB_IHAVE))
 		reply_line(s, "IHAVE");
-	if (SERVED(VERB_MODE_STREAM, VERB_CHECK, VERB_TAKETHIS))
+	if (s->peer_ok && SERVED(VERB_MODE_STREAM, VERB_CHECK, VERB_TAKETHIS))
 		reply_line(s, "STREAMING");
 	if (SERVED(VERB_NEWNEWS))
 		reply_line(s, "NEWNEWS");

@@ -104,7 +104,7 @@ cmd_xtree_exec(struct session *s, struct nntp_command *cmd)
 		else
 			reply(s, RPL_224_OVER, "%zu nodes follow", w.nodes);
 		s->bytes_out += evbuffer_get_length(w.buf);
-		evbuffer_add_buffer(bufferevent_get_output(s->bev), w.buf);
+		evbuffer_add_buffer(session_out(s), w.buf);
 		reply_end(s);
 	}
 	evbuffer_free(w.buf);

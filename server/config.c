@@ -15,6 +15,7 @@
 #include "config.h"
 #include "log.h"
 #include "util.h"
+#include "wildmat.h"
 
 enum config_type {
 	CONFIG_STRING,		/* char array of `max` + 1 octets */
@@ -62,6 +63,12 @@ static const struct config_key config_keys[] = {
 	  1000000, "1000", "simultaneous client connections" },
 	{ "server", "posting", CONFIG_BOOL, OFF(posting), 0, 1, "yes",
 	  "whether readers may post (greeting 200 or 201)" },
+	{ "server", "loopback_feeds", CONFIG_BOOL, OFF(loopback_feeds), 0, 1,
+	  "yes", "clients on 127.0.0.1 and ::1 may feed articles (IHAVE, "
+	  "TAKETHIS), like INN's ME entry" },
+	{ "server", "max_in_flight", CONFIG_UINT, OFF(max_in_flight), 1,
+	  100000, "256", "TAKETHIS articles one peer connection may have "
+	  "awaiting their commit" },
 
 	{ "storage", "map_size", CONFIG_SIZE, OFF(map_size), 1 << 20,
 	  UINT64_C(1) << 44, "64M", "initial LMDB map size; it grows" },
@@ -387,6 +394,96 @@ config_group_key(struct config_parse *cp, const char *name, const char *key,
 	return (0);
 }
 
+/* A "[peer NAME]" section: a server that feeds us or that we feed. */
+static int
+config_peer_key(struct config_parse *cp, const char *name, const char *key,
+    const char *value)
+{
+	struct config		*cfg = cp->cfg;
+	struct config_peer	*pe = NULL, *n;
+	struct addrinfo		 hints, *res;
+	const char		*why;
+	unsigned long		 v;
+	char			*end;
+	size_t			 i;
+	int			 rc;
+
+	if (*name == '\0' || strlen(name) >= sizeof(pe->name) ||
+	    strpbrk(name, " \t,*?[]!\\") != NULL) {
+		snprintf(cp->err, sizeof(cp->err), "bad peer name \"%s\"",
+		    name);
+		return (0);
+	}
+	for (i = 0; i < cfg->npeers; i++)
+		if (strcmp(cfg->peers[i].name, name) == 0)
+			pe = &cfg->peers[i];
+	if (pe == NULL) {
+		n = xreallocarray(cfg->peers, cfg->npeers + 1, sizeof(*n));
+		cfg->peers = n;
+		pe = &cfg->peers[cfg->npeers++];
+		memset(pe, 0, sizeof(*pe));
+		loom_strlcpy(pe->name, name, sizeof(pe->name));
+		loom_strlcpy(pe->pathhost, name, sizeof(pe->pathhost));
+		loom_strlcpy(pe->groups, "*", sizeof(pe->groups));
+		pe->port = 119;
+		pe->max_in_flight = 64;
+	}
+	if (strlen(value) > CONFIG_NAME_MAX) {
+		snprintf(cp->err, sizeof(cp->err), "%s: value too long", key);
+		return (0);
+	}
+	if (strcmp(key, "host") == 0) {
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = AF_UNSPEC;
+		hints.ai_socktype = SOCK_STREAM;
+		if ((rc = getaddrinfo(value, NULL, &hints, &res)) != 0) {
+			snprintf(cp->err, sizeof(cp->err), "host: cannot "
+			    "resolve \"%s\": %s", value, gai_strerror(rc));
+			return (0);
+		}
+		memcpy(&pe->addr, res->ai_addr, res->ai_addrlen);
+		pe->addrlen = res->ai_addrlen;
+		freeaddrinfo(res);
+		loom_strlcpy(pe->host, value, sizeof(pe->host));
+		return (1);
+	}
+	if (strcmp(key, "groups") == 0) {
+		if (wildmat_valid(value, &why) == -1) {
+			snprintf(cp->err, sizeof(cp->err), "groups: bad wildmat "
+			    "\"%s\": %s", value, why);
+			return (0);
+		}
+		loom_strlcpy(pe->groups, value, sizeof(pe->groups));
+		return (1);
+	}
+	if (strcmp(key, "pathhost") == 0) {
+		if (*value == '\0' || strpbrk(value, " \t!") != NULL) {
+			snprintf(cp->err, sizeof(cp->err), "pathhost: \"%.100s\" "
+			    "is not a Path identity", value);
+			return (0);
+		}
+		loom_strlcpy(pe->pathhost, value, sizeof(pe->pathhost));
+		return (1);
+	}
+	if (strcmp(key, "port") == 0 || strcmp(key, "max_in_flight") == 0) {
+		v = strtoul(value, &end, 10);
+		if (!isdigit((unsigned char)*value) || *end != '\0' || v < 1 ||
+		    v > (strcmp(key, "port") == 0 ? 65535UL : 100000UL)) {
+			snprintf(cp->err, sizeof(cp->err), "%s: \"%s\" is out "
+			    "of range", key, value);
+			return (0);
+		}
+		if (strcmp(key, "port") == 0)
+			pe->port = (unsigned)v;
+		else
+			pe->max_in_flight = (unsigned)v;
+		return (1);
+	}
+	snprintf(cp->err, sizeof(cp->err), "unknown key \"%s\" in [peer %s] "
+	    "(known: host, port, groups, pathhost, max_in_flight)", key, name);
+	return (0);
+}
+
 /* libinih callback: 1 to go on, 0 to flag an error on this line. */
 static int
 config_ini_handler(void *user, const char *section, const char *name,
@@ -401,6 +498,8 @@ config_ini_handler(void *user, const char *section, const char *name,
 		return (0);
 	if (strncmp(section, "group ", 6) == 0)
 		return (config_group_key(cp, section + 6, name, value));
+	if (strncmp(section, "peer ", 5) == 0)
+		return (config_peer_key(cp, section + 5, name, value));
 	for (i = 0; i < NKEYS; i++) {
 		if (strcmp(config_keys[i].section, section) != 0)
 			continue;
@@ -425,7 +524,7 @@ config_ini_handler(void *user, const char *section, const char *name,
 	}
 	if (!known_section)
 		snprintf(cp->err, sizeof(cp->err), "unknown section [%s] "
-		    "(known: server, storage, limits, posting, group NAME)", section);
+		    "(known: server, storage, limits, posting, group NAME, peer NAME)", section);
 	else
 		snprintf(cp->err, sizeof(cp->err), "unknown key \"%s\" in "
 		    "[%s]", name, section);
@@ -463,6 +562,9 @@ config_clear(struct config *cfg)
 	free(cfg->groups);
 	cfg->groups = NULL;
 	cfg->ngroups = 0;
+	free(cfg->peers);
+	cfg->peers = NULL;
+	cfg->npeers = 0;
 }
 
 void

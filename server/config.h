@@ -28,6 +28,18 @@ struct config_group {
 	char		 description[CONFIG_NAME_MAX + 1];
 };
 
+/* A [peer NAME] section: a server that feeds us and/or that we feed. */
+struct config_peer {
+	char			 name[64];
+	char			 host[CONFIG_NAME_MAX + 1];
+	unsigned		 port;
+	char			 groups[CONFIG_NAME_MAX + 1];	/* wildmat */
+	char			 pathhost[CONFIG_NAME_MAX + 1];
+	unsigned		 max_in_flight;
+	struct sockaddr_storage	 addr;		/* host, resolved at load */
+	socklen_t		 addrlen;
+};
+
 struct config {
 	char			 path[CONFIG_PATH_MAX];	/* "" without a file */
 
@@ -41,6 +53,8 @@ struct config {
 	unsigned		 idle_timeout;		/* seconds */
 	unsigned		 max_connections;
 	int			 posting;		/* greeting 200 or 201 */
+	int			 loopback_feeds;	/* 127.0.0.1, ::1 may feed */
+	unsigned		 max_in_flight;		/* TAKETHIS per session */
 
 	/* [storage] */
 	uint64_t		 map_size;
@@ -65,6 +79,10 @@ struct config {
 	/* [group NAME] sections: groups created at start-up if missing */
 	struct config_group	*groups;
 	size_t			 ngroups;
+
+	/* [peer NAME] sections */
+	struct config_peer	*peers;
+	size_t			 npeers;
 };
 
 /* Fill cfg with the defaults (valid by construction). */

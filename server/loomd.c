@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "inflight.h"
 #include "log.h"
 #include "server.h"
 #include "util.h"
@@ -172,6 +173,7 @@ main(int argc, char *argv[])
 		fatalx("%s", err);
 	server_ensure_groups(&srv, 1);
 	srv.writer = writer_start(srv.base, srv.store, srv.cfg.batch_max);
+	srv.inflight = inflight_new();
 	if (server_listen(&srv) == -1)
 		fatalx("cannot open listeners, exiting");
 
@@ -196,6 +198,7 @@ main(int argc, char *argv[])
 	event_free(srv.ev_accept_resume);
 	/* Commit what is still queued before the store closes. */
 	writer_stop(srv.writer);
+	inflight_free(srv.inflight);
 	store_close(srv.store);
 	event_base_free(srv.base);
 	config_clear(&srv.cfg);

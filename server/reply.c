@@ -16,7 +16,7 @@
 static void
 reply_vadd(struct session *s, const char *fmt, va_list ap)
 {
-	struct evbuffer	*out = bufferevent_get_output(s->bev);
+	struct evbuffer	*out = session_out(s);
 	size_t		 before = evbuffer_get_length(out);
 
 	evbuffer_add_vprintf(out, fmt, ap);
@@ -28,7 +28,7 @@ reply_vadd(struct session *s, const char *fmt, va_list ap)
 void
 reply(struct session *s, int code, const char *fmt, ...)
 {
-	struct evbuffer	*out = bufferevent_get_output(s->bev);
+	struct evbuffer	*out = session_out(s);
 	va_list		 ap;
 
 	s->last_code = code;
@@ -55,7 +55,7 @@ reply_line(struct session *s, const char *fmt, ...)
 void
 reply_data(struct session *s, const void *data, size_t len)
 {
-	evbuffer_add(bufferevent_get_output(s->bev), data, len);
+	evbuffer_add(session_out(s), data, len);
 	s->bytes_out += len;
 }
 
@@ -63,7 +63,7 @@ reply_data(struct session *s, const void *data, size_t len)
 void
 reply_stuffed(struct session *s, const void *data, size_t len)
 {
-	struct evbuffer		*out = bufferevent_get_output(s->bev);
+	struct evbuffer		*out = session_out(s);
 	struct evbuffer_iovec	 vec;
 	size_t			 need;
 
@@ -81,6 +81,6 @@ reply_stuffed(struct session *s, const void *data, size_t len)
 void
 reply_end(struct session *s)
 {
-	evbuffer_add(bufferevent_get_output(s->bev), ".\r\n", 3);
+	evbuffer_add(session_out(s), ".\r\n", 3);
 	s->bytes_out += 3;
 }

@@ -89,6 +89,66 @@ server_sockname(int fd, char *buf, size_t len)
 	}
 }
 
+/* Same IP address, ignoring ports; IPv4-mapped IPv6 equals IPv4. */
+static int
+server_same_ip(const struct sockaddr *a, const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in	*a4, *b4;
+	const struct sockaddr_in6	*a6, *b6;
+	struct in_addr			 m;
+
+	if (a->sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(
+	    &((const struct sockaddr_in6 *)(const void *)a)->sin6_addr) &&
+	    b->ss_family == AF_INET) {
+		memcpy(&m, ((const struct sockaddr_in6 *)(const void *)a)->
+		    sin6_addr.s6_addr + 12, 4);
+		b4 = (const struct sockaddr_in *)(const void *)b;
+		return (m.s_addr == b4->sin_addr.s_addr);
+	}
+	if (a->sa_family != b->ss_family)
+		return (0);
+	if (a->sa_family == AF_INET) {
+		a4 = (const struct sockaddr_in *)(const void *)a;
+		b4 = (const struct sockaddr_in *)(const void *)b;
+		return (a4->sin_addr.s_addr == b4->sin_addr.s_addr);
+	}
+	a6 = (const struct sockaddr_in6 *)(const void *)a;
+	b6 = (const struct sockaddr_in6 *)(const void *)b;
+	return (memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0);
+}
+
+/*
+ * May this client feed us articles?  Configured peers by address, and, as
+ * INN's ME entry does, the loopback addresses unless loopback_feeds = no,
+ * so local injectors and test suites work with no configuration.
+ */
+int
+server_peer_allowed(struct server *srv, const struct sockaddr *sa)
+{
+	const struct sockaddr_in	*s4;
+	const struct sockaddr_in6	*s6;
+	size_t				 i;
+
+	if (srv->cfg.loopback_feeds) {
+		if (sa->sa_family == AF_INET) {
+			s4 = (const struct sockaddr_in *)(const void *)sa;
+			if ((ntohl(s4->sin_addr.s_addr) >> 24) == 127)
+				return (1);
+		} else if (sa->sa_family == AF_INET6) {
+			s6 = (const struct sockaddr_in6 *)(const void *)sa;
+			if (IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr) ||
+			    (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr) &&
+			    s6->sin6_addr.s6_addr[12] == 127))
+				return (1);
+		}
+	}
+	for (i = 0; i < srv->cfg.npeers; i++)
+		if (srv->cfg.peers[i].addrlen != 0 &&
+		    server_same_ip(sa, &srv->cfg.peers[i].addr))
+			return (1);
+	return (0);
+}
+
 /* Open every configured listen address; -1 if any fails. */
 int
 server_listen(struct server *srv)

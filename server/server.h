@@ -33,8 +33,11 @@ struct listener {
 	TAILQ_ENTRY(listener)	 entry;
 };
 
+struct inflight;
+
 struct server {
 	struct event_base	*base;
+	struct inflight		*inflight;	/* msgids being received */
 	struct config		 cfg;
 	const char		*config_path;	/* NULL: defaults only */
 	struct store		*store;
@@ -83,6 +86,22 @@ struct session_receive {
 	int		   midline;	/* dropping the rest of a line */
 };
 
+/*
+ * A command whose reply waits for an asynchronous result while the session
+ * goes on reading (TAKETHIS: many articles in flight on one connection, so
+ * the writer can commit them together).  Replies to the commands after it
+ * are held in `held` until its own reply is known, so the client sees
+ * every reply in command order (RFC 4644 2.5, RFC 3977 3.5).
+ */
+struct session_pending {
+	struct evbuffer			*own;	/* this command's reply */
+	struct evbuffer			*held;	/* replies to later commands */
+	int				 done;
+	void				*job;
+	void				(*cancel)(void *job);
+	TAILQ_ENTRY(session_pending)	 entry;
+};
+
 enum session_state {
 	SESSION_CMD = 0,	/* reading commands */
 	SESSION_STREAMING,	/* producing a long reply */
@@ -104,6 +123,10 @@ struct session {
 	struct session_receive	 rx;
 	void			*async;		/* pending job; see writer.h */
 	void			(*async_cancel)(void *);
+	TAILQ_HEAD(session_pending_head, session_pending) pending;
+	unsigned		 npending;
+	int			 peer_ok;	/* may feed us (IHAVE, ...) */
+	int			 streaming;	/* after MODE STREAM */
 	const char		*close_reason;
 
 	/* Reader state (RFC 3977 6): selected group and current article. */
@@ -126,6 +149,7 @@ void	 server_shutdown(struct server *srv);
 int	 server_open_store(struct server *srv, char *err, size_t errlen);
 void	 server_ensure_groups(struct server *srv, int first_start);
 int	 server_reload(struct server *srv);
+int	 server_peer_allowed(struct server *srv, const struct sockaddr *sa);
 
 /* session.c */
 void	 session_accept(struct server *srv, int fd, struct sockaddr *sa,
@@ -141,6 +165,10 @@ void	 session_receive_start(struct session *s, size_t limit,
 	    void (*free_ctx)(void *), void *ctx);
 void	 session_wait(struct session *s, void *job, void (*cancel)(void *));
 void	 session_resume(struct session *s);
+struct evbuffer *session_out(struct session *s);
+struct session_pending *session_pending_add(struct session *s, void *job,
+	    void (*cancel)(void *));
+void	 session_pending_done(struct session *s, struct session_pending *p);
 
 /* reply.c: everything a handler writes goes through these. */
 void	 reply(struct session *s, int code, const char *fmt, ...)
@@ -198,6 +226,12 @@ int	 group_parse_since(struct session *s, char **argv, int argc,
 /* cmd_thread.c */
 extern const struct cmd_entry cmd_xroots_entry;
 extern const struct cmd_entry cmd_xtree_entry;
+
+/* cmd_transit.c */
+extern const struct cmd_entry cmd_check_entry;
+extern const struct cmd_entry cmd_ihave_entry;
+extern const struct cmd_entry cmd_mode_stream_entry;
+extern const struct cmd_entry cmd_takethis_entry;
 
 /* cmd_post.c */
 extern const struct cmd_entry cmd_post_entry;

@@ -35,6 +35,7 @@ static void	session_write_cb(struct bufferevent *, void *);
 static void	session_event_cb(struct bufferevent *, short, void *);
 static void	session_process_input(struct session *);
 static void	session_stream_run(struct session *);
+static void	session_pending_free(struct session_pending *);
 
 static void
 session_peer_name(struct sockaddr *sa, char *buf, size_t len)
@@ -99,6 +100,8 @@ session_accept(struct server *srv, int fd, struct sockaddr *sa, int salen)
 		free(s);
 		return;
 	}
+	TAILQ_INIT(&s->pending);
+	s->peer_ok = server_peer_allowed(srv, sa);
 	TAILQ_INSERT_TAIL(&srv->sessions, s, entry);
 	srv->nsessions++;
 
@@ -122,7 +125,8 @@ session_accept(struct server *srv, int fd, struct sockaddr *sa, int salen)
 void
 session_close(struct session *s, const char *reason)
 {
-	struct server	*srv = s->srv;
+	struct server		*srv = s->srv;
+	struct session_pending	*p;
 
 	log_info("session=%llx closed reason=%s peer=%s duration=%llds "
 	    "commands=%llu in=%llu out=%llu", (unsigned long long)s->id,
@@ -136,6 +140,12 @@ session_close(struct session *s, const char *reason)
 	/* A job still in the writer outlives us: tell it nobody listens. */
 	if (s->async_cancel != NULL)
 		s->async_cancel(s->async);
+	while ((p = TAILQ_FIRST(&s->pending)) != NULL) {
+		if (p->cancel != NULL)
+			p->cancel(p->job);
+		TAILQ_REMOVE(&s->pending, p, entry);
+		session_pending_free(p);
+	}
 	TAILQ_REMOVE(&srv->sessions, s, entry);
 	srv->nsessions--;
 	bufferevent_free(s->bev);
@@ -170,11 +180,76 @@ session_close_after_flush(struct session *s, const char *reason)
 		    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
 }
 
+/* Where replies go now: the socket, or held behind a pending reply. */
+struct evbuffer *
+session_out(struct session *s)
+{
+	if (TAILQ_EMPTY(&s->pending))
+		return (bufferevent_get_output(s->bev));
+	return (TAILQ_LAST(&s->pending, session_pending_head)->held);
+}
+
+/* Output queued or held, so long replies stop for slow clients. */
 int
 session_output_full(struct session *s)
 {
-	return (evbuffer_get_length(bufferevent_get_output(s->bev)) >=
-	    s->srv->cfg.output_buffer);
+	struct session_pending	*p;
+	size_t			 len;
+
+	len = evbuffer_get_length(bufferevent_get_output(s->bev));
+	TAILQ_FOREACH(p, &s->pending, entry)
+		len += evbuffer_get_length(p->held);
+	return (len >= s->srv->cfg.output_buffer);
+}
+
+/*
+ * The command now running will reply later: it writes its reply into the
+ * returned entry's `own` buffer and calls session_pending_done().
+ */
+struct session_pending *
+session_pending_add(struct session *s, void *job, void (*cancel)(void *))
+{
+	struct session_pending	*p;
+
+	p = xcalloc(1, sizeof(*p));
+	if ((p->own = evbuffer_new()) == NULL ||
+	    (p->held = evbuffer_new()) == NULL)
+		fatalx("evbuffer_new");
+	p->job = job;
+	p->cancel = cancel;
+	TAILQ_INSERT_TAIL(&s->pending, p, entry);
+	s->npending++;
+	return (p);
+}
+
+static void
+session_pending_free(struct session_pending *p)
+{
+	evbuffer_free(p->own);
+	evbuffer_free(p->held);
+	free(p);
+}
+
+/* Send every reply that is no longer waiting for an earlier one. */
+void
+session_pending_done(struct session *s, struct session_pending *p)
+{
+	struct evbuffer	*out = bufferevent_get_output(s->bev);
+
+	p->done = 1;
+	while ((p = TAILQ_FIRST(&s->pending)) != NULL && p->done) {
+		s->bytes_out += evbuffer_get_length(p->own);
+		evbuffer_add_buffer(out, p->own);
+		evbuffer_add_buffer(out, p->held);
+		TAILQ_REMOVE(&s->pending, p, entry);
+		s->npending--;
+		session_pending_free(p);
+	}
+	if (s->state == SESSION_CMD)
+		session_process_input(s);
+	else if (s->state == SESSION_CLOSING && TAILQ_EMPTY(&s->pending))
+		bufferevent_trigger(s->bev, EV_WRITE,
+		    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
 }
 
 void
@@ -368,6 +443,8 @@ session_process_input(struct session *s)
 			return;
 		if (session_output_full(s))
 			return;		/* the write callback resumes us */
+		if (s->npending >= s->srv->cfg.max_in_flight)
+			return;		/* a completion resumes us */
 		if (s->srv->shutting_down) {
 			reply(s, RPL_400_UNAVAILABLE, "Server shutting down");
 			session_close_after_flush(s, "shutdown");
@@ -436,7 +513,9 @@ session_write_cb(struct bufferevent *bev, void *arg)
 
 	switch (s->state) {
 	case SESSION_CLOSING:
-		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		/* Replies still waiting for a commit go out first. */
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0 &&
+		    TAILQ_EMPTY(&s->pending))
 			session_close(s, s->close_reason);
 		break;
 	case SESSION_STREAMING:

@@ -280,6 +280,13 @@ test_article_path_prepend(void **state)
 	article_free(b);
 	article_free(a);
 
+	/* The sender's Xref does not travel: the store writes ours. */
+	a = parse("Path: x\nXref: x g:1\nSubject: s\n\nb");
+	b = article_path_prepend(a, "me.example", NULL);
+	assert_wire(b, "Path: me.example!x\r\nSubject: s\r\n\r\nb\r\n");
+	article_free(b);
+	article_free(a);
+
 	/* No Path: one is made, first. */
 	a = parse("Subject: s\n\nb");
 	b = article_path_prepend(a, "me.example", NULL);

@@ -1,0 +1,450 @@
+/*
+ * Articles from peers: IHAVE (RFC 3977 6.3.2) and streaming (RFC 4644:
+ * MODE STREAM, CHECK, TAKETHIS).  Only clients that may feed us get here
+ * (server_peer_allowed: configured peers, and loopback by default).
+ *
+ * IHAVE is lockstep: one article, one commit, one reply.  TAKETHIS keeps
+ * reading while earlier articles wait for the writer, so a streaming peer
+ * fills whole batches and pays one sync for many articles; replies still
+ * leave in command order (session_pending_*).  Nothing is acknowledged
+ * (235, 239) before its transaction has committed.
+ */
+#include <event2/buffer.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "article.h"
+#include "datetime.h"
+#include "inflight.h"
+#include "log.h"
+#include "msgid.h"
+#include "server.h"
+#include "util.h"
+#include "writer.h"
+
+struct transit {
+	struct writer_job	 job;
+	struct server		*srv;
+	struct session		*s;		/* NULL once the peer left */
+	struct session_pending	*pend;		/* TAKETHIS: its reply slot */
+	int			 takethis;
+	int			 inflight;	/* msgid is in srv->inflight */
+	int			 duplicate;	/* in history when offered */
+	int			 bad_msgid;
+	struct article_parser	*parser;
+	struct article		*article;
+	struct article_thread	 thread;
+	uint32_t		*numbers;
+	uint64_t		 session_id;
+	char			 msgid[STORE_MSGID_MAX + 1];
+};
+
+static void
+transit_free(struct transit *t)
+{
+	if (t == NULL)
+		return;
+	if (t->inflight)
+		inflight_del(t->srv->inflight, t->msgid);
+	article_parser_free(t->parser);
+	article_free(t->article);
+	article_thread_free(&t->thread);
+	free(t->numbers);
+	free(t);
+}
+
+static void
+transit_free_ctx(void *arg)
+{
+	transit_free(arg);
+}
+
+static void
+transit_free_job(struct writer_job *job)
+{
+	transit_free((struct transit *)job);
+}
+
+static void
+transit_cancel(void *arg)
+{
+	struct transit	*t = arg;
+
+	t->s = NULL;
+	t->pend = NULL;
+}
+
+/* A refusal: remember the id so repeated offers are refused at once. */
+static void
+transit_remember(struct session *s, const char *msgid)
+{
+	if (store_history_add(s->srv->store, msgid, (int64_t)time(NULL)) !=
+	    STORE_OK)
+		log_debug("session=%llx cannot remember %s",
+		    (unsigned long long)s->id, msgid);
+}
+
+/* Reply for IHAVE (code) or TAKETHIS (code with the msgid). */
+static void
+transit_reply(struct session *s, struct transit *t, int ihave_code,
+    int takethis_code, const char *text)
+{
+	if (t->takethis)
+		reply(s, takethis_code, "%s %s", t->msgid, text);
+	else
+		reply(s, ihave_code, "%s", text);
+}
+
+/* After the commit: acknowledge, in order, to whoever is still there. */
+static void
+transit_done(struct writer_job *job, void *arg)
+{
+	struct transit		*t = arg;
+	struct session		*s = t->s;
+	struct session_pending	*pend = t->pend;
+	struct evbuffer		*out;
+	enum store_status	 st;
+
+	st = t->job.batch_status != STORE_OK ? t->job.batch_status :
+	    t->job.art.status;
+	if (st == STORE_OK)
+		log_debug("session=%llx stored msgid=%s",
+		    (unsigned long long)t->session_id, t->msgid);
+	else
+		log_info("session=%llx not stored msgid=%s: %s",
+		    (unsigned long long)t->session_id, t->msgid,
+		    store_strerror(st));
+	if (s == NULL) {
+		transit_free(t);
+		return;
+	}
+	if (t->takethis) {
+		/* The reply goes in its slot, not after later replies. */
+		out = pend->own;
+		if (st == STORE_OK)
+			evbuffer_add_printf(out, "239 %s\r\n", t->msgid);
+		else if (st == STORE_EXISTS || st == STORE_NOTFOUND)
+			evbuffer_add_printf(out, "439 %s %s\r\n", t->msgid,
+			    st == STORE_EXISTS ? "Duplicate" :
+			    "Unwanted newsgroups");
+		else {
+			/* Not stored and not refused for good: the peer
+			   must keep it and offer it again later. */
+			evbuffer_add_printf(out, "400 Storage unavailable: %s\r\n",
+			    store_strerror(st));
+			session_close_after_flush(s, "storage unavailable");
+		}
+		transit_free(t);
+		session_pending_done(s, pend);
+		return;
+	}
+	if (st == STORE_OK)
+		reply(s, RPL_235_IHAVE_OK, "Article transferred OK");
+	else if (st == STORE_EXISTS)
+		reply(s, RPL_437_IHAVE_REJECTED, "Duplicate");
+	else if (st == STORE_NOTFOUND)
+		reply(s, RPL_437_IHAVE_REJECTED, "Unwanted newsgroups");
+	else
+		reply(s, RPL_436_IHAVE_RETRY, "Storage unavailable (%s), try "
+		    "again later", store_strerror(st));
+	transit_free(t);
+	session_resume(s);
+}
+
+static void
+transit_line(struct session *s, const char *line, size_t len, void *arg)
+{
+	struct transit	*t = arg;
+
+	article_parser_push(t->parser, line, len);
+}
+
+/* Does the article go to at least one group we carry? */
+static int
+transit_wanted(struct session *s, const struct article_thread *th)
+{
+	struct store_group	g;
+	size_t			i;
+
+	for (i = 0; i < th->ngroups; i++)
+		if (store_group_get(s->srv->store, th->groups[i], &g) ==
+		    STORE_OK)
+			return (1);
+	return (0);
+}
+
+/*
+ * Check the article (RFC 5537 3.6), prepend our Path identity and build the
+ * store record.  Returns NULL, or a refusal reason (and whether to
+ * remember the id as refused).
+ */
+static const char *
+transit_prepare(struct session *s, struct transit *t, char *reason,
+    size_t len, int *remember)
+{
+	const struct config	*cfg = &s->srv->cfg;
+	struct article		*a = NULL;
+	struct article_policy	 pol;
+	struct article_thread	 th;
+	const char		*date;
+	time_t			 now = time(NULL), posted;
+
+	*remember = 1;
+	memset(&th, 0, sizeof(th));
+	if (article_parser_finish(t->parser, &a) != ARTICLE_OK) {
+		snprintf(reason, len, "%s", article_parser_reason(t->parser));
+		return (reason);
+	}
+	memset(&pol, 0, sizeof(pol));
+	pol.now = now;
+	pol.max_age = (time_t)cfg->history_days * 86400;
+	pol.max_skew = cfg->date_skew;
+	if (article_validate_transit(a, &pol, reason, len) == -1)
+		goto refuse;
+	if (article_thread_extract(a, &th) == -1) {
+		snprintf(reason, len, "Out of memory");
+		*remember = 0;
+		goto refuse;
+	}
+	if (th.msgid == NULL || strcmp(th.msgid, t->msgid) != 0) {
+		snprintf(reason, len, "Message-ID header does not match the "
+		    "command");
+		goto refuse;
+	}
+	if (article_path_contains(a, cfg->pathhost)) {
+		snprintf(reason, len, "Loop: Path already holds %.100s",
+		    cfg->pathhost);
+		goto refuse;
+	}
+	if (!transit_wanted(s, &th)) {
+		snprintf(reason, len, "Unwanted newsgroups");
+		goto refuse;
+	}
+	article_thread_free(&th);
+	if ((t->article = article_path_prepend(a, cfg->pathhost, NULL)) ==
+	    NULL || article_thread_extract(t->article, &t->thread) == -1) {
+		snprintf(reason, len, "Out of memory");
+		*remember = 0;
+		article_free(a);
+		return (reason);
+	}
+	article_free(a);
+	article_parser_free(t->parser);
+	t->parser = NULL;
+
+	date = article_header_get(t->article, "Date");
+	if (date == NULL || rfc5322_date_parse(date, strlen(date), &posted,
+	    NULL) == -1)
+		posted = now;
+	t->numbers = xcalloc(t->thread.ngroups, sizeof(*t->numbers));
+	t->job.art.msgid = t->msgid;
+	t->job.art.wire = t->article->wire;
+	t->job.art.wire_len = t->article->wire_len;
+	t->job.art.header_len = t->article->header_len;
+	t->job.art.stuffed_dots = t->article->stuffed_dots;
+	t->job.art.lines = (uint32_t)t->article->lines;
+	t->job.art.groups = t->thread.groups;
+	t->job.art.ngroups = t->thread.ngroups;
+	t->job.art.parent = t->thread.parent;
+	t->job.art.references = t->thread.refs;
+	t->job.art.nreferences = t->thread.nrefs;
+	t->job.art.overview = t->thread.overview;
+	t->job.art.arrival = now;
+	t->job.art.posted = posted;
+	t->job.art.numbers = t->numbers;
+	t->job.done = transit_done;
+	t->job.arg = t;
+	t->job.free_job = transit_free_job;
+	return (NULL);
+
+refuse:
+	article_thread_free(&th);
+	article_free(a);
+	return (reason);
+}
+
+static enum cmd_result
+transit_end(struct session *s, int too_long, void *arg)
+{
+	struct transit	*t = arg;
+	char		 reason[ARTICLE_REASON_MAX];
+	int		 remember = 0;
+
+	if (too_long) {
+		snprintf(reason, sizeof(reason), "Article too large (at most "
+		    "%llu octets)",
+		    (unsigned long long)s->srv->cfg.max_article_size);
+		remember = 1;
+	} else if (t->takethis && !s->peer_ok) {
+		/* The article had to be read; now say no. */
+		reply(s, RPL_502_UNAVAILABLE, "Transit service not permitted");
+		transit_free(t);
+		return (CMD_OK);
+	} else if (t->bad_msgid) {
+		reply(s, RPL_501_SYNTAX, "Bad message-id");
+		transit_free(t);
+		return (CMD_OK);
+	} else if (t->duplicate) {
+		transit_reply(s, t, 0, RPL_439_TAKETHIS_REJECTED, "Duplicate");
+		transit_free(t);
+		return (CMD_OK);
+	} else if (t->takethis && !t->inflight) {
+		/* Another connection is receiving it right now. */
+		transit_reply(s, t, 0, RPL_439_TAKETHIS_REJECTED,
+		    "Being received from another peer");
+		transit_free(t);
+		return (CMD_OK);
+	} else if (transit_prepare(s, t, reason, sizeof(reason),
+	    &remember) == NULL) {
+		t->s = s;
+		t->session_id = s->id;
+		if (t->takethis)
+			t->pend = session_pending_add(s, t, transit_cancel);
+		else
+			session_wait(s, t, transit_cancel);
+		writer_submit(s->srv->writer, &t->job);
+		return (t->takethis ? CMD_OK : CMD_ASYNC);
+	}
+	log_info("session=%llx refused msgid=%s: %s",
+	    (unsigned long long)s->id, t->msgid, reason);
+	if (remember)
+		transit_remember(s, t->msgid);
+	transit_reply(s, t, RPL_437_IHAVE_REJECTED, RPL_439_TAKETHIS_REJECTED,
+	    reason);
+	transit_free(t);
+	return (CMD_OK);
+}
+
+static struct transit *
+transit_new(struct session *s, const char *msgid, int takethis)
+{
+	const struct config	*cfg = &s->srv->cfg;
+	struct article_limits	 lim;
+	struct transit		*t;
+
+	memset(&lim, 0, sizeof(lim));
+	lim.max_size = cfg->max_article_size;
+	lim.max_headers = cfg->max_headers;
+	lim.max_header_len = 16384;
+	lim.max_lines = cfg->max_lines;
+	t = xcalloc(1, sizeof(*t));
+	t->srv = s->srv;
+	t->takethis = takethis;
+	loom_strlcpy(t->msgid, msgid, sizeof(t->msgid));
+	if ((t->parser = article_parser_new(&lim)) == NULL)
+		fatalx("article_parser_new: out of memory");
+	return (t);
+}
+
+static int
+transit_msgid_ok(const char *msgid)
+{
+	return (strlen(msgid) <= STORE_MSGID_MAX &&
+	    msgid_valid_nntp(msgid, strlen(msgid)));
+}
+
+/* IHAVE <msgid> (RFC 3977 6.3.2). */
+static enum cmd_result
+cmd_ihave_exec(struct session *s, struct nntp_command *cmd)
+{
+	const char	*msgid = cmd->argv[0];
+	struct transit	*t;
+
+	if (!s->peer_ok) {
+		reply(s, RPL_502_UNAVAILABLE, "Transit service not permitted");
+		return (CMD_OK);
+	}
+	if (!transit_msgid_ok(msgid)) {
+		reply(s, RPL_501_SYNTAX, "Bad message-id");
+		return (CMD_OK);
+	}
+	if (store_history_lookup(s->srv->store, msgid, NULL) == STORE_EXISTS) {
+		reply(s, RPL_435_IHAVE_UNWANTED, "Duplicate");
+		return (CMD_OK);
+	}
+	if (inflight_add(s->srv->inflight, msgid) == -1) {
+		reply(s, RPL_436_IHAVE_RETRY, "Being received from another "
+		    "peer, try again later");
+		return (CMD_OK);
+	}
+	t = transit_new(s, msgid, 0);
+	t->inflight = 1;
+	reply(s, RPL_335_IHAVE_SEND, "Send it; end with <CR-LF>.<CR-LF>");
+	session_receive_start(s, s->srv->cfg.max_article_size, transit_line,
+	    transit_end, transit_free_ctx, t);
+	return (CMD_ASYNC);
+}
+
+const struct cmd_entry cmd_ihave_entry = { VERB_IHAVE, 0, cmd_ihave_exec };
+
+/* MODE STREAM (RFC 4644 2.3). */
+static enum cmd_result
+cmd_mode_stream_exec(struct session *s, struct nntp_command *cmd)
+{
+	if (!s->peer_ok) {
+		reply(s, RPL_502_UNAVAILABLE, "Transit service not permitted");
+		return (CMD_OK);
+	}
+	s->streaming = 1;
+	reply(s, RPL_203_STREAMING_OK, "Streaming permitted");
+	return (CMD_OK);
+}
+
+const struct cmd_entry cmd_mode_stream_entry = {
+	VERB_MODE_STREAM, 0, cmd_mode_stream_exec
+};
+
+/* CHECK <msgid> (RFC 4644 2.4): 238 send it, 438 not wanted, 431 later. */
+static enum cmd_result
+cmd_check_exec(struct session *s, struct nntp_command *cmd)
+{
+	const char	*msgid = cmd->argv[0];
+
+	if (!s->peer_ok) {
+		reply(s, RPL_502_UNAVAILABLE, "Transit service not permitted");
+		return (CMD_OK);
+	}
+	if (!transit_msgid_ok(msgid)) {
+		reply(s, RPL_501_SYNTAX, "Bad message-id");
+		return (CMD_OK);
+	}
+	if (store_history_lookup(s->srv->store, msgid, NULL) == STORE_EXISTS)
+		reply(s, RPL_438_CHECK_UNWANTED, "%s", msgid);
+	else if (inflight_has(s->srv->inflight, msgid))
+		reply(s, RPL_431_CHECK_LATER, "%s", msgid);
+	else
+		reply(s, RPL_238_CHECK_SEND, "%s", msgid);
+	return (CMD_OK);
+}
+
+const struct cmd_entry cmd_check_entry = { VERB_CHECK, 0, cmd_check_exec };
+
+/*
+ * TAKETHIS <msgid> (RFC 4644 2.5): the article follows at once, whatever
+ * we would answer, so it is always read before the reply.
+ */
+static enum cmd_result
+cmd_takethis_exec(struct session *s, struct nntp_command *cmd)
+{
+	const char	*msgid = cmd->argv[0];
+	struct transit	*t;
+
+	t = transit_new(s, msgid, 1);
+	if (!transit_msgid_ok(msgid))
+		t->bad_msgid = 1;	/* read the article, then refuse */
+	else if (store_history_lookup(s->srv->store, msgid, NULL) ==
+	    STORE_EXISTS)
+		t->duplicate = 1;
+	else if (inflight_add(s->srv->inflight, msgid) == 0)
+		t->inflight = 1;
+	session_receive_start(s, s->srv->cfg.max_article_size, transit_line,
+	    transit_end, transit_free_ctx, t);
+	return (CMD_ASYNC);
+}
+
+const struct cmd_entry cmd_takethis_entry = {
+	VERB_TAKETHIS, 0, cmd_takethis_exec
+};

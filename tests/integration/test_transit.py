@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""Articles from peers: IHAVE (RFC 3977 6.3.2) and streaming (RFC 4644)."""
+import os
+import socket
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import Loomd, make_article, unique_msgid  # noqa: E402
+
+
+def now_date(offset=0):
+    return time.strftime("%a, %d %b %Y %H:%M:%S +0000",
+                         time.gmtime(time.time() + offset))
+
+
+def relayed(msgid, groups="local.test", path="peer.example!not-for-mail",
+            body="Relayed body.\n", extra=(), date=None):
+    """An article as a peer sends it: Path, Date and Message-ID set."""
+    return make_article(newsgroups=groups, message_id=msgid,
+                        date=date or now_date(), body=body,
+                        headers=[("Path", path)] + list(extra))
+
+
+def wire(article):
+    """str article with \\n ends -> dot-stuffed CRLF block with terminator."""
+    out = []
+    for line in article.split("\n")[:-1]:
+        out.append(("." + line) if line.startswith(".") else line)
+    return ("\r\n".join(out) + "\r\n.\r\n").encode()
+
+
+def test_ihave_codes():
+    with Loomd() as d:
+        c = d.connect()
+        mid = unique_msgid()
+        code, text = c.ihave(mid, relayed(mid))
+        assert code == 235, (code, text)
+        # Offered again: refused before transfer (435), as history says.
+        c.expect(435, "IHAVE %s" % mid)
+        c.expect(501, "IHAVE not-a-msgid")
+        # Stored with our Path identity first, and readable.
+        c.expect(211, "GROUP local.test")
+        text, lines = c.expect_multi(220, "ARTICLE %s" % mid)
+        path = [l for l in lines if l.lower().startswith("path:")]
+        assert path == ["Path: loom.invalid!peer.example!not-for-mail"], path
+        xref = [l for l in lines if l.lower().startswith("xref:")]
+        assert xref == ["Xref: loom.invalid local.test:1"], xref
+
+
+def test_ihave_refusals_are_437_and_remembered():
+    with Loomd() as d:
+        c = d.connect()
+        cases = [
+            ("unwanted group", relayed(unique_msgid(), groups="no.such.group")),
+            ("loop", relayed(None, path="loom.invalid!peer.example!x")),
+            ("no Date", make_article(message_id=True,
+                                     headers=[("Path", "p!x")])),
+            ("too old", relayed(None, date="Mon, 01 Jan 2001 00:00:00 +0000")),
+            ("future", relayed(None, date=now_date(7 * 86400))),
+        ]
+        for name, art in cases:
+            mid = None
+            for line in art.split("\n"):
+                if line.startswith("Message-ID: "):
+                    mid = line[len("Message-ID: "):]
+            if mid is None:
+                mid = unique_msgid()
+                art = art.replace("\n\n", "\nMessage-ID: %s\n\n" % mid, 1)
+            code, text = c.ihave(mid, art)
+            assert code == 437, (name, code, text)
+            # Remembered: the next offer is refused without a transfer.
+            code, text = c.cmd("IHAVE %s" % mid)
+            assert code == 435, (name, "re-offer", code, text)
+        # A Message-ID header that differs from the command's.
+        mid = unique_msgid()
+        code, text = c.ihave(mid, relayed(unique_msgid()))
+        assert code == 437 and "Message-ID" in text, (code, text)
+        # Nothing of that reached the group.
+        code, text = c.cmd("GROUP local.test")
+        assert text.split()[0] == "0", text
+
+
+def test_reader_gets_502_when_loopback_may_not_feed():
+    with Loomd(config="[server]\nloopback_feeds = no\n") as d:
+        c = d.connect()
+        caps = c.expect_multi(101, "CAPABILITIES")[1]
+        assert "IHAVE" not in caps and "STREAMING" not in caps, caps
+        c.expect(502, "IHAVE %s" % unique_msgid())
+        c.expect(502, "MODE STREAM")
+        c.expect(502, "CHECK %s" % unique_msgid())
+        # TAKETHIS: the article is read anyway, then refused.
+        mid = unique_msgid()
+        c.send(b"TAKETHIS " + mid.encode() + b"\r\n" + wire(relayed(mid)))
+        code, text = c.response()
+        assert code == 502, (code, text)
+        c.expect(111, "DATE")
+
+
+def test_peer_by_address_may_feed():
+    conf = ("[server]\nloopback_feeds = no\n"
+            "[peer upstream]\nhost = 127.0.0.1\npathhost = up.example\n")
+    with Loomd(config=conf) as d:
+        c = d.connect()
+        caps = c.expect_multi(101, "CAPABILITIES")[1]
+        assert "IHAVE" in caps and "STREAMING" in caps, caps
+        mid = unique_msgid()
+        assert c.ihave(mid, relayed(mid))[0] == 235
+
+
+def test_streaming_pipelined_in_order():
+    with Loomd() as d:
+        c = d.connect()
+        c.expect(203, "MODE STREAM")
+        mids = [unique_msgid() for _ in range(300)]
+        dup = mids[10]
+        loop_mid = unique_msgid()
+        buf = []
+        expect = []
+        for m in mids:
+            buf.append(("CHECK %s\r\n" % m).encode())
+            expect.append("238 %s" % m)
+            buf.append(("TAKETHIS %s\r\n" % m).encode() + wire(relayed(m)))
+            expect.append("239 %s" % m)
+        # The same article again, a loop, and a reader command in between:
+        # every reply must come back in command order.
+        buf.append(("TAKETHIS %s\r\n" % dup).encode() + wire(relayed(dup)))
+        expect.append("439 %s" % dup)
+        buf.append(b"DATE\r\n")
+        expect.append("111")
+        buf.append(("TAKETHIS %s\r\n" % loop_mid).encode() +
+                   wire(relayed(loop_mid, path="loom.invalid!x")))
+        expect.append("439 %s" % loop_mid)
+        buf.append(("CHECK %s\r\n" % dup).encode())
+        expect.append("438 %s" % dup)
+        c.send(b"".join(buf))
+        for want in expect:
+            line = c.line()
+            assert line.startswith(want), (line, want)
+        code, text = c.cmd("GROUP local.test")
+        assert code == 211 and text.split()[0] == "300", text
+        log = d.log_text()
+        # Group commit: far fewer transactions than articles.
+        batches = [l for l in log.splitlines() if "writer:" in l]
+        assert not batches  # reported at shutdown only
+        d.stop()
+        line = [l for l in d.log_text().splitlines() if "writer:" in l][-1]
+        n = int(line.split(" in ")[1].split()[0])
+        assert n < 300, line
+
+
+def test_takethis_bad_msgid_reads_article():
+    with Loomd() as d:
+        c = d.connect()
+        c.send(b"TAKETHIS nonsense\r\n" + wire(relayed(unique_msgid())))
+        code, text = c.response()
+        assert code == 501, (code, text)
+        c.expect(111, "DATE")
+
+
+def test_peer_vanishing_mid_article_stores_nothing():
+    with Loomd() as d:
+        c = d.connect()
+        mid = unique_msgid()
+        c.expect(335, "IHAVE %s" % mid)
+        half = wire(relayed(mid, body="x\n" * 1000))
+        c.send(half[:len(half) // 2])
+        c.sock.close()
+        time.sleep(0.3)
+        c2 = d.connect()
+        code, text = c2.cmd("GROUP local.test")
+        assert text.split()[0] == "0", text
+        # Not remembered as refused: it may be offered again, in full.
+        code, text = c2.ihave(mid, relayed(mid))
+        assert code == 235, (code, text)
+
+
+if __name__ == "__main__":
+    harness.main(globals())
