@@ -36,8 +36,10 @@ OPT      = -O1 -g -fno-omit-frame-pointer
 SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 endif
 
+RUN_PKGS    = $(filter-out cmocka,$(PKGS))
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(RUN_PKGS) 2>/dev/null)
+TEST_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 CPPFLAGS = -D_GNU_SOURCE -DLOOM_VERSION='"$(VERSION)"' -Iproto -Istorage -Iserver
 CFLAGS  += -std=c11 $(WARN) $(OPT) $(SANFLAGS) $(PKG_CFLAGS) -MMD -MP
@@ -61,6 +63,7 @@ UNIT_BINS  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 .SECONDARY:
 
 .PHONY: all run check check-unit check-integration check-asan check-layering \
+        interop-deps \
         fuzz clean distclean
 
 all: $(BUILD)/loomd $(BUILD)/loomctl
@@ -84,15 +87,21 @@ $(BUILD)/loomctl: $(BUILD)/server/loomctl.o $(LIBS_ALL)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(call obj,$(UNIT_HELP)) $(LIBS_ALL)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(LDLIBS)
 
 # The development setup: config and data live in ./var/, created on demand.
 run: all
 	@sh scripts/devsetup.sh var
 	$(BUILD)/loomd --config var/loom.conf --foreground
 
-check: all $(UNIT_BINS) check-layering
+check: all $(UNIT_BINS) check-layering interop-deps
 	@BUILD=$(BUILD) PYTHON=$(PYTHON) sh tests/run.sh $(UNIT_BINS)
+
+# INN 2.7 is the peer of the interoperability tests.  As root, install it
+# (Debian's inn2); otherwise, or if that fails, those tests say SKIP.
+interop-deps:
+	@if [ "$$(id -u)" = 0 ]; then sh scripts/install-inn.sh || \
+	    echo "loom: INN not installed; interop tests will be skipped"; fi
 
 check-asan:
 	$(MAKE) BUILD=build-asan SAN=1 check

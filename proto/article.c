@@ -52,6 +52,7 @@ static const char *const article_status_text[] = {
 	"Article has too many lines",
 	"Malformed header",
 	"Out of memory",
+	"Body holds a NUL or a bare CR",
 };
 
 const char *
@@ -288,6 +289,13 @@ article_parser_push(struct article_parser *p, const char *line, size_t len)
 		    "Article too large (limit %zu octets)", p->lim.max_size));
 	if (p->in_body) {
 		p->body_lines++;
+		/* RFC 3977 3.6: no NUL, and CR only in the CRLF pairs that
+		   the wire form adds. */
+		if (memchr(line, '\0', len) != NULL ||
+		    memchr(line, '\r', len) != NULL)
+			return (art_fail(p, ARTICLE_BAD_BODY, "Body line %zu "
+			    "holds a NUL or a bare CR (RFC 3977 3.6)",
+			    p->body_lines));
 		return (art_append_wire(p, line, len));
 	}
 	if (len > 0)

@@ -51,7 +51,8 @@ enum article_status {
 	ARTICLE_HEADER_TOO_LONG,	/* max_header_len */
 	ARTICLE_TOO_MANY_LINES,		/* max_lines */
 	ARTICLE_BAD_HEADER,		/* header syntax (RFC 5322 2.2) */
-	ARTICLE_NOMEM
+	ARTICLE_NOMEM,
+	ARTICLE_BAD_BODY		/* NUL or bare CR (RFC 3977 3.6) */
 };
 
 /*

@@ -138,8 +138,9 @@ nntp_datetime_parse(const char *date, const char *timestr, int gmt,
 		if (yy > ny % 100)
 			y -= 100;
 	}
+	/* RFC 3977 7.3.2: seconds 00-60, for leap seconds. */
 	if (mo < 1 || mo > 12 || d < 1 || d > dt_mdays(y, mo) || h > 23 ||
-	    mi > 59 || s > 59)
+	    mi > 59 || s > 60)
 		return (-1);
 	t = dt_days_from_civil(y, mo, d) * DT_DAY + h * 3600L + mi * 60L + s;
 	if (!gmt)

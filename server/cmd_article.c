@@ -19,7 +19,9 @@
 
 #define OVER_CHUNK	256	/* overview lines per read transaction */
 #define HDR_CHUNK	64	/* articles per transaction for other headers */
-#define HDR_VALUE_MAX	4096	/* longest header value HDR returns */
+/* Longest header value HDR returns: every field fits, since the article
+   parser refuses longer ones (SERVER_FIELD_MAX). */
+#define HDR_VALUE_MAX	(SERVER_FIELD_MAX + 1)
 
 /* Which article a command means: by message-id or by number. */
 struct article_ref {
@@ -251,7 +253,9 @@ range_walk_fill(struct session *s, void *arg)
 /*
  * Parse a range argument against the selected group and check that it
  * holds an article: 423 (or 420 for the current article) otherwise.
- * Returns -1 after replying.
+ * "n-" runs to the group's end as it is now, not as it was when the group
+ * was selected: articles may have arrived since.  Returns -1 after
+ * replying.
  */
 static int
 range_resolve(struct session *s, const char *arg, uint32_t *lo, uint32_t *hi)
@@ -266,7 +270,7 @@ range_resolve(struct session *s, const char *arg, uint32_t *lo, uint32_t *hi)
 			return (-1);
 		}
 		*lo = *hi = s->article;
-	} else if (nntp_range_parse(arg, s->group.high, lo, hi) == -1) {
+	} else if (nntp_range_parse(arg, NNTP_ARTNUM_MAX, lo, hi) == -1) {
 		reply(s, RPL_501_SYNTAX, "Bad range \"%s\"", arg);
 		return (-1);
 	}

@@ -12,6 +12,7 @@
 
 #include "article.h"
 #include "datetime.h"
+#include "feeder.h"
 #include "log.h"
 #include "server.h"
 #include "util.h"
@@ -20,11 +21,14 @@
 struct post {
 	struct writer_job	 job;		/* handed to the writer */
 	struct session		*s;		/* NULL once the client left */
+	struct server		*srv;
 	struct article_parser	*parser;
 	struct article		*article;	/* injected: owns the wire */
 	struct article_thread	 thread;
 	uint32_t		*numbers;
 	uint64_t		 session_id;
+	char			 feed_names[SERVER_FEEDS_MAX][STORE_PEER_MAX + 1];
+	const char		*feeds[SERVER_FEEDS_MAX];
 };
 
 static void
@@ -77,6 +81,9 @@ post_done(struct writer_job *job, void *arg)
 		    (unsigned long long)p->session_id, msgid,
 		    store_strerror(p->job.batch_status != STORE_OK ?
 		    p->job.batch_status : p->job.art.status));
+	if (p->job.art.nfeeds > 0 && p->job.art.status == STORE_OK &&
+	    p->job.batch_status == STORE_OK)
+		server_feeds_kick(p->srv);
 	if (s == NULL) {
 		post_free(p);
 		return;
@@ -257,10 +264,14 @@ post_end(struct session *s, int too_long, void *arg)
 	p->job.art.arrival = now;
 	p->job.art.posted = post_date(p->article, now);
 	p->job.art.numbers = p->numbers;
+	p->job.art.feeds = p->feeds;
+	p->job.art.nfeeds = feeder_select(s->srv, p->article, &p->thread,
+	    p->feed_names, p->feeds, SERVER_FEEDS_MAX);
 	p->job.done = post_done;
 	p->job.arg = p;
 	p->job.free_job = post_free_job;
 	p->s = s;
+	p->srv = s->srv;
 	p->session_id = s->id;
 	writer_submit(s->srv->writer, &p->job);
 	session_wait(s, p, post_cancel);
@@ -289,7 +300,7 @@ cmd_post_exec(struct session *s, struct nntp_command *cmd)
 	memset(&lim, 0, sizeof(lim));
 	lim.max_size = cfg->max_article_size;
 	lim.max_headers = cfg->max_headers;
-	lim.max_header_len = 16384;
+	lim.max_header_len = SERVER_FIELD_MAX;
 	lim.max_lines = cfg->max_lines;
 	p = xcalloc(1, sizeof(*p));
 	if ((p->parser = article_parser_new(&lim)) == NULL)

@@ -18,6 +18,7 @@
 
 #include "article.h"
 #include "datetime.h"
+#include "feeder.h"
 #include "inflight.h"
 #include "log.h"
 #include "msgid.h"
@@ -40,6 +41,8 @@ struct transit {
 	uint32_t		*numbers;
 	uint64_t		 session_id;
 	char			 msgid[STORE_MSGID_MAX + 1];
+	char			 feed_names[SERVER_FEEDS_MAX][STORE_PEER_MAX + 1];
+	const char		*feeds[SERVER_FEEDS_MAX];
 };
 
 static void
@@ -117,6 +120,8 @@ transit_done(struct writer_job *job, void *arg)
 		log_info("session=%llx not stored msgid=%s: %s",
 		    (unsigned long long)t->session_id, t->msgid,
 		    store_strerror(st));
+	if (st == STORE_OK && t->job.art.nfeeds > 0)
+		server_feeds_kick(t->srv);
 	if (s == NULL) {
 		transit_free(t);
 		return;
@@ -255,6 +260,9 @@ transit_prepare(struct session *s, struct transit *t, char *reason,
 	t->job.art.arrival = now;
 	t->job.art.posted = posted;
 	t->job.art.numbers = t->numbers;
+	t->job.art.feeds = t->feeds;
+	t->job.art.nfeeds = feeder_select(s->srv, t->article, &t->thread,
+	    t->feed_names, t->feeds, SERVER_FEEDS_MAX);
 	t->job.done = transit_done;
 	t->job.arg = t;
 	t->job.free_job = transit_free_job;
@@ -328,7 +336,7 @@ transit_new(struct session *s, const char *msgid, int takethis)
 	memset(&lim, 0, sizeof(lim));
 	lim.max_size = cfg->max_article_size;
 	lim.max_headers = cfg->max_headers;
-	lim.max_header_len = 16384;
+	lim.max_header_len = SERVER_FIELD_MAX;
 	lim.max_lines = cfg->max_lines;
 	t = xcalloc(1, sizeof(*t));
 	t->srv = s->srv;

@@ -177,6 +177,7 @@ main(int argc, char *argv[])
 	if (server_listen(&srv) == -1)
 		fatalx("cannot open listeners, exiting");
 
+	server_feeds_start(&srv);
 	srv.ev_sigterm = evsignal_new(srv.base, SIGTERM, loomd_signal_cb, &srv);
 	srv.ev_sigint = evsignal_new(srv.base, SIGINT, loomd_signal_cb, &srv);
 	srv.ev_sighup = evsignal_new(srv.base, SIGHUP, loomd_signal_cb, &srv);
@@ -198,6 +199,7 @@ main(int argc, char *argv[])
 	event_free(srv.ev_accept_resume);
 	/* Commit what is still queued before the store closes. */
 	writer_stop(srv.writer);
+	server_feeds_stop(&srv);
 	inflight_free(srv.inflight);
 	store_close(srv.store);
 	event_base_free(srv.base);

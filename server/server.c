@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "feeder.h"
 #include "log.h"
 #include "server.h"
 #include "util.h"
@@ -147,6 +148,41 @@ server_peer_allowed(struct server *srv, const struct sockaddr *sa)
 		    server_same_ip(sa, &srv->cfg.peers[i].addr))
 			return (1);
 	return (0);
+}
+
+/* One feeder per peer we send to (those with a host). */
+void
+server_feeds_start(struct server *srv)
+{
+	size_t	i;
+
+	srv->feeders = xcalloc(srv->cfg.npeers, sizeof(*srv->feeders));
+	for (i = 0; i < srv->cfg.npeers; i++)
+		if (srv->cfg.peers[i].addrlen != 0)
+			srv->feeders[srv->nfeeders++] = feeder_start(srv,
+			    &srv->cfg.peers[i]);
+}
+
+void
+server_feeds_stop(struct server *srv)
+{
+	size_t	i;
+
+	for (i = 0; i < srv->nfeeders; i++)
+		feeder_stop(srv->feeders[i]);
+	free(srv->feeders);
+	srv->feeders = NULL;
+	srv->nfeeders = 0;
+}
+
+/* Articles were queued for peers: have the feeders offer them. */
+void
+server_feeds_kick(struct server *srv)
+{
+	size_t	i;
+
+	for (i = 0; i < srv->nfeeders; i++)
+		feeder_kick(srv->feeders[i]);
 }
 
 /* Open every configured listen address; -1 if any fails. */
@@ -314,6 +350,9 @@ server_reload(struct server *srv)
 	}
 	if (strcmp(cfg.data, srv->cfg.data) != 0)
 		log_warnx("reload: data directory change needs a restart");
+	if (cfg.npeers != srv->cfg.npeers)
+		log_warnx("reload: peer changes take effect at the next "
+		    "restart");
 	if (cfg.nlisten != srv->cfg.nlisten)
 		log_warnx("reload: listen address changes need a restart");
 	else

@@ -34,10 +34,19 @@ struct listener {
 };
 
 struct inflight;
+struct feeder;
+
+/* Longest header field accepted in an article (name, value, folding). */
+#define SERVER_FIELD_MAX	16384
+
+/* Most peers an article can be queued for. */
+#define SERVER_FEEDS_MAX	32
 
 struct server {
 	struct event_base	*base;
 	struct inflight		*inflight;	/* msgids being received */
+	struct feeder		**feeders;	/* one per [peer] with a host */
+	size_t			 nfeeders;
 	struct config		 cfg;
 	const char		*config_path;	/* NULL: defaults only */
 	struct store		*store;
@@ -150,6 +159,9 @@ int	 server_open_store(struct server *srv, char *err, size_t errlen);
 void	 server_ensure_groups(struct server *srv, int first_start);
 int	 server_reload(struct server *srv);
 int	 server_peer_allowed(struct server *srv, const struct sockaddr *sa);
+void	 server_feeds_start(struct server *srv);
+void	 server_feeds_stop(struct server *srv);
+void	 server_feeds_kick(struct server *srv);
 
 /* session.c */
 void	 session_accept(struct server *srv, int fd, struct sockaddr *sa,

@@ -44,7 +44,7 @@ run_one() {
 for bin in "$@"; do
 	run_one "$bin" "$bin"
 done
-for t in tests/integration/test_*.py; do
+for t in tests/integration/test_*.py tests/interop/test_*.py; do
 	[ -e "$t" ] || continue
 	run_one "$t" "$PYTHON" "$t"
 done

@@ -190,6 +190,35 @@ test_article_parser_nul_in_header(void **state)
 	article_parser_free(p);
 }
 
+/* RFC 3977 3.6: no NUL, and no CR outside CRLF, in the body either. */
+static void
+test_article_parser_nul_or_cr_in_body(void **state)
+{
+	static const struct {
+		const char	*line;
+		size_t		 len;
+	} bad[] = {
+		{ "a\0b", 3 }, { "\0", 1 }, { "a\rb", 3 }, { "end\r", 4 },
+	};
+	struct article_parser	*p;
+	struct article		*a;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		p = article_parser_new(NULL);
+		article_parser_push(p, "Subject: s", 10);
+		article_parser_push(p, "", 0);
+		article_parser_push(p, "fine", 4);
+		article_parser_push(p, bad[i].line, bad[i].len);
+		article_parser_push(p, "after", 5);
+		assert_int_equal(article_parser_finish(p, &a),
+		    ARTICLE_BAD_BODY);
+		assert_null(a);
+		assert_non_null(strstr(article_parser_reason(p), "line 2"));
+		article_parser_free(p);
+	}
+}
+
 static void
 test_article_parser_no_body(void **state)
 {
@@ -327,7 +356,7 @@ static void
 test_article_parser_8bit_body_preserved(void **state)
 {
 	static const char body[] =
-	    "gr\xc3\xbc\xc3\x9f \xe2\x82\xac \xff\x80\0z";
+	    "gr\xc3\xbc\xc3\x9f \xe2\x82\xac \xff\x80\x01z";
 	struct article_parser	*p = article_parser_new(NULL);
 	struct article		*a;
 
@@ -462,6 +491,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_article_parser_wire_form),
+		cmocka_unit_test(test_article_parser_nul_or_cr_in_body),
 		cmocka_unit_test(test_article_parser_dot_stuffing_round_trip),
 		cmocka_unit_test(test_article_parser_stuffed_header_name),
 		cmocka_unit_test(test_article_parser_folded_headers),

@@ -206,8 +206,12 @@ test_datetime_nntp_invalid(void **state)
 	    &t), -1);
 	assert_int_equal(nntp_datetime_parse("240101", "126000", 1, now, 0,
 	    &t), -1);
-	assert_int_equal(nntp_datetime_parse("240101", "120060", 1, now, 0,
+	assert_int_equal(nntp_datetime_parse("240101", "120061", 1, now, 0,
 	    &t), -1);
+	/* Second 60 is allowed, for leap seconds (RFC 3977 7.3.2). */
+	assert_int_equal(nntp_datetime_parse("20161231", "235960", 1, now, 0,
+	    &t), 0);
+	assert_int_equal((long long)t, 1483228800LL);
 	assert_int_equal(nntp_datetime_parse("241301", "000000", 1, now, 0,
 	    &t), -1);
 	assert_int_equal(nntp_datetime_parse("240100", "000000", 1, now, 0,
