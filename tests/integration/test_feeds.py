@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Outgoing feeds between two Loom servers on loopback."""
+import os
+import socket
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import Loomd, make_article, unique_msgid  # noqa: E402
+
+WAIT = 20.0     # seconds a feed may take to deliver, at most
+
+
+def free_port():
+    """A port the kernel just had free (the servers bind it right after)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def conf(pathhost, peers=()):
+    text = "[server]\npathhost = %s\ndomain = %s\n" % (pathhost, pathhost)
+    for name, port, groups in peers:
+        text += ("[peer %s]\nhost = 127.0.0.1\nport = %d\npathhost = %s\n"
+                 "groups = %s\n" % (name, port, name, groups))
+    return text
+
+
+def count(d, group="local.test"):
+    c = d.connect()
+    code, text = c.cmd("GROUP %s" % group)
+    c.cmd("QUIT")
+    return int(text.split()[0])
+
+
+def wait_count(d, want, group="local.test"):
+    deadline = time.time() + WAIT
+    n = count(d, group)
+    while n < want and time.time() < deadline:
+        time.sleep(0.1)
+        n = count(d, group)
+    return n
+
+
+def msgids(d, group="local.test"):
+    c = d.connect()
+    c.expect(211, "GROUP %s" % group)
+    text, lines = c.expect_multi(224, "OVER 1-")
+    return [l.split("\t")[4] for l in lines]
+
+
+def test_post_on_a_read_on_b():
+    pb = free_port()
+    with Loomd(config=conf("b.test")) as b, \
+            Loomd(config=conf("a.test", [("b.test", b.port, "local.*")])) as a:
+        c = a.connect()
+        mids = []
+        for i in range(20):
+            code, text = c.post(make_article(subject="fed %d" % i,
+                                             message_id=True))
+            assert code == 240, (code, text)
+            mids.append(text.split()[-1])
+        # A group the wildmat excludes is not sent.
+        c.post(make_article(newsgroups="misc.other", message_id=True))
+        assert wait_count(b, 20) == 20
+        got = msgids(b)
+        assert sorted(got) == sorted(mids), (got, mids)
+        cb = b.connect()
+        text, lines = cb.expect_multi(220, "ARTICLE %s" % mids[0])
+        path = [l for l in lines if l.startswith("Path: ")][0]
+        assert path.startswith("Path: b.test!a.test!"), path
+        del pb
+
+
+def test_both_ways_no_loops_and_threads_converge():
+    pa, pb = free_port(), free_port()
+    la, lb = ("127.0.0.1:%d" % pa,), ("127.0.0.1:%d" % pb,)
+    with Loomd(config=conf("a.test", [("b.test", pb, "*")]), listen=la) as a, \
+            Loomd(config=conf("b.test", [("a.test", pa, "*")]),
+                  listen=lb) as b:
+        ca, cb = a.connect(), b.connect()
+        root = unique_msgid()
+        assert ca.post(make_article(subject="thread", message_id=root))[0] == 240
+        assert wait_count(b, 1) == 1
+        # Replies alternate between the servers, each to the previous.
+        prev, chain = root, [root]
+        for i in range(6):
+            m = unique_msgid()
+            side = cb if i % 2 == 0 else ca
+            code, text = side.post(make_article(
+                subject="Re: thread", message_id=m,
+                references=" ".join(chain)))
+            assert code == 240, (code, text)
+            chain.append(m)
+            prev = m
+        assert wait_count(a, 7) == 7 and wait_count(b, 7) == 7
+        time.sleep(1.0)   # anything looping back would show by now
+        assert count(a) == 7 and count(b) == 7
+        trees = []
+        for c in (ca, cb):
+            text, lines = c.expect_multi(224, "XTREE %s" % prev)
+            trees.append([(l.split("\t")[0], l.split("\t")[5]) for l in lines])
+        assert trees[0] == trees[1], trees
+        assert [int(d) for d, _ in trees[0]] == list(range(7))
+
+
+def test_sender_killed_mid_stream_nothing_lost_nothing_twice():
+    pb = free_port()
+    lb = ("127.0.0.1:%d" % pb,)
+    with Loomd(config=conf("b.test"), listen=lb) as b, \
+            Loomd(config=conf("a.test", [("b.test", pb, "local.*")])) as a:
+        c = a.connect()
+        c.expect(203, "MODE STREAM")
+        mids = [unique_msgid() for _ in range(400)]
+        buf = []
+        for m in mids:
+            art = make_article(message_id=m, body="x\n" * 50,
+                               date=time.strftime(
+                                   "%a, %d %b %Y %H:%M:%S +0000",
+                                   time.gmtime()),
+                               headers=[("Path", "src.test!not-for-mail")])
+            block = art.replace("\n", "\r\n").encode() + b".\r\n"
+            buf.append(("TAKETHIS %s\r\n" % m).encode() + block)
+        c.send(b"".join(buf))
+        for m in mids:
+            line = c.line()
+            assert line.startswith("239 "), line
+        # Every article is committed on A; kill it while it feeds B.
+        a.kill9()
+        partial = count(b)
+        a.start()
+        assert wait_count(b, 400) == 400, count(b)
+        got = msgids(b)
+        assert len(got) == 400 and sorted(got) == sorted(mids)
+        harness.diag("B had %d of 400 when A was killed" % partial)
+
+
+if __name__ == "__main__":
+    harness.main(globals())
