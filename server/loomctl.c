@@ -2,7 +2,10 @@
  * loomctl: the administrator's tool.  It opens the same store as loomd
  * (LMDB serialises writers across processes), so it works while loomd runs.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +16,7 @@
 #include "log.h"
 #include "store.h"
 #include "util.h"
+#include "wildmat.h"
 
 struct ctl {
 	struct config	 cfg;
@@ -37,7 +41,11 @@ usage(FILE *fp)
 	    "  thread MESSAGE-ID             the thread holding an article, "
 	    "as a tree\n"
 	    "  threads GROUP                 the group's threads, most recent "
-	    "first\n");
+	    "first\n"
+	    "  expire DAYS [WILDMAT]         remove articles older than DAYS "
+	    "(history kept)\n"
+	    "  backup DIR                    consistent copy of the store "
+	    "into empty DIR\n");
 }
 
 static int
@@ -282,6 +290,115 @@ ctl_threads(struct ctl *c, int argc, char **argv)
 	return (0);
 }
 
+struct ctl_expire {
+	struct ctl	*c;
+	const char	*wildmat;
+	int64_t		 cutoff;
+	struct store_expire_stats stats;
+	int		 failed;
+	char		 names[256][STORE_GROUP_MAX + 1];
+	size_t		 n;
+};
+
+static int
+ctl_expire_collect(const struct store_group *g, void *arg)
+{
+	struct ctl_expire	*e = arg;
+
+	if (e->n < sizeof(e->names) / sizeof(e->names[0]) &&
+	    wildmat_match(g->name, e->wildmat))
+		loom_strlcpy(e->names[e->n++], g->name, sizeof(e->names[0]));
+	return (0);
+}
+
+/*
+ * Remove articles older than DAYS from the matching groups (their bodies
+ * once in no group), then purge history past history_days.  Duplicates
+ * stay refused as long as history remembers them.
+ */
+static int
+ctl_expire(struct ctl *c, int argc, char **argv)
+{
+	struct ctl_expire	*e;
+	const char		*why;
+	char			*end;
+	unsigned long		 days;
+	size_t			 i;
+	enum store_status	 rc;
+	int			 ret = 0;
+
+	if (argc < 1 || argc > 2) {
+		fprintf(stderr, "loomctl: usage: expire DAYS [WILDMAT]\n");
+		return (2);
+	}
+	days = strtoul(argv[0], &end, 10);
+	if (!isdigit((unsigned char)argv[0][0]) || *end != '\0' ||
+	    days > 36500) {
+		fprintf(stderr, "loomctl: expire: \"%s\" is not a number of "
+		    "days\n", argv[0]);
+		return (2);
+	}
+	if (argc == 2 && wildmat_valid(argv[1], &why) == -1) {
+		fprintf(stderr, "loomctl: expire: bad wildmat: %s\n", why);
+		return (2);
+	}
+	if (ctl_open(c) == -1)
+		return (1);
+	e = xcalloc(1, sizeof(*e));
+	e->c = c;
+	e->wildmat = argc == 2 ? argv[1] : "*";
+	e->cutoff = (int64_t)time(NULL) - (int64_t)days * 86400;
+	store_group_foreach(c->store, ctl_expire_collect, e);
+	for (i = 0; i < e->n; i++) {
+		rc = store_expire_group(c->store, e->names[i], e->cutoff,
+		    &e->stats);
+		if (rc != STORE_OK) {
+			fprintf(stderr, "loomctl: expire %s: %s\n",
+			    e->names[i], store_strerror(rc));
+			ret = 1;
+		}
+	}
+	rc = store_history_purge(c->store, 0, &e->stats);
+	if (rc != STORE_OK) {
+		fprintf(stderr, "loomctl: history purge: %s\n",
+		    store_strerror(rc));
+		ret = 1;
+	}
+	printf("expired %zu groups: %llu overview entries, %llu articles "
+	    "removed, %llu history entries purged\n", e->n,
+	    (unsigned long long)e->stats.numbers_removed,
+	    (unsigned long long)e->stats.articles_removed,
+	    (unsigned long long)e->stats.history_purged);
+	free(e);
+	return (ret);
+}
+
+/* A consistent copy while loomd runs: see store_backup(). */
+static int
+ctl_backup(struct ctl *c, int argc, char **argv)
+{
+	enum store_status	rc;
+
+	if (argc != 1) {
+		fprintf(stderr, "loomctl: usage: backup DIR\n");
+		return (2);
+	}
+	if (mkdir(argv[0], 0750) == -1 && errno != EEXIST) {
+		fprintf(stderr, "loomctl: backup: %s: %s\n", argv[0],
+		    strerror(errno));
+		return (1);
+	}
+	if (ctl_open(c) == -1)
+		return (1);
+	if ((rc = store_backup(c->store, argv[0])) != STORE_OK) {
+		fprintf(stderr, "loomctl: backup to %s failed: %s (%s)\n",
+		    argv[0], store_strerror(rc), store_last_error());
+		return (1);
+	}
+	printf("backed up %s to %s\n", c->cfg.data, argv[0]);
+	return (0);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -300,6 +417,8 @@ main(int argc, char *argv[])
 		{ "newgroup", ctl_newgroup },
 		{ "thread", ctl_thread },
 		{ "threads", ctl_threads },
+		{ "expire", ctl_expire },
+		{ "backup", ctl_backup },
 	};
 	struct ctl	 c;
 	const char	*config = NULL, *data = NULL;

@@ -523,6 +523,24 @@ fail:
 	return (store_mdb_status(rc, "stats"));
 }
 
+/*
+ * A consistent, compacted copy of the store into an empty directory,
+ * taken from one read transaction: loomd keeps serving and writing while
+ * it runs.  The copy is a complete store (open it with --data DIR).
+ */
+enum store_status
+store_backup(struct store *st, const char *dir)
+{
+	int	rc;
+
+	pthread_rwlock_rdlock(&st->lock);
+	rc = mdb_env_copy2(st->env, dir, MDB_CP_COMPACT);
+	pthread_rwlock_unlock(&st->lock);
+	if (rc != 0)
+		return (store_mdb_status(rc, "backup"));
+	return (STORE_OK);
+}
+
 static int
 store_set_version_fn(struct store *st, MDB_txn *txn, void *arg)
 {

@@ -391,6 +391,12 @@ struct store_stats {
 
 enum store_status store_stats_get(struct store *st, struct store_stats *out);
 
+/*
+ * Copy the store, compacted and consistent, into the existing empty
+ * directory `dir` while it stays in use (readers and writers go on).
+ */
+enum store_status store_backup(struct store *st, const char *dir);
+
 /* ---- Test and maintenance hooks -------------------------------------- */
 
 /* Overwrite the format version recorded in the store (tests of the

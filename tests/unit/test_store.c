@@ -1,4 +1,5 @@
 /* Unit tests for storage/: open, groups, storing, reading, numbers, OVER. */
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -141,6 +142,38 @@ test_store_reopen_keeps_data(void **state)
 	assert_int_equal(g.created, 1000);
 	assert_int_equal(store_history_lookup(f->st, "<a@x>", NULL),
 	    STORE_EXISTS);
+}
+
+/* A backup taken while the store is open is a complete store. */
+static void
+test_store_backup_is_a_store(void **state)
+{
+	struct st_fixture	*f = *state;
+	struct store		*copy = NULL;
+	struct store_group	 g;
+	char			 dir[128], err[256];
+
+	assert_int_equal(store_group_create(f->st, "loom.test", 'y', "Tests",
+	    "admin", 1000), STORE_OK);
+	assert_int_equal(st_post(f->st, "<a@x>", "loom.test", NULL, 5),
+	    STORE_OK);
+	snprintf(dir, sizeof(dir), "%s/backup", f->dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(store_backup(f->st, dir), STORE_OK);
+	/* Later writes do not reach the copy. */
+	assert_int_equal(st_post(f->st, "<b@x>", "loom.test", NULL, 6),
+	    STORE_OK);
+	assert_int_equal(store_open(&copy, dir, &f->opt, err, sizeof(err)),
+	    STORE_OK);
+	assert_int_equal(store_group_get(copy, "loom.test", &g), STORE_OK);
+	assert_int_equal(g.count, 1);
+	assert_int_equal(store_history_lookup(copy, "<a@x>", NULL),
+	    STORE_EXISTS);
+	assert_int_equal(store_history_lookup(copy, "<b@x>", NULL),
+	    STORE_NOTFOUND);
+	store_close(copy);
+	/* An existing copy is not overwritten. */
+	assert_int_not_equal(store_backup(f->st, dir), STORE_OK);
 }
 
 static void
@@ -1152,6 +1185,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, st_setup, st_teardown)
 		T(test_store_reopen_keeps_data),
+		T(test_store_backup_is_a_store),
 		T(test_store_version_refused),
 		cmocka_unit_test(test_store_foreign_file_corrupt),
 		cmocka_unit_test(test_store_open_missing_dir),
