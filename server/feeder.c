@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "article.h"
 #include "feeder.h"
@@ -77,10 +78,43 @@ struct feeder {
 	uint64_t		 done[FEED_REMOVE_BATCH];
 	size_t			 ndone;
 	struct feeder_stats	 stats;
+	time_t			 state_since;
+	unsigned		 ticks;
+	uint64_t		 saved_total;	/* counters at the last save */
 };
 
 static void	feeder_connect(struct feeder *);
 static void	feeder_fill(struct feeder *);
+
+/*
+ * Publish what this feeder knows in the store, where `loomctl peers` (a
+ * separate process) reads it: on every state change, and every few
+ * seconds while the counters move.
+ */
+static void
+feeder_save_status(struct feeder *f)
+{
+	char		text[STORE_FEED_STATUS_MAX + 1], since[32];
+	struct tm	tm;
+
+	gmtime_r(&f->state_since, &tm);
+	strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(text, sizeof(text), "%s %s since=%s offered=%llu "
+	    "accepted=%llu refused=%llu deferred=%llu%s%.200s",
+	    f->stats.connected ? "connected" : "disconnected",
+	    f->stats.connected ? (f->streaming ? "streaming" : "ihave") : "-",
+	    since, (unsigned long long)f->stats.offered,
+	    (unsigned long long)f->stats.accepted,
+	    (unsigned long long)f->stats.refused,
+	    (unsigned long long)f->stats.deferred,
+	    f->stats.last_error[0] != '\0' ? " last_error=" : "",
+	    f->stats.last_error);
+	f->saved_total = f->stats.offered + f->stats.accepted +
+	    f->stats.refused + f->stats.deferred;
+	if (store_feed_status_put(f->srv->store, f->peer.name, text) !=
+	    STORE_OK)
+		log_debug("feed=%s cannot save its status", f->peer.name);
+}
 
 static void
 feeder_flush_done(struct feeder *f)
@@ -133,7 +167,10 @@ feeder_error(struct feeder *f, const char *fmt, ...)
 		f->bev = NULL;
 	}
 	f->state = FEED_IDLE;
+	if (f->stats.connected)
+		f->state_since = time(NULL);
 	f->stats.connected = 0;
+	feeder_save_status(f);
 	tv.tv_sec = f->backoff;
 	tv.tv_usec = 0;
 	evtimer_add(f->timer, &tv);
@@ -363,6 +400,8 @@ feeder_read_cb(struct bufferevent *bev, void *arg)
 			f->last_seq = 0;
 			f->pass_started = time(NULL);
 			f->stats.connected = 1;
+			f->state_since = time(NULL);
+			feeder_save_status(f);
 			log_info("feed=%s connected to %s:%u (%s)", f->peer.name,
 			    f->peer.host, f->peer.port, f->streaming ?
 			    "streaming" : "IHAVE");
@@ -450,6 +489,9 @@ feeder_timer_cb(evutil_socket_t fd, short what, void *arg)
 	} else {
 		feeder_flush_done(f);
 		feeder_fill(f);
+		if (++f->ticks % 5 == 0 && f->saved_total != f->stats.offered +
+		    f->stats.accepted + f->stats.refused + f->stats.deferred)
+			feeder_save_status(f);
 	}
 	evtimer_add(f->timer, &tv);
 }
@@ -490,6 +532,7 @@ feeder_start(struct server *srv, const struct config_peer *peer)
 	f->srv = srv;
 	f->peer = *peer;
 	f->backoff = FEED_BACKOFF_MIN;
+	f->state_since = time(NULL);
 	TAILQ_INIT(&f->cmds);
 	f->timer = evtimer_new(srv->base, feeder_timer_cb, f);
 	evtimer_add(f->timer, &tv);
@@ -522,6 +565,11 @@ feeder_stop(struct feeder *f)
 	struct feed_cmd	*c;
 
 	feeder_flush_done(f);
+	f->stats.connected = 0;
+	f->state_since = time(NULL);
+	snprintf(f->stats.last_error, sizeof(f->stats.last_error),
+	    "loomd stopped");
+	feeder_save_status(f);
 	while ((c = TAILQ_FIRST(&f->cmds)) != NULL) {
 		TAILQ_REMOVE(&f->cmds, c, entry);
 		free(c);

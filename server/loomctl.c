@@ -45,7 +45,9 @@ usage(FILE *fp)
 	    "  expire DAYS [WILDMAT]         remove articles older than DAYS "
 	    "(history kept)\n"
 	    "  backup DIR                    consistent copy of the store "
-	    "into empty DIR\n");
+	    "into empty DIR\n"
+	    "  peers                         each peer: address, groups, "
+	    "queue, feed state\n");
 }
 
 static int
@@ -399,6 +401,43 @@ ctl_backup(struct ctl *c, int argc, char **argv)
 	return (0);
 }
 
+/*
+ * The configured peers with their outgoing queue and what loomd last
+ * published about each feed (store_feed_status_*).
+ */
+static int
+ctl_peers(struct ctl *c, int argc, char **argv)
+{
+	const struct config_peer	*pe;
+	char				 status[STORE_FEED_STATUS_MAX + 1];
+	uint64_t			 queued;
+	size_t				 i;
+
+	if (argc != 0) {
+		fprintf(stderr, "loomctl: usage: peers\n");
+		return (2);
+	}
+	if (c->cfg.npeers == 0) {
+		printf("no [peer] sections in %s\n", c->cfg.path[0] != '\0' ?
+		    c->cfg.path : "the configuration (use --config)");
+		return (0);
+	}
+	if (ctl_open(c) == -1)
+		return (1);
+	for (i = 0; i < c->cfg.npeers; i++) {
+		pe = &c->cfg.peers[i];
+		queued = 0;
+		store_feed_count(c->store, pe->name, &queued);
+		if (store_feed_status_get(c->store, pe->name, status,
+		    sizeof(status)) != STORE_OK)
+			snprintf(status, sizeof(status), "never fed");
+		printf("%s\t%s:%u\tgroups=%s\tqueued=%llu\t%s\n", pe->name,
+		    pe->host[0] != '\0' ? pe->host : "-", pe->port, pe->groups,
+		    (unsigned long long)queued, status);
+	}
+	return (0);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -419,6 +458,7 @@ main(int argc, char *argv[])
 		{ "threads", ctl_threads },
 		{ "expire", ctl_expire },
 		{ "backup", ctl_backup },
+		{ "peers", ctl_peers },
 	};
 	struct ctl	 c;
 	const char	*config = NULL, *data = NULL;

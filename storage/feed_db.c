@@ -232,3 +232,67 @@ store_feed_count(struct store *st, const char *peer, uint64_t *count)
 		rc = 0;
 	return (store_mdb_status(rc, "feed count"));
 }
+
+/* ---- Feed status (what loomd last saw of a peer, for loomctl) -------- */
+
+#define FSTAT_PREFIX	"fstat/"
+#define FSTAT_KEY_MAX	(sizeof(FSTAT_PREFIX) - 1 + STORE_PEER_MAX)
+
+struct feed_status_put {
+	char		 key[FSTAT_KEY_MAX];
+	size_t		 klen;
+	const char	*text;
+};
+
+static int
+feed_status_put_fn(struct store *st, MDB_txn *txn, void *arg)
+{
+	struct feed_status_put	*p = arg;
+
+	return (store_db_put(txn, st->dbi[DB_META], p->key, p->klen, p->text,
+	    strlen(p->text), 0));
+}
+
+enum store_status
+store_feed_status_put(struct store *st, const char *peer, const char *text)
+{
+	struct feed_status_put	p;
+	size_t			len;
+
+	if (!peer_valid(peer, &len) || strlen(text) > STORE_FEED_STATUS_MAX)
+		return (STORE_INVALID);
+	memcpy(p.key, FSTAT_PREFIX, sizeof(FSTAT_PREFIX) - 1);
+	memcpy(p.key + sizeof(FSTAT_PREFIX) - 1, peer, len);
+	p.klen = sizeof(FSTAT_PREFIX) - 1 + len;
+	p.text = text;
+	return (store_write(st, feed_status_put_fn, &p, NULL));
+}
+
+enum store_status
+store_feed_status_get(struct store *st, const char *peer, char *text,
+    size_t textlen)
+{
+	MDB_txn			*txn;
+	MDB_val			 val;
+	char			 key[FSTAT_KEY_MAX];
+	enum store_status	 ret;
+	size_t			 len, n;
+	int			 rc;
+
+	if (!peer_valid(peer, &len) || textlen == 0)
+		return (STORE_INVALID);
+	text[0] = '\0';
+	memcpy(key, FSTAT_PREFIX, sizeof(FSTAT_PREFIX) - 1);
+	memcpy(key + sizeof(FSTAT_PREFIX) - 1, peer, len);
+	if ((ret = store_read_begin(st, &txn)) != STORE_OK)
+		return (ret);
+	rc = store_db_get(txn, st->dbi[DB_META], key,
+	    sizeof(FSTAT_PREFIX) - 1 + len, &val);
+	if (rc == 0) {
+		n = val.mv_size < textlen - 1 ? val.mv_size : textlen - 1;
+		memcpy(text, val.mv_data, n);
+		text[n] = '\0';
+	}
+	store_read_end(st, txn);
+	return (store_mdb_status(rc, "feed status"));
+}

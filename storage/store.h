@@ -341,6 +341,17 @@ enum store_status store_feed_remove(struct store *st, const char *peer,
 enum store_status store_feed_count(struct store *st, const char *peer,
     uint64_t *count);
 
+/*
+ * A short text describing the peer's feed as loomd last saw it (state,
+ * counters, last error), so another process (loomctl peers) can show it.
+ * At most STORE_FEED_STATUS_MAX octets; NOTFOUND if none was ever put.
+ */
+#define STORE_FEED_STATUS_MAX	512
+enum store_status store_feed_status_put(struct store *st, const char *peer,
+    const char *text);
+enum store_status store_feed_status_get(struct store *st, const char *peer,
+    char *text, size_t textlen);
+
 /* ---- Users ----------------------------------------------------------- */
 
 struct store_user {

@@ -72,6 +72,18 @@ def test_post_on_a_read_on_b():
         text, lines = cb.expect_multi(220, "ARTICLE %s" % mids[0])
         path = [l for l in lines if l.startswith("Path: ")][0]
         assert path.startswith("Path: b.test!a.test!"), path
+        # loomctl peers, from another process, sees the feed's state.
+        deadline = time.time() + WAIT
+        while True:
+            p = a.ctl("--config", a.config_path, "peers")
+            assert p.returncode == 0, p.stderr
+            line = p.stdout.strip()
+            if "accepted=20" in line or time.time() > deadline:
+                break
+            time.sleep(0.5)
+        fields = line.split("\t")
+        assert fields[0] == "b.test" and fields[3] == "queued=0", line
+        assert "connected streaming" in line and "accepted=20" in line, line
         del pb
 
 
