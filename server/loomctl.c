@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "pull.h"
 #include "store.h"
 #include "util.h"
 #include "wildmat.h"
@@ -47,7 +48,9 @@ usage(FILE *fp)
 	    "  backup DIR                    consistent copy of the store "
 	    "into empty DIR\n"
 	    "  peers                         each peer: address, groups, "
-	    "queue, feed state\n");
+	    "queue, feed state\n"
+	    "  pull PEER [WILDMAT]           fetch what PEER has and we lack "
+	    "(loomd running)\n");
 }
 
 static int
@@ -438,6 +441,41 @@ ctl_peers(struct ctl *c, int argc, char **argv)
 	return (0);
 }
 
+/* Copy what a peer has and we lack, through the running loomd. */
+static int
+ctl_pull(struct ctl *c, int argc, char **argv)
+{
+	const struct config_peer	*pe = NULL;
+	const char			*why;
+	char				 err[512];
+	size_t				 i;
+
+	if (argc < 1 || argc > 2) {
+		fprintf(stderr, "loomctl: usage: pull PEER [WILDMAT]\n");
+		return (2);
+	}
+	for (i = 0; i < c->cfg.npeers; i++)
+		if (strcmp(c->cfg.peers[i].name, argv[0]) == 0)
+			pe = &c->cfg.peers[i];
+	if (pe == NULL || pe->addrlen == 0) {
+		fprintf(stderr, "loomctl: no [peer %s] with a host in the "
+		    "configuration\n", argv[0]);
+		return (1);
+	}
+	if (argc == 2 && wildmat_valid(argv[1], &why) == -1) {
+		fprintf(stderr, "loomctl: pull: bad wildmat: %s\n", why);
+		return (2);
+	}
+	if (ctl_open(c) == -1)
+		return (1);
+	if (pull_run(&c->cfg, c->store, pe, argc == 2 ? argv[1] : pe->groups,
+	    err, sizeof(err)) == -1) {
+		fprintf(stderr, "loomctl: pull from %s: %s\n", pe->name, err);
+		return (1);
+	}
+	return (0);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -459,6 +497,7 @@ main(int argc, char *argv[])
 		{ "expire", ctl_expire },
 		{ "backup", ctl_backup },
 		{ "peers", ctl_peers },
+		{ "pull", ctl_pull },
 	};
 	struct ctl	 c;
 	const char	*config = NULL, *data = NULL;

@@ -296,3 +296,77 @@ store_feed_status_get(struct store *st, const char *peer, char *text,
 	store_read_end(st, txn);
 	return (store_mdb_status(rc, "feed status"));
 }
+
+/* ---- Pull marks (loomctl pull resumes where it stopped) -------------- */
+
+#define PULL_PREFIX	"pull/"
+#define PULL_KEY_MAX	(sizeof(PULL_PREFIX) + STORE_PEER_MAX + \
+			    STORE_GROUP_MAX + 1)
+
+struct pull_mark_put {
+	char		key[PULL_KEY_MAX];
+	size_t		klen;
+	uint8_t		val[4];
+};
+
+static int
+pull_key(char *key, const char *peer, const char *group, size_t *klen)
+{
+	size_t	plen, glen;
+
+	if (!peer_valid(peer, &plen) || (glen = strlen(group)) == 0 ||
+	    glen > STORE_GROUP_MAX)
+		return (-1);
+	memcpy(key, PULL_PREFIX, sizeof(PULL_PREFIX) - 1);
+	memcpy(key + sizeof(PULL_PREFIX) - 1, peer, plen);
+	key[sizeof(PULL_PREFIX) - 1 + plen] = '/';
+	memcpy(key + sizeof(PULL_PREFIX) + plen, group, glen);
+	*klen = sizeof(PULL_PREFIX) + plen + glen;
+	return (0);
+}
+
+static int
+pull_mark_put_fn(struct store *st, MDB_txn *txn, void *arg)
+{
+	struct pull_mark_put	*p = arg;
+
+	return (store_db_put(txn, st->dbi[DB_META], p->key, p->klen, p->val, 4,
+	    0));
+}
+
+enum store_status
+store_pull_mark_put(struct store *st, const char *peer, const char *group,
+    uint32_t number)
+{
+	struct pull_mark_put	p;
+
+	if (pull_key(p.key, peer, group, &p.klen) == -1)
+		return (STORE_INVALID);
+	rec_put_u32(p.val, number);
+	return (store_write(st, pull_mark_put_fn, &p, NULL));
+}
+
+enum store_status
+store_pull_mark_get(struct store *st, const char *peer, const char *group,
+    uint32_t *number)
+{
+	MDB_txn			*txn;
+	MDB_val			 val;
+	char			 key[PULL_KEY_MAX];
+	size_t			 klen;
+	enum store_status	 ret;
+	int			 rc;
+
+	*number = 0;
+	if (pull_key(key, peer, group, &klen) == -1)
+		return (STORE_INVALID);
+	if ((ret = store_read_begin(st, &txn)) != STORE_OK)
+		return (ret);
+	rc = store_db_get(txn, st->dbi[DB_META], key, klen, &val);
+	if (rc == 0 && val.mv_size == 4)
+		*number = rec_get_u32(val.mv_data);
+	else if (rc == 0)
+		rc = MDB_CORRUPTED;
+	store_read_end(st, txn);
+	return (store_mdb_status(rc, "pull mark"));
+}

@@ -352,6 +352,15 @@ enum store_status store_feed_status_put(struct store *st, const char *peer,
 enum store_status store_feed_status_get(struct store *st, const char *peer,
     char *text, size_t textlen);
 
+/*
+ * The last article number pulled from a peer's group (loomctl pull), so a
+ * later pull resumes after it.  get: 0 and NOTFOUND when never pulled.
+ */
+enum store_status store_pull_mark_put(struct store *st, const char *peer,
+    const char *group, uint32_t number);
+enum store_status store_pull_mark_get(struct store *st, const char *peer,
+    const char *group, uint32_t *number);
+
 /* ---- Users ----------------------------------------------------------- */
 
 struct store_user {

@@ -150,5 +150,43 @@ def test_sender_killed_mid_stream_nothing_lost_nothing_twice():
         harness.diag("B had %d of 400 when A was killed" % partial)
 
 
+def test_pull_copies_what_we_lack_and_resumes():
+    pa = free_port()
+    with Loomd(config=conf("b.test")) as b:
+        cb = b.connect()
+        mids = []
+        for i in range(30):
+            code, text = cb.post(make_article(subject="pull %d" % i,
+                                              message_id=True,
+                                              body="line %d\n.dot\n" % i))
+            assert code == 240, (code, text)
+            mids.append(text.split()[-1])
+        cb.post(make_article(newsgroups="local.general", message_id=True))
+        aconf = ("[server]\nlisten = 127.0.0.1:%d\npathhost = a.test\n"
+                 "[peer b.test]\nhost = 127.0.0.1\nport = %d\n"
+                 "groups = local.test\n" % (pa, b.port))
+        with Loomd(config=aconf, listen=("127.0.0.1:%d" % pa,)) as a:
+            p = a.ctl("--config", a.config_path, "pull", "b.test")
+            assert p.returncode == 0, (p.stdout, p.stderr)
+            assert "pulled 30 new articles" in p.stdout, p.stdout
+            assert sorted(msgids(a)) == sorted(mids)
+            # local.general was not asked for.
+            assert count(a, "local.general") == 0
+            # Bodies arrive intact (dot-stuffing included).
+            ca = a.connect()
+            text, lines = ca.expect_multi(222, "BODY %s" % mids[3])
+            assert lines == ["line 3", ".dot"], lines
+            # Again: nothing new, nothing re-fetched.
+            p = a.ctl("--config", a.config_path, "pull", "b.test")
+            assert "pulled 0 new articles" in p.stdout, p.stdout
+            # More at the peer: only those come.
+            for i in range(5):
+                assert cb.post(make_article(message_id=True))[0] == 240
+            p = a.ctl("--config", a.config_path, "pull", "b.test")
+            assert "pulled 5 new articles" in p.stdout, p.stdout
+            assert "0 already here" in p.stdout, p.stdout
+            assert count(a) == 35
+
+
 if __name__ == "__main__":
     harness.main(globals())
