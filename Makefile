@@ -5,6 +5,7 @@
 #   make check      build and run every test (unit, integration, real clients)
 #   make check-asan the same tests built with AddressSanitizer + UBSan
 #   make fuzz       build the libFuzzer targets and run each for a short while
+#   make bench      benchmarks (tests/bench/README.md); they only report
 #
 # Dependencies are found with pkg-config.  When one is missing, make runs
 # scripts/deps.sh once: as root it installs the Debian packages, otherwise it
@@ -64,7 +65,7 @@ UNIT_BINS  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .PHONY: all run check check-unit check-integration check-asan check-layering \
         interop-deps \
-        fuzz clean distclean
+        fuzz bench clean distclean
 
 all: $(BUILD)/loomd $(BUILD)/loomctl
 
@@ -127,6 +128,12 @@ fuzz: $(FUZZ_BINS)
 	    $$f -max_total_time=$(FUZZ_TIME) -max_len=4096 \
 	        build-fuzz/corpus-$$(basename $$f) tests/fuzz/seeds || exit 1; \
 	done
+
+# Benchmarks print medians and ratios; they never pass or fail on timing.
+bench: all
+	@LOOMD=$$PWD/$(BUILD)/loomd sh tests/bench/run-threads.sh
+	@if [ -f tests/bench/run-ingest.sh ]; then \
+	    LOOMD=$$PWD/$(BUILD)/loomd sh tests/bench/run-ingest.sh; fi
 
 clean:
 	rm -rf build build-asan build-fuzz

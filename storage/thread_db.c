@@ -349,6 +349,17 @@ thread_link_article(struct store *st, MDB_txn *txn,
 		    a->msgid, mlen)) != 0)
 			return (rc);
 	}
+	/*
+	 * A placeholder this chain created may have lost its link to an
+	 * earlier implication and be left with no children: drop it, or the
+	 * tree would depend on which article arrived first.
+	 */
+	for (i = a->nreferences; i > start; i--) {
+		c = a->references[i - 1];
+		if (ref_usable(c, &clen) && (rc = node_prune(st, txn, c,
+		    clen)) != 0)
+			return (rc);
+	}
 	return (0);
 }
 
