@@ -11,8 +11,7 @@
 #include <time.h>
 
 #include "article.h"
-#include "datetime.h"
-#include "feeder.h"
+#include "intake.h"
 #include "log.h"
 #include "server.h"
 #include "util.h"
@@ -172,19 +171,6 @@ post_peer_host(const char *peer, char *out, size_t len)
 	out[n] = '\0';
 }
 
-/* The article's Date as a time (it was validated, injected if absent). */
-static int64_t
-post_date(const struct article *a, time_t fallback)
-{
-	const char	*date = article_header_get(a, "Date");
-	time_t		 t;
-
-	if (date == NULL || rfc5322_date_parse(date, strlen(date), &t,
-	    NULL) == -1)
-		return ((int64_t)fallback);
-	return ((int64_t)t);
-}
-
 /* Check, inject and queue the article; CMD_ASYNC once it is queued. */
 static enum cmd_result
 post_end(struct session *s, int too_long, void *arg)
@@ -249,24 +235,8 @@ post_end(struct session *s, int too_long, void *arg)
 	p->parser = NULL;
 
 	p->numbers = xcalloc(p->thread.ngroups, sizeof(*p->numbers));
-	p->job.art.msgid = p->thread.msgid;
-	p->job.art.wire = p->article->wire;
-	p->job.art.wire_len = p->article->wire_len;
-	p->job.art.header_len = p->article->header_len;
-	p->job.art.stuffed_dots = p->article->stuffed_dots;
-	p->job.art.lines = (uint32_t)p->article->lines;
-	p->job.art.groups = p->thread.groups;
-	p->job.art.ngroups = p->thread.ngroups;
-	p->job.art.parent = p->thread.parent;
-	p->job.art.references = p->thread.refs;
-	p->job.art.nreferences = p->thread.nrefs;
-	p->job.art.overview = p->thread.overview;
-	p->job.art.arrival = now;
-	p->job.art.posted = post_date(p->article, now);
-	p->job.art.numbers = p->numbers;
-	p->job.art.feeds = p->feeds;
-	p->job.art.nfeeds = feeder_select(s->srv, p->article, &p->thread,
-	    p->feed_names, p->feeds, SERVER_FEEDS_MAX);
+	intake_record(s->srv, &p->job.art, p->article, &p->thread, p->numbers,
+	    p->feed_names, p->feeds, now);
 	p->job.done = post_done;
 	p->job.arg = p;
 	p->job.free_job = post_free_job;

@@ -17,9 +17,8 @@
 #include <time.h>
 
 #include "article.h"
-#include "datetime.h"
-#include "feeder.h"
 #include "inflight.h"
+#include "intake.h"
 #include "log.h"
 #include "msgid.h"
 #include "server.h"
@@ -194,8 +193,7 @@ transit_prepare(struct session *s, struct transit *t, char *reason,
 	struct article		*a = NULL;
 	struct article_policy	 pol;
 	struct article_thread	 th;
-	const char		*date;
-	time_t			 now = time(NULL), posted;
+	time_t			 now = time(NULL);
 
 	*remember = 1;
 	memset(&th, 0, sizeof(th));
@@ -240,29 +238,9 @@ transit_prepare(struct session *s, struct transit *t, char *reason,
 	article_parser_free(t->parser);
 	t->parser = NULL;
 
-	date = article_header_get(t->article, "Date");
-	if (date == NULL || rfc5322_date_parse(date, strlen(date), &posted,
-	    NULL) == -1)
-		posted = now;
 	t->numbers = xcalloc(t->thread.ngroups, sizeof(*t->numbers));
-	t->job.art.msgid = t->msgid;
-	t->job.art.wire = t->article->wire;
-	t->job.art.wire_len = t->article->wire_len;
-	t->job.art.header_len = t->article->header_len;
-	t->job.art.stuffed_dots = t->article->stuffed_dots;
-	t->job.art.lines = (uint32_t)t->article->lines;
-	t->job.art.groups = t->thread.groups;
-	t->job.art.ngroups = t->thread.ngroups;
-	t->job.art.parent = t->thread.parent;
-	t->job.art.references = t->thread.refs;
-	t->job.art.nreferences = t->thread.nrefs;
-	t->job.art.overview = t->thread.overview;
-	t->job.art.arrival = now;
-	t->job.art.posted = posted;
-	t->job.art.numbers = t->numbers;
-	t->job.art.feeds = t->feeds;
-	t->job.art.nfeeds = feeder_select(s->srv, t->article, &t->thread,
-	    t->feed_names, t->feeds, SERVER_FEEDS_MAX);
+	intake_record(s->srv, &t->job.art, t->article, &t->thread, t->numbers,
+	    t->feed_names, t->feeds, now);
 	t->job.done = transit_done;
 	t->job.arg = t;
 	t->job.free_job = transit_free_job;
