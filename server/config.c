@@ -531,6 +531,38 @@ config_ini_handler(void *user, const char *section, const char *name,
 	return (0);
 }
 
+/*
+ * libinih calls the handler only for key lines, so a "[group NAME]"
+ * section with no keys would be ignored: find such headers ourselves and
+ * create the group with its defaults.
+ */
+static int
+config_bare_sections(struct config_parse *cp, FILE *fp)
+{
+	char	 line[1024], *p, *end;
+	size_t	 i;
+	int	 lineno = 0, known;
+
+	rewind(fp);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		lineno++;
+		for (p = line; *p == ' ' || *p == '\t'; p++)
+			;
+		if (*p != '[' || (end = strchr(p, ']')) == NULL)
+			continue;
+		*end = '\0';
+		p++;
+		if (strncmp(p, "group ", 6) != 0)
+			continue;
+		for (known = 0, i = 0; i < cp->cfg->ngroups; i++)
+			if (strcmp(cp->cfg->groups[i].name, p + 6) == 0)
+				known = 1;
+		if (!known && !config_group_key(cp, p + 6, "status", "y"))
+			return (lineno);
+	}
+	return (0);
+}
+
 int
 config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
@@ -545,6 +577,8 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 		return (-1);
 	}
 	line = ini_parse_file(fp, config_ini_handler, &cp);
+	if (line == 0)
+		line = config_bare_sections(&cp, fp);
 	fclose(fp);
 	if (line != 0) {
 		snprintf(err, errlen, "%s:%d: %s", path, line,

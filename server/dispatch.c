@@ -5,6 +5,7 @@
  * are derived from it, and no switch mirrors it.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 #include "server.h"
@@ -66,6 +67,10 @@ dispatch_line(struct session *s, char *line, size_t len)
 	struct nntp_command	 cmd;
 	const char		*errstr = NULL;
 
+	/* The whole line at debug level, but never an AUTHINFO argument. */
+	if (log_get_level() == LOG_LEVEL_DEBUG)
+		log_debug("session=%llx line=\"%.*s\"", (unsigned long long)s->id,
+		    strncasecmp(line, "AUTHINFO", 8) == 0 ? 13 : (int)len, line);
 	switch (nntp_command_parse(line, &cmd, &errstr)) {
 	case NNTP_PARSE_OK:
 		break;
@@ -85,8 +90,6 @@ dispatch_line(struct session *s, char *line, size_t len)
 		reply(s, RPL_500_UNKNOWN, "Command not supported");
 		return (CMD_OK);
 	}
-	log_debug("session=%llx command=\"%s\" args=%d",
-	    (unsigned long long)s->id, nntp_verb_name(cmd.verb), cmd.argc);
 	if ((e->flags & CMD_NEEDS_GROUP) && !s->have_group) {
 		reply(s, RPL_412_NO_GROUP_SEL, "No newsgroup selected");
 		return (CMD_OK);

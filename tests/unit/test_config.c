@@ -124,6 +124,27 @@ test_config_errors_name_the_line(void **state)
 	}
 }
 
+/* A [group] section with no keys still makes a group (inih is silent). */
+static void
+test_config_bare_group_section(void **state)
+{
+	struct config	cfg;
+	char		err[256];
+
+	assert_int_equal(load(&cfg, "[group misc.test]\n[group a.b]\n"
+	    "status = n\n[group a.b]\n", err, sizeof(err)), 0);
+	assert_int_equal(cfg.ngroups, 2);
+	assert_string_equal(cfg.groups[0].name, "a.b");
+	assert_int_equal(cfg.groups[0].status, 'n');
+	assert_string_equal(cfg.groups[1].name, "misc.test");
+	assert_int_equal(cfg.groups[1].status, 'y');
+	config_clear(&cfg);
+	assert_int_equal(load(&cfg, "[server]\n[group bad name]\n", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, ":2: "));
+	config_clear(&cfg);
+}
+
 static void
 test_config_listen_forms(void **state)
 {
@@ -154,6 +175,7 @@ main(void)
 		cmocka_unit_test(test_config_values_and_groups),
 		cmocka_unit_test(test_config_errors_name_the_line),
 		cmocka_unit_test(test_config_listen_forms),
+		cmocka_unit_test(test_config_bare_group_section),
 	};
 
 	log_init("test", LOG_LEVEL_ERROR, 0);
