@@ -72,3 +72,25 @@ header_find(const char *wire, size_t len, const char *name, char *out,
 	}
 	return (0);
 }
+
+void
+overview_field(const char *ov, size_t len, int index, char *out,
+    size_t outlen)
+{
+	const char	*p = ov, *end = ov + len, *tab;
+	size_t		 n;
+	int		 i;
+
+	for (i = 0; i < index && p < end; i++) {
+		tab = memchr(p, '\t', (size_t)(end - p));
+		p = tab != NULL ? tab + 1 : end;
+	}
+	tab = memchr(p, '\t', (size_t)(end - p));
+	n = (size_t)((tab != NULL ? tab : end) - p);
+	if (outlen == 0)
+		return;
+	if (n >= outlen)
+		n = outlen - 1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+}

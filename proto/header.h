@@ -15,4 +15,12 @@
 int	header_find(const char *wire, size_t len, const char *name, char *out,
 	    size_t outlen);
 
+/*
+ * Field `index` (0-based) of a TAB-separated overview tail
+ * ("Subject\tFrom\tDate\t...") into out, truncated to outlen - 1 octets,
+ * NUL terminated; "" past the last field.
+ */
+void	overview_field(const char *ov, size_t len, int index, char *out,
+	    size_t outlen);
+
 #endif /* LOOM_HEADER_H */

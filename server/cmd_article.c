@@ -375,30 +375,15 @@ hdr_overview_index(const char *field)
 	return (-1);
 }
 
-/* Field `index` of an overview tail, into out. */
+/* Field `index` of an overview tail: the stored Xref field is
+   "Xref: host ...", and HDR wants its value alone. */
 static void
 hdr_overview_value(const char *ov, size_t len, int index, char *out,
     size_t outlen)
 {
-	const char	*p = ov, *end = ov + len, *tab;
-	size_t		 n;
-	int		 i;
-
-	for (i = 0; i < index && p < end; i++) {
-		tab = memchr(p, '\t', (size_t)(end - p));
-		p = tab != NULL ? tab + 1 : end;
-	}
-	tab = memchr(p, '\t', (size_t)(end - p));
-	n = (size_t)((tab != NULL ? tab : end) - p);
-	/* The stored Xref field is "Xref: host ..."; HDR wants the value. */
-	if (index == 7 && n >= 6 && strncasecmp(p, "Xref: ", 6) == 0) {
-		p += 6;
-		n -= 6;
-	}
-	if (n >= outlen)
-		n = outlen - 1;
-	memcpy(out, p, n);
-	out[n] = '\0';
+	overview_field(ov, len, index, out, outlen);
+	if (index == 7 && strncasecmp(out, "Xref: ", 6) == 0)
+		memmove(out, out + 6, strlen(out + 6) + 1);
 }
 
 /* Write one HDR/XHDR/XPAT line; `id` is the number or message-id. */

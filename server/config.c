@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "store.h"
 #include "util.h"
 #include "wildmat.h"
 
@@ -599,6 +600,17 @@ config_clear(struct config *cfg)
 	free(cfg->peers);
 	cfg->peers = NULL;
 	cfg->npeers = 0;
+}
+
+void
+config_store_options(const struct config *cfg, struct store_options *opt)
+{
+	memset(opt, 0, sizeof(*opt));
+	opt->map_size = cfg->map_size;
+	opt->map_size_max = cfg->map_size_max;
+	opt->nosync = cfg->nosync;
+	opt->xref_host = cfg->pathhost;
+	opt->history_days = cfg->history_days;
 }
 
 void

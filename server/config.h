@@ -106,6 +106,12 @@ int config_add_listen(struct config *cfg, const char *spec, char *err,
 /* Release what config_load allocated (the group list). */
 void config_clear(struct config *cfg);
 
+struct store_options;
+
+/* The store settings of a configuration ([storage], pathhost). */
+void config_store_options(const struct config *cfg,
+    struct store_options *opt);
+
 /* Write every key with its default and help text: the reference. */
 void config_dump_schema(FILE *fp);
 

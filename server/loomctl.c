@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "header.h"
 #include "log.h"
 #include "pull.h"
 #include "store.h"
@@ -60,12 +61,7 @@ ctl_open(struct ctl *c)
 	char			 err[256];
 	enum store_status	 rc;
 
-	memset(&opt, 0, sizeof(opt));
-	opt.map_size = c->cfg.map_size;
-	opt.map_size_max = c->cfg.map_size_max;
-	opt.nosync = c->cfg.nosync;
-	opt.xref_host = c->cfg.pathhost;
-	opt.history_days = c->cfg.history_days;
+	config_store_options(&c->cfg, &opt);
 	rc = store_open(&c->store, c->cfg.data, &opt, err, sizeof(err));
 	if (rc != STORE_OK) {
 		fprintf(stderr, "loomctl: cannot open store in %s: %s\n",
@@ -180,27 +176,6 @@ ctl_newgroup(struct ctl *c, int argc, char **argv)
 	return (0);
 }
 
-/* Field `index` of a TAB-separated overview tail into out. */
-static void
-ctl_overview_field(const char *ov, size_t len, int index, char *out,
-    size_t outlen)
-{
-	const char	*p = ov, *end = ov + len, *tab;
-	size_t		 n;
-	int		 i;
-
-	for (i = 0; i < index && p < end; i++) {
-		tab = memchr(p, '\t', (size_t)(end - p));
-		p = tab != NULL ? tab + 1 : end;
-	}
-	tab = memchr(p, '\t', (size_t)(end - p));
-	n = (size_t)((tab != NULL ? tab : end) - p);
-	if (n >= outlen)
-		n = outlen - 1;
-	memcpy(out, p, n);
-	out[n] = '\0';
-}
-
 static int
 ctl_print_node(const struct store_thread_node *node, void *arg)
 {
@@ -211,11 +186,11 @@ ctl_print_node(const struct store_thread_node *node, void *arg)
 		printf("[not here] %s\n", node->msgid);
 		return (0);
 	}
-	ctl_overview_field(node->info->overview, node->info->overview_len, 0,
+	overview_field(node->info->overview, node->info->overview_len, 0,
 	    subject, sizeof(subject));
-	ctl_overview_field(node->info->overview, node->info->overview_len, 1,
+	overview_field(node->info->overview, node->info->overview_len, 1,
 	    from, sizeof(from));
-	ctl_overview_field(node->info->overview, node->info->overview_len, 2,
+	overview_field(node->info->overview, node->info->overview_len, 2,
 	    date, sizeof(date));
 	printf("%s  %s  %s\n", from, date, subject);
 	return (0);

@@ -267,12 +267,7 @@ server_open_store(struct server *srv, char *err, size_t errlen)
 		    srv->cfg.data, strerror(errno));
 		return (-1);
 	}
-	memset(&opt, 0, sizeof(opt));
-	opt.map_size = srv->cfg.map_size;
-	opt.map_size_max = srv->cfg.map_size_max;
-	opt.nosync = srv->cfg.nosync;
-	opt.xref_host = srv->cfg.pathhost;
-	opt.history_days = srv->cfg.history_days;
+	config_store_options(&srv->cfg, &opt);
 	rc = store_open(&srv->store, srv->cfg.data, &opt, detail,
 	    sizeof(detail));
 	if (rc != STORE_OK) {

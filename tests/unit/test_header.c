@@ -58,6 +58,25 @@ test_header_find_stuffed_name_and_truncation(void **state)
 	assert_string_equal(out, "A <a@");
 }
 
+static void
+test_header_overview_field(void **state)
+{
+	static const char	ov[] = "Subj\tA <a@b>\tDate\t<m@x>\t\t12\t3\t"
+				    "Xref: h g:1";
+	char			out[8];
+
+	overview_field(ov, sizeof(ov) - 1, 0, out, sizeof(out));
+	assert_string_equal(out, "Subj");
+	overview_field(ov, sizeof(ov) - 1, 4, out, sizeof(out));
+	assert_string_equal(out, "");		/* empty References */
+	overview_field(ov, sizeof(ov) - 1, 6, out, sizeof(out));
+	assert_string_equal(out, "3");
+	overview_field(ov, sizeof(ov) - 1, 7, out, sizeof(out));
+	assert_string_equal(out, "Xref: h");	/* truncated to fit */
+	overview_field(ov, sizeof(ov) - 1, 9, out, sizeof(out));
+	assert_string_equal(out, "");		/* past the end */
+}
+
 int
 main(void)
 {
@@ -65,6 +84,7 @@ main(void)
 		cmocka_unit_test(test_header_find_first_occurrence_unfolded),
 		cmocka_unit_test(test_header_find_missing_and_empty),
 		cmocka_unit_test(test_header_find_stuffed_name_and_truncation),
+		cmocka_unit_test(test_header_overview_field),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
