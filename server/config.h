@@ -52,6 +52,7 @@ struct config {
 	int			 log_level;
 	unsigned		 idle_timeout;		/* seconds */
 	unsigned		 max_connections;
+	unsigned		 max_connections_per_host;
 	int			 posting;		/* greeting 200 or 201 */
 	int			 loopback_feeds;	/* 127.0.0.1, ::1 may feed */
 	unsigned		 max_in_flight;		/* TAKETHIS per session */

@@ -124,6 +124,7 @@ struct session {
 	struct server		*srv;
 	struct bufferevent	*bev;
 	char			 peer[64];	/* "addr:port" for logs */
+	char			 host[64];	/* address alone */
 	enum session_state	 state;
 	struct line_discard	 discard;
 	unsigned		 errors_in_row;

@@ -69,17 +69,29 @@ session_accept(struct server *srv, int fd, struct sockaddr *sa, int salen)
 				    "again later\r\n";
 	struct session		*s;
 	struct timeval		 idle;
-	char			 peer[64];
+	const char		*why = NULL;
+	char			 peer[64], host[64], *colon;
+	unsigned		 same = 0;
 	int			 one = 1;
 
 	session_peer_name(sa, peer, sizeof(peer));
-	if (srv->shutting_down || srv->nsessions >= srv->cfg.max_connections) {
+	loom_strlcpy(host, peer[0] == '[' ? peer + 1 : peer, sizeof(host));
+	if ((colon = strrchr(host, peer[0] == '[' ? ']' : ':')) != NULL)
+		*colon = '\0';
+	TAILQ_FOREACH(s, &srv->sessions, entry)
+		if (strcmp(s->host, host) == 0)
+			same++;
+	if (srv->shutting_down)
+		why = "shutting down";
+	else if (srv->nsessions >= srv->cfg.max_connections)
+		why = "max_connections reached";
+	else if (same >= srv->cfg.max_connections_per_host)
+		why = "max_connections_per_host reached";
+	if (why != NULL) {
 		/* Best effort: the socket is fresh, so the line fits. */
 		if (write(fd, busy, sizeof(busy) - 1) < 0)
 			log_debug("refusing %s: %s", peer, strerror(errno));
-		log_warnx("refused connection from %s: %s", peer,
-		    srv->shutting_down ? "shutting down" :
-		    "max_connections reached");
+		log_warnx("refused connection from %s: %s", peer, why);
 		close(fd);
 		return;
 	}
@@ -93,6 +105,7 @@ session_accept(struct server *srv, int fd, struct sockaddr *sa, int salen)
 	s->id = ++srv->next_session_id;
 	s->started = time(NULL);
 	loom_strlcpy(s->peer, peer, sizeof(s->peer));
+	loom_strlcpy(s->host, host, sizeof(s->host));
 	s->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (s->bev == NULL) {
 		log_warnx("bufferevent_socket_new failed for %s", peer);
