@@ -6,10 +6,26 @@ set -eu
 dir=${1:-var}
 mkdir -p "$dir/db"
 abs=$(cd "$dir" && pwd)
+# A self-signed certificate for development TLS (STARTTLS on 1119,
+# implicit TLS on 1563).  Never use it in production.
+if [ ! -f "$dir/tls/cert.pem" ] && command -v openssl >/dev/null 2>&1; then
+	mkdir -p "$dir/tls"
+	if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+	    -nodes -keyout "$dir/tls/key.pem" -out "$dir/tls/cert.pem" \
+	    -days 365 -subj "/CN=localhost" \
+	    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+	    >/dev/null 2>&1; then
+		chmod 600 "$dir/tls/key.pem"
+		echo "loom: made a self-signed development certificate in $dir/tls"
+	fi
+fi
 if [ ! -f "$dir/loom.conf" ]; then
 	sed -e "s|^data = .*|data = $abs/db|" \
 	    -e "s|^pathhost = .*|pathhost = loom.local|" \
 	    -e "s|^domain = .*|domain = loom.local|" \
+	    -e "s|^;cert = .*|cert = $abs/tls/cert.pem|" \
+	    -e "s|^;key = .*|key = $abs/tls/key.pem|" \
+	    -e "s|^;listen = 127.0.0.1:1563|listen = 127.0.0.1:1563|" \
 	    docs/loom.conf.example > "$dir/loom.conf"
 	echo "loom: wrote $dir/loom.conf (edit it and restart, or send SIGHUP)"
 fi

@@ -92,6 +92,9 @@ cmd_capabilities_exec(struct session *s, struct nntp_command *cmd)
 		reply_line(s, "%s", list);
 	if (SERVED(VERB_XTREE, VERB_XROOTS))
 		reply_line(s, "XTREE");
+	/* RFC 4642 2.1: offered until TLS is active. */
+	if (s->srv->tls_ctx != NULL && !s->tls)
+		reply_line(s, "STARTTLS");
 	reply_end(s);
 	return (CMD_OK);
 }
@@ -157,3 +160,32 @@ cmd_quit_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_quit_entry = { VERB_QUIT, 0, cmd_quit_exec };
+
+/*
+ * STARTTLS (RFC 4642): 382, then the handshake once the reply is out.
+ * 502 when TLS is already on, 580 when this server has no certificate.
+ */
+static enum cmd_result
+cmd_starttls_exec(struct session *s, struct nntp_command *cmd)
+{
+	if (s->tls) {
+		reply(s, RPL_502_UNAVAILABLE, "TLS is already active");
+		return (CMD_OK);
+	}
+	if (s->srv->tls_ctx == NULL) {
+		reply(s, RPL_580_TLS_FAILED, "TLS is not configured here");
+		return (CMD_OK);
+	}
+	if (s->npending > 0) {
+		reply(s, RPL_502_UNAVAILABLE, "Not while articles are in "
+		    "flight");
+		return (CMD_OK);
+	}
+	reply(s, RPL_382_TLS_GO, "Continue with TLS negotiation");
+	session_starttls(s);
+	return (CMD_ASYNC);
+}
+
+const struct cmd_entry cmd_starttls_entry = {
+	VERB_STARTTLS, 0, cmd_starttls_exec
+};

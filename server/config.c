@@ -24,7 +24,8 @@ enum config_type {
 	CONFIG_SIZE,		/* uint64_t with K, M, G, T suffixes */
 	CONFIG_BOOL,		/* yes/no, true/false, on/off, 1/0 */
 	CONFIG_LOGLEVEL,
-	CONFIG_LISTEN		/* repeatable: appends to cfg->listen */
+	CONFIG_LISTEN,		/* repeatable: appends to cfg->listen */
+	CONFIG_TLS_LISTEN	/* repeatable: appends to cfg->tls_listen */
 };
 
 struct config_key {
@@ -97,6 +98,13 @@ static const struct config_key config_keys[] = {
 	  "pending output per client above which its input waits" },
 	{ "limits", "xtree_max", CONFIG_UINT, OFF(xtree_max), 1, 10000000,
 	  "10000", "most nodes one XTREE reply holds; more is cut" },
+
+	{ "tls", "cert", CONFIG_STRING, OFF(tls_cert), 0, CONFIG_PATH_MAX - 1,
+	  "", "PEM certificate (chain) file; with key, enables STARTTLS" },
+	{ "tls", "key", CONFIG_STRING, OFF(tls_key), 0, CONFIG_PATH_MAX - 1,
+	  "", "PEM private key file" },
+	{ "tls", "listen", CONFIG_TLS_LISTEN, OFF(tls_listen), 0, 0, NULL,
+	  "address:port for implicit TLS (563 in production); repeatable" },
 
 	{ "posting", "max_article_size", CONFIG_SIZE, OFF(max_article_size),
 	  1024, UINT64_C(1) << 30, "1M",
@@ -263,6 +271,22 @@ config_add_listen(struct config *cfg, const char *spec, char *err,
 	return (0);
 }
 
+int
+config_add_tls_listen(struct config *cfg, const char *spec, char *err,
+    size_t errlen)
+{
+	if (cfg->ntls_listen >= CONFIG_LISTEN_MAX) {
+		snprintf(err, errlen, "too many TLS listen addresses (at most "
+		    "%d)", CONFIG_LISTEN_MAX);
+		return (-1);
+	}
+	if (config_parse_listen(spec, &cfg->tls_listen[cfg->ntls_listen], err,
+	    errlen) == -1)
+		return (-1);
+	cfg->ntls_listen++;
+	return (0);
+}
+
 /* Store one value for a schema key; -1 with err if it does not fit. */
 static int
 config_set(struct config *cfg, const struct config_key *k, const char *v,
@@ -326,6 +350,8 @@ config_set(struct config *cfg, const struct config_key *k, const char *v,
 		return (0);
 	case CONFIG_LISTEN:
 		return (config_add_listen(cfg, v, err, errlen));
+	case CONFIG_TLS_LISTEN:
+		return (config_add_tls_listen(cfg, v, err, errlen));
 	}
 	return (-1);
 }
@@ -338,8 +364,8 @@ config_defaults(struct config *cfg)
 
 	memset(cfg, 0, sizeof(*cfg));
 	for (i = 0; i < NKEYS; i++)
-		if (config_set(cfg, &config_keys[i], config_keys[i].def, err,
-		    sizeof(err)) == -1)
+		if (config_keys[i].def != NULL && config_set(cfg,
+		    &config_keys[i], config_keys[i].def, err, sizeof(err)) == -1)
 			fatalx("config: bad built-in default: %s", err);
 }
 
@@ -510,7 +536,9 @@ config_ini_handler(void *user, const char *section, const char *name,
 		known_section = 1;
 		if (strcmp(config_keys[i].name, name) != 0)
 			continue;
-		if (config_keys[i].type == CONFIG_LISTEN) {
+		if (config_keys[i].type == CONFIG_TLS_LISTEN) {
+			/* Repeatable, no default to replace. */
+		} else if (config_keys[i].type == CONFIG_LISTEN) {
 			/* The file's addresses replace the default. */
 			if (!cp->listen_from_file)
 				cp->cfg->nlisten = 0;
@@ -528,7 +556,7 @@ config_ini_handler(void *user, const char *section, const char *name,
 	}
 	if (!known_section)
 		snprintf(cp->err, sizeof(cp->err), "unknown section [%s] "
-		    "(known: server, storage, limits, posting, group NAME, peer NAME)", section);
+		    "(known: server, storage, limits, tls, posting, group NAME, peer NAME)", section);
 	else
 		snprintf(cp->err, sizeof(cp->err), "unknown key \"%s\" in "
 		    "[%s]", name, section);
@@ -627,7 +655,8 @@ config_dump_schema(FILE *fp)
 			section = config_keys[i].section;
 			fprintf(fp, "%s[%s]\n", i == 0 ? "" : "\n", section);
 		}
-		fprintf(fp, "# %s\n%s = %s\n", config_keys[i].help,
-		    config_keys[i].name, config_keys[i].def);
+		fprintf(fp, "# %s\n%s%s = %s\n", config_keys[i].help,
+		    config_keys[i].def == NULL ? ";" : "", config_keys[i].name,
+		    config_keys[i].def == NULL ? "" : config_keys[i].def);
 	}
 }

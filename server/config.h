@@ -70,6 +70,12 @@ struct config {
 	uint64_t		 output_buffer;		/* stop reading above */
 	unsigned		 xtree_max;		/* nodes per XTREE */
 
+	/* [tls] */
+	char			 tls_cert[CONFIG_PATH_MAX];	/* "" = none */
+	char			 tls_key[CONFIG_PATH_MAX];
+	struct config_listen	 tls_listen[CONFIG_LISTEN_MAX];	/* implicit */
+	size_t			 ntls_listen;
+
 	/* [posting] */
 	uint64_t		 max_article_size;
 	unsigned		 max_lines;
@@ -102,6 +108,10 @@ int config_parse_listen(const char *spec, struct config_listen *out,
 
 /* Add a listen address (command line); -1 with err if bad or too many. */
 int config_add_listen(struct config *cfg, const char *spec, char *err,
+    size_t errlen);
+
+/* Add an implicit-TLS listen address (command line). */
+int config_add_tls_listen(struct config *cfg, const char *spec, char *err,
     size_t errlen);
 
 /* Release what config_load allocated (the group list). */

@@ -38,6 +38,7 @@ static const struct cmd_entry *const dispatch_table[] = {
 	&cmd_over_entry,
 	&cmd_post_entry,
 	&cmd_quit_entry,
+	&cmd_starttls_entry,
 	&cmd_stat_entry,
 	&cmd_takethis_entry,
 	&cmd_xhdr_entry,

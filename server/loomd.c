@@ -12,6 +12,7 @@
 
 #include "inflight.h"
 #include "log.h"
+#include "tls.h"
 #include "server.h"
 #include "util.h"
 #include "writer.h"
@@ -26,6 +27,9 @@ usage(FILE *fp)
 	    "file)\n"
 	    "  -l, --listen ADDR:PORT listen here (repeatable; overrides the "
 	    "file)\n"
+	    "      --tls-cert FILE    PEM certificate: enables STARTTLS\n"
+	    "      --tls-key FILE     its PEM private key\n"
+	    "      --tls-listen ADDR:PORT  implicit TLS here (repeatable)\n"
 	    "  -f, --foreground       stay in the foreground, log to stderr\n"
 	    "  -n, --check-config     check the configuration and exit\n"
 	    "      --dump-config      print every key with its default\n"
@@ -69,6 +73,9 @@ main(int argc, char *argv[])
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "check-config", no_argument, NULL, 'n' },
 		{ "dump-config", no_argument, NULL, 'D' },
+		{ "tls-cert", required_argument, NULL, 'C' },
+		{ "tls-key", required_argument, NULL, 'K' },
+		{ "tls-listen", required_argument, NULL, 'L' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -76,6 +83,9 @@ main(int argc, char *argv[])
 	struct server	 srv;
 	const char	*data = NULL;
 	char		*listens[CONFIG_LISTEN_MAX];
+	char		*tls_listens[CONFIG_LISTEN_MAX];
+	const char	*tls_cert = NULL, *tls_key = NULL;
+	size_t		 ntls = 0;
 	char		 err[512];
 	size_t		 nlisten = 0, i;
 	int		 ch, foreground = 0, check = 0;
@@ -103,6 +113,17 @@ main(int argc, char *argv[])
 			break;
 		case 'f':
 			foreground = 1;
+			break;
+		case 'C':
+			tls_cert = optarg;
+			break;
+		case 'K':
+			tls_key = optarg;
+			break;
+		case 'L':
+			if (ntls == CONFIG_LISTEN_MAX)
+				fatalx("too many --tls-listen addresses");
+			tls_listens[ntls++] = optarg;
 			break;
 		case 'n':
 			check = 1;
@@ -147,6 +168,25 @@ main(int argc, char *argv[])
 		}
 		loom_strlcpy(srv.cfg.data, data, sizeof(srv.cfg.data));
 	}
+	if (tls_cert != NULL)
+		loom_strlcpy(srv.cfg.tls_cert, tls_cert, sizeof(srv.cfg.tls_cert));
+	if (tls_key != NULL)
+		loom_strlcpy(srv.cfg.tls_key, tls_key, sizeof(srv.cfg.tls_key));
+	if (ntls > 0) {
+		srv.cfg.ntls_listen = 0;
+		for (i = 0; i < ntls; i++)
+			if (config_add_tls_listen(&srv.cfg, tls_listens[i], err,
+			    sizeof(err)) == -1) {
+				fprintf(stderr, "loomd: --tls-listen: %s\n", err);
+				return (1);
+			}
+	}
+	if ((srv.cfg.tls_cert[0] != '\0') != (srv.cfg.tls_key[0] != '\0') ||
+	    (srv.cfg.ntls_listen > 0 && srv.cfg.tls_cert[0] == '\0')) {
+		fprintf(stderr, "loomd: TLS needs both a certificate and a key "
+		    "(tls cert and key, or --tls-cert and --tls-key)\n");
+		return (1);
+	}
 	if (check) {
 		printf("loomd: %s: configuration OK\n", srv.config_path != NULL ?
 		    srv.config_path : "(built-in defaults)");
@@ -169,6 +209,9 @@ main(int argc, char *argv[])
 		fatalx("event_base_new failed");
 	srv.started = time(NULL);
 
+	if (srv.cfg.tls_cert[0] != '\0' && (srv.tls_ctx = tls_ctx_new(
+	    srv.cfg.tls_cert, srv.cfg.tls_key, err, sizeof(err))) == NULL)
+		fatalx("TLS: %s", err);
 	if (server_open_store(&srv, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	server_ensure_groups(&srv, 1);
@@ -201,6 +244,7 @@ main(int argc, char *argv[])
 	writer_stop(srv.writer);
 	server_feeds_stop(&srv);
 	inflight_free(srv.inflight);
+	tls_ctx_free(srv.tls_ctx);
 	store_close(srv.store);
 	event_base_free(srv.base);
 	config_clear(&srv.cfg);

@@ -17,6 +17,7 @@
 
 #include "feeder.h"
 #include "log.h"
+#include "tls.h"
 #include "server.h"
 #include "util.h"
 
@@ -32,7 +33,7 @@ server_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
 {
 	struct listener	*l = arg;
 
-	session_accept(l->srv, fd, sa, salen);
+	session_accept(l->srv, fd, sa, salen, l->tls);
 }
 
 static void
@@ -192,12 +193,14 @@ server_listen(struct server *srv)
 	struct config_listen	*cl;
 	struct listener		*l;
 	size_t			 i;
-	int			 fd, one = 1;
+	int			 fd, one = 1, tls;
 
 	srv->ev_accept_resume = evtimer_new(srv->base, server_accept_resume_cb,
 	    srv);
-	for (i = 0; i < srv->cfg.nlisten; i++) {
-		cl = &srv->cfg.listen[i];
+	for (i = 0; i < srv->cfg.nlisten + srv->cfg.ntls_listen; i++) {
+		tls = i >= srv->cfg.nlisten;
+		cl = tls ? &srv->cfg.tls_listen[i - srv->cfg.nlisten] :
+		    &srv->cfg.listen[i];
 		fd = socket(cl->addr.ss_family, SOCK_STREAM, 0);
 		if (fd == -1) {
 			log_warn("socket for %s", cl->spec);
@@ -218,6 +221,7 @@ server_listen(struct server *srv)
 		}
 		l = xcalloc(1, sizeof(*l));
 		l->srv = srv;
+		l->tls = tls;
 		l->evl = evconnlistener_new(srv->base, server_accept_cb, l,
 		    LEV_OPT_CLOSE_ON_FREE, 128, fd);
 		if (l->evl == NULL) {
@@ -229,7 +233,7 @@ server_listen(struct server *srv)
 		evconnlistener_set_error_cb(l->evl, server_accept_error_cb);
 		server_sockname(fd, l->name, sizeof(l->name));
 		TAILQ_INSERT_TAIL(&srv->listeners, l, entry);
-		log_info("listening on %s", l->name);
+		log_info("listening on %s%s", l->name, tls ? " (TLS)" : "");
 	}
 	return (0);
 }
@@ -356,7 +360,25 @@ server_reload(struct server *srv)
 			    srv->cfg.listen[i].spec) != 0)
 				log_warnx("reload: listen address changes "
 				    "need a restart");
+	/* A new certificate and key take effect for new handshakes; on
+	   failure the old ones stay. */
+	if (cfg.tls_cert[0] != '\0' && srv->tls_ctx != NULL) {
+		struct ssl_ctx_st	*ctx;
+
+		if ((ctx = tls_ctx_new(cfg.tls_cert, cfg.tls_key, err,
+		    sizeof(err))) == NULL)
+			log_warnx("reload: keeping the old TLS certificate: %s",
+			    err);
+		else {
+			tls_ctx_free(srv->tls_ctx);
+			srv->tls_ctx = ctx;
+			log_info("reload: TLS certificate %s loaded",
+			    cfg.tls_cert);
+		}
+	}
 	/* Keep what is bound to this process: addresses and data. */
+	memcpy(cfg.tls_listen, srv->cfg.tls_listen, sizeof(cfg.tls_listen));
+	cfg.ntls_listen = srv->cfg.ntls_listen;
 	memcpy(cfg.listen, srv->cfg.listen, sizeof(cfg.listen));
 	cfg.nlisten = srv->cfg.nlisten;
 	memcpy(cfg.data, srv->cfg.data, sizeof(cfg.data));

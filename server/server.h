@@ -29,12 +29,14 @@ struct writer;
 struct listener {
 	struct server		*srv;
 	struct evconnlistener	*evl;
+	int			 tls;		/* implicit TLS */
 	char			 name[64];	/* "127.0.0.1:1119" */
 	TAILQ_ENTRY(listener)	 entry;
 };
 
 struct inflight;
 struct feeder;
+struct ssl_ctx_st;
 
 /* Longest header field accepted in an article (name, value, folding). */
 #define SERVER_FIELD_MAX	16384
@@ -45,6 +47,7 @@ struct feeder;
 struct server {
 	struct event_base	*base;
 	struct inflight		*inflight;	/* msgids being received */
+	struct ssl_ctx_st	*tls_ctx;	/* NULL: no TLS configured */
 	struct feeder		**feeders;	/* one per [peer] with a host */
 	size_t			 nfeeders;
 	struct config		 cfg;
@@ -116,6 +119,7 @@ enum session_state {
 	SESSION_STREAMING,	/* producing a long reply */
 	SESSION_RECEIVING,	/* reading a block (article) from the client */
 	SESSION_WAITING,	/* a command finishes asynchronously */
+	SESSION_TLS_START,	/* 382 sent: handshake once it is out */
 	SESSION_CLOSING		/* flushing the last reply, then free */
 };
 
@@ -136,6 +140,9 @@ struct session {
 	TAILQ_HEAD(session_pending_head, session_pending) pending;
 	unsigned		 npending;
 	int			 peer_ok;	/* may feed us (IHAVE, ...) */
+	int			 tls;		/* the connection is encrypted */
+	struct event		*close_timer;	/* waits for TLS output */
+	time_t			 closing_since;
 	int			 streaming;	/* after MODE STREAM */
 	const char		*close_reason;
 
@@ -166,7 +173,8 @@ void	 server_feeds_kick(struct server *srv);
 
 /* session.c */
 void	 session_accept(struct server *srv, int fd, struct sockaddr *sa,
-	    int salen);
+	    int salen, int tls);
+void	 session_starttls(struct session *s);
 void	 session_close(struct session *s, const char *reason);
 void	 session_close_after_flush(struct session *s, const char *reason);
 void	 session_stream_start(struct session *s, int (*fill)(struct session *,
@@ -218,6 +226,7 @@ extern const struct cmd_entry cmd_date_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_mode_reader_entry;
 extern const struct cmd_entry cmd_quit_entry;
+extern const struct cmd_entry cmd_starttls_entry;
 void	 server_greeting(struct session *s);
 
 /* cmd_group.c */

@@ -13,7 +13,11 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,6 +39,7 @@ static void	session_write_cb(struct bufferevent *, void *);
 static void	session_event_cb(struct bufferevent *, short, void *);
 static void	session_process_input(struct session *);
 static void	session_stream_run(struct session *);
+static void	session_setup_bev(struct session *);
 static void	session_pending_free(struct session_pending *);
 
 static void
@@ -63,12 +68,12 @@ session_peer_name(struct sockaddr *sa, char *buf, size_t len)
 }
 
 void
-session_accept(struct server *srv, int fd, struct sockaddr *sa, int salen)
+session_accept(struct server *srv, int fd, struct sockaddr *sa, int salen,
+    int tls)
 {
 	static const char	 busy[] = "400 Too many connections, try "
 				    "again later\r\n";
 	struct session		*s;
-	struct timeval		 idle;
 	const char		*why = NULL;
 	char			 peer[64], host[64], *colon;
 	unsigned		 same = 0;
@@ -106,7 +111,17 @@ session_accept(struct server *srv, int fd, struct sockaddr *sa, int salen)
 	s->started = time(NULL);
 	loom_strlcpy(s->peer, peer, sizeof(s->peer));
 	loom_strlcpy(s->host, host, sizeof(s->host));
-	s->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (tls && srv->tls_ctx != NULL) {
+		/* Implicit TLS: the greeting waits for the handshake. */
+		s->bev = bufferevent_openssl_socket_new(srv->base, fd,
+		    SSL_new(srv->tls_ctx), BUFFEREVENT_SSL_ACCEPTING,
+		    BEV_OPT_CLOSE_ON_FREE);
+		if (s->bev != NULL)
+			bufferevent_openssl_set_allow_dirty_shutdown(s->bev, 1);
+		s->tls = 1;
+	} else
+		s->bev = bufferevent_socket_new(srv->base, fd,
+		    BEV_OPT_CLOSE_ON_FREE);
 	if (s->bev == NULL) {
 		log_warnx("bufferevent_socket_new failed for %s", peer);
 		close(fd);
@@ -118,19 +133,74 @@ session_accept(struct server *srv, int fd, struct sockaddr *sa, int salen)
 	TAILQ_INSERT_TAIL(&srv->sessions, s, entry);
 	srv->nsessions++;
 
-	bufferevent_setcb(s->bev, session_read_cb, session_write_cb,
-	    session_event_cb, s);
-	bufferevent_setwatermark(s->bev, EV_READ, 0, SESSION_INPUT_HIGH);
-	bufferevent_setwatermark(s->bev, EV_WRITE,
-	    srv->cfg.output_buffer / 2, 0);
-	idle.tv_sec = srv->cfg.idle_timeout;
-	idle.tv_usec = 0;
-	bufferevent_set_timeouts(s->bev, &idle, &idle);
-	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	session_setup_bev(s);
 
 	log_info("session=%llx connect peer=%s", (unsigned long long)s->id,
 	    s->peer);
 	server_greeting(s);
+}
+
+/* Callbacks, watermarks and timeouts of the session's bufferevent (also
+   the TLS one that STARTTLS puts in its place). */
+static void
+session_setup_bev(struct session *s)
+{
+	struct timeval	idle;
+
+	bufferevent_setcb(s->bev, session_read_cb, session_write_cb,
+	    session_event_cb, s);
+	bufferevent_setwatermark(s->bev, EV_READ, 0, SESSION_INPUT_HIGH);
+	bufferevent_setwatermark(s->bev, EV_WRITE,
+	    s->srv->cfg.output_buffer / 2, 0);
+	idle.tv_sec = s->srv->cfg.idle_timeout;
+	idle.tv_usec = 0;
+	bufferevent_set_timeouts(s->bev, &idle, &idle);
+	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+}
+
+/*
+ * STARTTLS was answered 382: stop reading, and start the handshake once
+ * that reply has left (session_write_cb), as OpenSMTPD does.
+ */
+void
+session_starttls(struct session *s)
+{
+	s->state = SESSION_TLS_START;
+	bufferevent_disable(s->bev, EV_READ);
+	bufferevent_setwatermark(s->bev, EV_WRITE, 0, 0);
+	if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
+		bufferevent_trigger(s->bev, EV_WRITE,
+		    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+}
+
+/*
+ * The 382 is out: wrap the connection in TLS.  Anything the client sent
+ * after STARTTLS was sent in the clear and is dropped (RFC 4642 2.2.2:
+ * nothing from before the handshake may count).  What the session knew
+ * of the client is forgotten, as the RFC asks.
+ */
+static void
+session_tls_upgrade(struct session *s)
+{
+	struct evbuffer		*in = bufferevent_get_input(s->bev);
+	struct bufferevent	*bev;
+
+	evbuffer_drain(in, evbuffer_get_length(in));
+	bev = bufferevent_openssl_filter_new(s->srv->base, s->bev,
+	    SSL_new(s->srv->tls_ctx), BUFFEREVENT_SSL_ACCEPTING,
+	    BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		session_close(s, "cannot start TLS");
+		return;
+	}
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	s->bev = bev;
+	s->tls = 1;
+	s->have_group = 0;
+	s->article = 0;
+	s->state = SESSION_CMD;
+	session_setup_bev(s);
+	log_info("session=%llx starttls", (unsigned long long)s->id);
 }
 
 /* The one teardown path: log, unlink, free (the bufferevent closes the
@@ -150,6 +220,8 @@ session_close(struct session *s, const char *reason)
 		s->stream.free(s->stream.ctx);
 	if (s->rx.free != NULL)
 		s->rx.free(s->rx.ctx);
+	if (s->close_timer != NULL)
+		event_free(s->close_timer);
 	/* A job still in the writer outlives us: tell it nobody listens. */
 	if (s->async_cancel != NULL)
 		s->async_cancel(s->async);
@@ -186,11 +258,40 @@ session_close_after_flush(struct session *s, const char *reason)
 	memset(&s->rx, 0, sizeof(s->rx));
 	s->state = SESSION_CLOSING;
 	s->close_reason = reason;
+	s->closing_since = time(NULL);
 	bufferevent_disable(s->bev, EV_READ);
 	bufferevent_setwatermark(s->bev, EV_WRITE, 0, 0);
 	if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
 		bufferevent_trigger(s->bev, EV_WRITE,
 		    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+}
+
+/* Octets not yet handed to the kernel: after STARTTLS the TLS filter's
+   output drains into the socket bufferevent below it. */
+static size_t
+session_unsent(struct session *s)
+{
+	struct bufferevent	*under = bufferevent_get_underlying(s->bev);
+	size_t			 n;
+
+	n = evbuffer_get_length(bufferevent_get_output(s->bev));
+	if (under != NULL)
+		n += evbuffer_get_length(bufferevent_get_output(under));
+	return (n);
+}
+
+static void
+session_close_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct session	*s = arg;
+	struct timeval	 tv = { 0, 10000 };
+
+	/* Given up after the idle timeout: the client stopped reading. */
+	if (session_unsent(s) == 0 || time(NULL) - s->closing_since >=
+	    (time_t)s->srv->cfg.idle_timeout)
+		session_close(s, s->close_reason);
+	else
+		evtimer_add(s->close_timer, &tv);
 }
 
 /* Where replies go now: the socket, or held behind a pending reply. */
@@ -527,9 +628,24 @@ session_write_cb(struct bufferevent *bev, void *arg)
 	switch (s->state) {
 	case SESSION_CLOSING:
 		/* Replies still waiting for a commit go out first. */
-		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0 &&
-		    TAILQ_EMPTY(&s->pending))
+		if (evbuffer_get_length(bufferevent_get_output(bev)) != 0 ||
+		    !TAILQ_EMPTY(&s->pending))
+			break;
+		if (session_unsent(s) == 0) {
 			session_close(s, s->close_reason);
+			break;
+		}
+		/* TLS: the encrypted bytes are still below us; poll briefly
+		   (the write timeout still bounds a client that never reads). */
+		if (s->close_timer == NULL)
+			s->close_timer = evtimer_new(s->srv->base,
+			    session_close_timer_cb, s);
+		if (s->close_timer != NULL && !evtimer_pending(s->close_timer,
+		    NULL)) {
+			struct timeval	tv = { 0, 10000 };
+
+			evtimer_add(s->close_timer, &tv);
+		}
 		break;
 	case SESSION_STREAMING:
 		session_stream_run(s);
@@ -539,6 +655,10 @@ session_write_cb(struct bufferevent *bev, void *arg)
 		session_process_input(s);
 		break;
 	case SESSION_WAITING:
+		break;
+	case SESSION_TLS_START:
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			session_tls_upgrade(s);
 		break;
 	}
 }
@@ -565,7 +685,18 @@ session_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (what & BEV_EVENT_ERROR) {
-		session_close(s, errno == 0 ? "error" : strerror(errno));
+		unsigned long	e = s->tls ? bufferevent_get_openssl_error(bev) :
+				    0;
+		char		buf[160];
+
+		if (e != 0) {
+			ERR_error_string_n(e, buf, sizeof(buf));
+			log_info("session=%llx tls error: %s",
+			    (unsigned long long)s->id, buf);
+			session_close(s, "tls error");
+		} else
+			session_close(s, errno == 0 ? "error" :
+			    strerror(errno));
 		return;
 	}
 }
