@@ -701,6 +701,39 @@ def make_article(newsgroups="local.test", subject="test article",
 
 
 # --------------------------------------------------------------------------
+# Article helpers shared by the reading and posting tests
+
+
+def split_article(lines):
+    """(header lines, body lines) of an article's lines (str or bytes)."""
+    empty = b"" if lines and isinstance(lines[0], bytes) else ""
+    i = lines.index(empty)
+    return lines[:i], lines[i + 1:]
+
+
+def header_fields(header_lines):
+    """[(name, unfolded value)] in order; unfolding removes the CRLF only
+    (RFC 5322 2.2.3), so the value keeps the folding white space."""
+    out = []
+    for l in header_lines:
+        if l[:1] in (" ", "\t"):
+            name, value = out[-1]
+            out[-1] = (name, value + l)
+        else:
+            name, _, value = l.partition(":")
+            out.append((name, value[1:] if value.startswith(" ") else value))
+    return out
+
+
+def header_value(header_lines, name):
+    """The first field called name (case-insensitive), or None."""
+    for n, v in header_fields(header_lines):
+        if n.lower() == name.lower():
+            return v
+    return None
+
+
+# --------------------------------------------------------------------------
 # TAP runner
 
 

@@ -18,7 +18,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import Loomd, TESTDATA  # noqa: E402
+from harness import Loomd, TESTDATA, split_article, header_fields, header_value  # noqa: E402
 
 PATHHOST = "news.loom.test"
 DOMAIN = "posted.loom.test"
@@ -59,31 +59,6 @@ def utcnow():
 
 def rfc5322(dt):
     return email.utils.format_datetime(dt)
-
-
-def split_article(lines):
-    empty = b"" if lines and isinstance(lines[0], bytes) else ""
-    i = lines.index(empty)
-    return lines[:i], lines[i + 1:]
-
-
-def header_fields(header_lines):
-    out = []
-    for l in header_lines:
-        if l[:1] in (" ", "\t"):
-            name, value = out[-1]
-            out[-1] = (name, value + l)
-        else:
-            name, _, value = l.partition(":")
-            out.append((name, value[1:] if value.startswith(" ") else value))
-    return out
-
-
-def header_value(header_lines, name):
-    for n, v in header_fields(header_lines):
-        if n.lower() == name.lower():
-            return v
-    return None
 
 
 def group_count(c, group):

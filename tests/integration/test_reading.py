@@ -19,7 +19,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import Loomd  # noqa: E402
+from harness import Loomd, split_article, header_value  # noqa: E402
 
 PATHHOST = "news.loom.test"
 
@@ -72,36 +72,8 @@ def status_tokens(text, n):
     return text.split()[:n]
 
 
-def split_article(lines):
-    """(header lines, body lines) of an article's lines (str or bytes)."""
-    empty = b"" if lines and isinstance(lines[0], bytes) else ""
-    i = lines.index(empty)
-    return lines[:i], lines[i + 1:]
-
-
-def header_fields(header_lines):
-    """[(name, unfolded value)] in order; unfolding removes the CRLF only
-    (RFC 5322 2.2.3), so the value keeps the folding white space."""
-    out = []
-    for l in header_lines:
-        if l[:1] in (" ", "\t"):
-            name, value = out[-1]
-            out[-1] = (name, value + l)
-        else:
-            name, _, value = l.partition(":")
-            out.append((name, value[1:] if value.startswith(" ") else value))
-    return out
-
-
-def header_value(header_lines, name):
-    for n, v in header_fields(header_lines):
-        if n.lower() == name.lower():
-            return v
-    return None
-
-
 def over_value(v):
-    """RFC 3977 8.3.2: CRLF removed (done by header_fields), TAB -> SPACE."""
+    """RFC 3977 8.3.2: CRLF removed (done by harness.header_fields), TAB -> SPACE."""
     return "" if v is None else v.replace("\t", " ")
 
 
