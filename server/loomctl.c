@@ -275,8 +275,7 @@ struct ctl_expire {
 	const char	*wildmat;
 	int64_t		 cutoff;
 	struct store_expire_stats stats;
-	int		 failed;
-	char		 names[256][STORE_GROUP_MAX + 1];
+	char		**names;
 	size_t		 n;
 };
 
@@ -285,9 +284,10 @@ ctl_expire_collect(const struct store_group *g, void *arg)
 {
 	struct ctl_expire	*e = arg;
 
-	if (e->n < sizeof(e->names) / sizeof(e->names[0]) &&
-	    wildmat_match(g->name, e->wildmat))
-		loom_strlcpy(e->names[e->n++], g->name, sizeof(e->names[0]));
+	if (wildmat_match(g->name, e->wildmat)) {
+		e->names = xreallocarray(e->names, e->n + 1, sizeof(*e->names));
+		e->names[e->n++] = xstrdup(g->name);
+	}
 	return (0);
 }
 
@@ -349,6 +349,9 @@ ctl_expire(struct ctl *c, int argc, char **argv)
 	    (unsigned long long)e->stats.numbers_removed,
 	    (unsigned long long)e->stats.articles_removed,
 	    (unsigned long long)e->stats.history_purged);
+	for (i = 0; i < e->n; i++)
+		free(e->names[i]);
+	free(e->names);
 	free(e);
 	return (ret);
 }
