@@ -63,7 +63,7 @@ UNIT_BINS  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .SECONDARY:
 
-.PHONY: all run check check-unit check-integration check-asan check-layering \
+.PHONY: all run check check-unit check-asan check-layering \
         interop-deps \
         fuzz bench clean distclean
 
@@ -97,6 +97,10 @@ run: all
 
 check: all $(UNIT_BINS) check-layering interop-deps
 	@BUILD=$(BUILD) PYTHON=$(PYTHON) sh tests/run.sh $(UNIT_BINS)
+
+# The unit tests alone: seconds, no servers started.
+check-unit: $(UNIT_BINS)
+	@BUILD=$(BUILD) UNIT_ONLY=1 sh tests/run.sh $(UNIT_BINS)
 
 # INN 2.7 is the peer of the interoperability tests.  As root, install it
 # (Debian's inn2); otherwise, or if that fails, those tests say SKIP.

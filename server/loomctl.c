@@ -4,17 +4,23 @@
  */
 #include <sys/stat.h>
 
+#include <openssl/crypto.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "header.h"
 #include "log.h"
+#include "password.h"
 #include "pull.h"
 #include "store.h"
 #include "util.h"
@@ -51,7 +57,14 @@ usage(FILE *fp)
 	    "  peers                         each peer: address, groups, "
 	    "queue, feed state\n"
 	    "  pull PEER [WILDMAT]           fetch what PEER has and we lack "
-	    "(loomd running)\n");
+	    "(loomd running)\n"
+	    "  user add NAME                 add a reader; password from "
+	    "standard input\n"
+	    "  user passwd NAME              set a reader's password from "
+	    "standard input\n"
+	    "  user del NAME                 remove a reader\n"
+	    "  user list                     readers: name, created (UTC), "
+	    "flags\n");
 }
 
 static int
@@ -454,6 +467,257 @@ ctl_pull(struct ctl *c, int argc, char **argv)
 	return (0);
 }
 
+/* ---- Readers (AUTHINFO USER/PASS) ------------------------------------ */
+
+/*
+ * AUTHINFO USER carries the name as one argument of a command line, so no
+ * spaces or controls; ":" is kept out for password-file style exports.
+ */
+static const char *
+ctl_user_name_error(const char *name)
+{
+	const unsigned char	*p;
+	size_t			 len = strlen(name);
+
+	if (len == 0)
+		return ("empty name");
+	if (len > STORE_USER_MAX)
+		return ("name longer than 64 octets");
+	for (p = (const unsigned char *)name; *p != '\0'; p++)
+		if (*p <= ' ' || *p >= 0x7f || *p == ':')
+			return ("names may hold only printable ASCII, without "
+			    "spaces or \":\"");
+	return (NULL);
+}
+
+/*
+ * One line of fp into buf, NULs and all, without its LF or CRLF.  A line
+ * too long for buf yields size - 1, which is more than PASSWORD_MAX, so
+ * password_acceptable refuses it; the rest of the line is read and lost.
+ */
+static size_t
+ctl_read_line(FILE *fp, char *buf, size_t size)
+{
+	size_t	n = 0;
+	int	ch, over = 0;
+
+	while ((ch = getc(fp)) != EOF && ch != '\n') {
+		if (n < size - 1)
+			buf[n++] = (char)ch;
+		else
+			over = 1;
+	}
+	if (!over && ch == '\n' && n > 0 && buf[n - 1] == '\r')
+		n--;
+	return (n);
+}
+
+static struct termios	ctl_tty_saved;
+
+/* Leave the terminal echoing even when interrupted at the prompt. */
+static void
+ctl_tty_restore(int sig)
+{
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &ctl_tty_saved);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Prompt on stderr and read a line from the terminal with echo off. */
+static int
+ctl_prompt(const char *prompt, char *buf, size_t size, size_t *len)
+{
+	static const int	 sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	void			(*old[sizeof(sigs) / sizeof(sigs[0])])(int);
+	struct termios		 t;
+	size_t			 i;
+
+	if (tcgetattr(STDIN_FILENO, &ctl_tty_saved) == -1) {
+		fprintf(stderr, "loomctl: terminal: %s\n", strerror(errno));
+		return (-1);
+	}
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		old[i] = signal(sigs[i], ctl_tty_restore);
+	t = ctl_tty_saved;
+	t.c_lflag &= ~(tcflag_t)ECHO;
+	/* Echo off before the prompt, so nothing typed after it shows. */
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
+	fputs(prompt, stderr);
+	fflush(stderr);
+	*len = ctl_read_line(stdin, buf, size);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &ctl_tty_saved);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], old[i]);
+	fputc('\n', stderr);
+	return (0);
+}
+
+/*
+ * Read the new password (twice from a terminal, else one line), refuse
+ * one AUTHINFO PASS could not carry, and hash it into u->hash.
+ */
+static int
+ctl_user_set_password(struct store_user *u)
+{
+	char		 pw[PASSWORD_MAX + 3], again[PASSWORD_MAX + 3];
+	const char	*why;
+	size_t		 len, len2;
+	int		 ret = -1;
+
+	if (isatty(STDIN_FILENO)) {
+		if (ctl_prompt("Password: ", pw, sizeof(pw), &len) == -1 ||
+		    ctl_prompt("Again: ", again, sizeof(again), &len2) == -1)
+			goto out;
+		if (len != len2 || memcmp(pw, again, len) != 0) {
+			fprintf(stderr, "loomctl: the passwords differ; "
+			    "nothing changed\n");
+			goto out;
+		}
+	} else
+		len = ctl_read_line(stdin, pw, sizeof(pw));
+	if (!password_acceptable(pw, len, &why)) {
+		fprintf(stderr, "loomctl: password refused: %s\n", why);
+		goto out;
+	}
+	if (password_hash(pw, len, PASSWORD_LOG2N_DEFAULT, u->hash,
+	    sizeof(u->hash)) == -1) {
+		fprintf(stderr, "loomctl: cannot hash the password\n");
+		goto out;
+	}
+	ret = 0;
+out:
+	OPENSSL_cleanse(pw, sizeof(pw));
+	OPENSSL_cleanse(again, sizeof(again));
+	return (ret);
+}
+
+static int
+ctl_user_add(struct ctl *c, const char *name)
+{
+	struct store_user	u;
+	enum store_status	rc;
+
+	/* Before the password is asked for, not after. */
+	if ((rc = store_user_get(c->store, name, &u)) == STORE_OK) {
+		fprintf(stderr, "loomctl: user %s already exists\n", name);
+		return (1);
+	}
+	if (rc != STORE_NOTFOUND) {
+		fprintf(stderr, "loomctl: %s\n", store_strerror(rc));
+		return (1);
+	}
+	memset(&u, 0, sizeof(u));
+	loom_strlcpy(u.name, name, sizeof(u.name));
+	u.created = (int64_t)time(NULL);
+	if (ctl_user_set_password(&u) == -1)
+		return (1);
+	rc = store_user_put(c->store, &u);
+	OPENSSL_cleanse(u.hash, sizeof(u.hash));
+	if (rc != STORE_OK) {
+		fprintf(stderr, "loomctl: cannot add %s: %s\n", name,
+		    store_strerror(rc));
+		return (1);
+	}
+	printf("added user %s\n", name);
+	return (0);
+}
+
+static int
+ctl_user_passwd(struct ctl *c, const char *name)
+{
+	struct store_user	u;
+	enum store_status	rc;
+
+	if ((rc = store_user_get(c->store, name, &u)) == STORE_NOTFOUND) {
+		fprintf(stderr, "loomctl: no user %s\n", name);
+		return (1);
+	}
+	if (rc != STORE_OK) {
+		fprintf(stderr, "loomctl: %s\n", store_strerror(rc));
+		return (1);
+	}
+	if (ctl_user_set_password(&u) == -1)
+		return (1);
+	rc = store_user_put(c->store, &u);
+	OPENSSL_cleanse(u.hash, sizeof(u.hash));
+	if (rc != STORE_OK) {
+		fprintf(stderr, "loomctl: cannot change %s: %s\n", name,
+		    store_strerror(rc));
+		return (1);
+	}
+	printf("changed the password of %s\n", name);
+	return (0);
+}
+
+static int
+ctl_user_del(struct ctl *c, const char *name)
+{
+	enum store_status	rc;
+
+	if ((rc = store_user_del(c->store, name)) == STORE_NOTFOUND) {
+		fprintf(stderr, "loomctl: no user %s\n", name);
+		return (1);
+	}
+	if (rc != STORE_OK) {
+		fprintf(stderr, "loomctl: cannot delete %s: %s\n", name,
+		    store_strerror(rc));
+		return (1);
+	}
+	printf("deleted user %s\n", name);
+	return (0);
+}
+
+/* Name, creation time and flags; the hash stays in the store. */
+static int
+ctl_print_user(const struct store_user *u, void *arg)
+{
+	char		when[32];
+	time_t		t = (time_t)u->created;
+	struct tm	tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(when, sizeof(when), "-");
+	printf("%s\t%s\t%#x\n", u->name, when, (unsigned)u->flags);
+	return (0);
+}
+
+static int
+ctl_user(struct ctl *c, int argc, char **argv)
+{
+	const char		*why;
+	enum store_status	 rc;
+
+	if (argc == 1 && strcmp(argv[0], "list") == 0) {
+		if (ctl_open(c) == -1)
+			return (1);
+		if ((rc = store_user_foreach(c->store, ctl_print_user,
+		    NULL)) != STORE_OK) {
+			fprintf(stderr, "loomctl: %s\n", store_strerror(rc));
+			return (1);
+		}
+		return (0);
+	}
+	if (argc != 2 || (strcmp(argv[0], "add") != 0 &&
+	    strcmp(argv[0], "passwd") != 0 && strcmp(argv[0], "del") != 0)) {
+		fprintf(stderr, "loomctl: usage: user add|passwd|del NAME, "
+		    "user list\n");
+		return (2);
+	}
+	if ((why = ctl_user_name_error(argv[1])) != NULL) {
+		fprintf(stderr, "loomctl: bad user name \"%s\": %s\n", argv[1],
+		    why);
+		return (1);
+	}
+	if (ctl_open(c) == -1)
+		return (1);
+	if (strcmp(argv[0], "add") == 0)
+		return (ctl_user_add(c, argv[1]));
+	if (strcmp(argv[0], "passwd") == 0)
+		return (ctl_user_passwd(c, argv[1]));
+	return (ctl_user_del(c, argv[1]));
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -476,6 +740,7 @@ main(int argc, char *argv[])
 		{ "backup", ctl_backup },
 		{ "peers", ctl_peers },
 		{ "pull", ctl_pull },
+		{ "user", ctl_user },
 	};
 	struct ctl	 c;
 	const char	*config = NULL, *data = NULL;

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "article.h"
+#include "article_test.h"
 
 #define NOW	((time_t)1795920423)	/* Sun, 29 Nov 2026 02:47:03 */
 #define DAY	86400
@@ -23,28 +24,6 @@ static const char base_headers[] =
     "Date: Sun, 29 Nov 2026 02:46:03 +0000\n"
     "Message-ID: <abc@example.org>\n";
 
-static struct article *
-parse(const char *text)
-{
-	struct article_parser	*p = article_parser_new(NULL);
-	struct article		*a = NULL;
-	const char		*s = text, *nl;
-
-	assert_non_null(p);
-	while (*s != '\0') {
-		if ((nl = strchr(s, '\n')) == NULL) {
-			article_parser_push(p, s, strlen(s));
-			break;
-		}
-		article_parser_push(p, s, (size_t)(nl - s));
-		s = nl + 1;
-	}
-	if (article_parser_finish(p, &a) != ARTICLE_OK)
-		fail_msg("parse failed: %s", article_parser_reason(p));
-	article_parser_free(p);
-	return (a);
-}
-
 /* Validate headers + "\nbody" for POST; returns the result, reason in r. */
 static int
 post(const char *headers, char *r)
@@ -56,7 +35,7 @@ post(const char *headers, char *r)
 	text = malloc(strlen(headers) + 16);
 	assert_non_null(text);
 	sprintf(text, "%s\nbody", headers);
-	a = parse(text);
+	a = art_parse(text);
 	free(text);
 	r[0] = '\0';
 	rc = article_validate_post(a, &policy, r, ARTICLE_REASON_MAX);
@@ -389,17 +368,17 @@ test_article_check_body_required(void **state)
 	char		 text[1024];
 
 	snprintf(text, sizeof(text), "%s", base_headers);
-	a = parse(text);
+	a = art_parse(text);
 	assert_int_equal(article_validate_post(a, &policy, r, sizeof(r)), -1);
 	assert_string_equal(r, "Article has no body");
 	article_free(a);
 	snprintf(text, sizeof(text), "%s\n", base_headers);
-	a = parse(text);
+	a = art_parse(text);
 	assert_int_equal(article_validate_post(a, &policy, r, sizeof(r)), -1);
 	article_free(a);
 	/* A NULL policy skips the date checks; a NULL reason is fine. */
 	snprintf(text, sizeof(text), "%s\n\xff\xfe", base_headers);
-	a = parse(text);
+	a = art_parse(text);
 	assert_int_equal(article_validate_post(a, NULL, NULL, 0), 0);
 	article_free(a);
 }
@@ -428,7 +407,7 @@ transit(const char *extra, const char *drop, char *r)
 		s = nl + 1;
 	}
 	sprintf(o, "%s%s\nbody", extra, *extra != '\0' ? "\n" : "");
-	a = parse(text);
+	a = art_parse(text);
 	rc = article_validate_transit(a, &policy, r, ARTICLE_REASON_MAX);
 	article_free(a);
 	return (rc);
