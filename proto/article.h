@@ -212,6 +212,8 @@ struct article_injection {
 					   dot-atom-text */
 	const char	*posting_host;	/* posting-host="..." in
 					   Injection-Info; NULL omits it */
+	const char	*posting_account; /* posting-account="..."; NULL
+					   omits */
 	const char	*logging_data;	/* logging-data="..."; NULL omits */
 	const char	*complaints_to;	/* mail-complaints-to="..."; NULL
 					   omits */
@@ -232,7 +234,8 @@ struct article_injection {
  *    Message-ID and Date (RFC 5537 3.5: it may have been injected
  *    elsewhere too, and copies must stay identical);
  *  - adds "Injection-Info: <identity>[; posting-host=...][;
- *    logging-data=...][; mail-complaints-to=...]" (RFC 5536 3.2.8);
+ *    posting-account=...][; logging-data=...][; mail-complaints-to=...]"
+ *    (RFC 5536 3.2.8);
  *  - adds Lines if absent and inj->add_lines;
  *  - drops empty fields, Xref, Injection-Info, NNTP-Posting-Host,
  *    NNTP-Posting-Date, X-Trace and X-Complaints-To.

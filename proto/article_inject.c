@@ -132,6 +132,8 @@ art_injection_info(const struct article_injection *inj)
 	/* Quoting at most doubles a value; 32 covers names and quotes. */
 	if (inj->posting_host != NULL)
 		sz += 32 + 2 * strlen(inj->posting_host);
+	if (inj->posting_account != NULL)
+		sz += 32 + 2 * strlen(inj->posting_account);
 	if (inj->logging_data != NULL)
 		sz += 32 + 2 * strlen(inj->logging_data);
 	if (inj->complaints_to != NULL)
@@ -142,6 +144,8 @@ art_injection_info(const struct article_injection *inj)
 	memcpy(buf, inj->path_identity, o + 1);
 	if (inj->posting_host != NULL)
 		art_param(buf, &o, "posting-host", inj->posting_host);
+	if (inj->posting_account != NULL)
+		art_param(buf, &o, "posting-account", inj->posting_account);
 	if (inj->logging_data != NULL)
 		art_param(buf, &o, "logging-data", inj->logging_data);
 	if (inj->complaints_to != NULL)

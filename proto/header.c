@@ -94,3 +94,29 @@ overview_field(const char *ov, size_t len, int index, char *out,
 	memcpy(out, p, n);
 	out[n] = '\0';
 }
+
+int
+xref_any_group(const char *xref, int (*match)(const char *, void *),
+    void *arg)
+{
+	char		 group[251];
+	const char	*p = xref, *colon, *end;
+	size_t		 n;
+	int		 rc;
+
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		end = p + strcspn(p, " ");
+		colon = memchr(p, ':', (size_t)(end - p));
+		n = (size_t)((colon != NULL ? colon : end) - p);
+		if (n > 0 && n < sizeof(group)) {
+			memcpy(group, p, n);
+			group[n] = '\0';
+			if ((rc = match(group, arg)) != 0)
+				return (rc);
+		}
+		p = end;
+	}
+	return (0);
+}

@@ -23,4 +23,13 @@ int	header_find(const char *wire, size_t len, const char *name, char *out,
 void	overview_field(const char *ov, size_t len, int index, char *out,
 	    size_t outlen);
 
+/*
+ * Call match(group, arg) for each group of an Xref value as the store keeps
+ * it ("group:number group:number", without the host) until one returns
+ * non-zero; returns that value, or 0 when none matched.  Groups longer
+ * than 250 octets are skipped.
+ */
+int	xref_any_group(const char *xref, int (*match)(const char *group,
+	    void *arg), void *arg);
+
 #endif /* LOOM_HEADER_H */

@@ -87,6 +87,7 @@ struct article_send {
 	struct session		*s;
 	enum article_part	 part;
 	const struct article_ref *ref;
+	int			 hidden;
 };
 
 /* Send a block already in wire form, making sure it ends in CRLF. */
@@ -110,6 +111,12 @@ article_send_cb(const char *wire, size_t len,
 	struct article_send	*a = arg;
 	struct session		*s = a->s;
 	size_t			 hl = info->header_len, body;
+
+	/* By number the group was readable; by message-id it may not be. */
+	if (!access_can_read_xref(&s->access, info->xref)) {
+		a->hidden = 1;
+		return (0);
+	}
 
 	reply(s, codes[a->part], "%u %s %s", a->ref->number, info->msgid,
 	    texts[a->part]);
@@ -146,8 +153,9 @@ article_exec(struct session *s, struct nntp_command *cmd,
 	a.s = s;
 	a.part = part;
 	a.ref = &ref;
+	a.hidden = 0;
 	rc = store_article_get(s->srv->store, ref.msgid, article_send_cb, &a);
-	if (rc == STORE_NOTFOUND) {
+	if (rc == STORE_NOTFOUND || a.hidden) {
 		if (ref.by_msgid)
 			reply(s, RPL_430_NO_MSGID, "No such article");
 		else
@@ -184,11 +192,11 @@ cmd_stat_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_article_entry = {
-	VERB_ARTICLE, 0, cmd_article_exec
+	VERB_ARTICLE, CMD_READER, cmd_article_exec
 };
-const struct cmd_entry cmd_head_entry = { VERB_HEAD, 0, cmd_head_exec };
-const struct cmd_entry cmd_body_entry = { VERB_BODY, 0, cmd_body_exec };
-const struct cmd_entry cmd_stat_entry = { VERB_STAT, 0, cmd_stat_exec };
+const struct cmd_entry cmd_head_entry = { VERB_HEAD, CMD_READER, cmd_head_exec };
+const struct cmd_entry cmd_body_entry = { VERB_BODY, CMD_READER, cmd_body_exec };
+const struct cmd_entry cmd_stat_entry = { VERB_STAT, CMD_READER, cmd_stat_exec };
 
 /*
  * Range forms of OVER, HDR, XHDR and XPAT share one streaming walk: the
@@ -306,6 +314,10 @@ over_msgid_cb(const char *wire, size_t len,
 {
 	struct session	*s = arg;
 
+	if (!access_can_read_xref(&s->access, info->xref)) {
+		reply(s, RPL_430_NO_MSGID, "No such article");
+		return (0);
+	}
 	/* RFC 3977 8.3.2: the message-id form reports number 0. */
 	reply(s, RPL_224_OVER, "Overview information follows");
 	reply_line(s, "0\t%.*s", (int)info->overview_len, info->overview);
@@ -351,8 +363,8 @@ cmd_over_exec(struct session *s, struct nntp_command *cmd)
 	return (CMD_ASYNC);
 }
 
-const struct cmd_entry cmd_over_entry = { VERB_OVER, 0, cmd_over_exec };
-const struct cmd_entry cmd_xover_entry = { VERB_XOVER, 0, cmd_over_exec };
+const struct cmd_entry cmd_over_entry = { VERB_OVER, CMD_READER, cmd_over_exec };
+const struct cmd_entry cmd_xover_entry = { VERB_XOVER, CMD_READER, cmd_over_exec };
 
 /*
  * Fields kept in the overview, in LIST OVERVIEW.FMT order: HDR serves these
@@ -403,6 +415,7 @@ struct hdr_one {
 	struct range_walk	*w;
 	char			 value[HDR_VALUE_MAX];
 	int			 found;
+	int			 hidden;
 };
 
 static int
@@ -411,6 +424,10 @@ hdr_article_cb(const char *wire, size_t len,
 {
 	struct hdr_one	*h = arg;
 
+	if (!access_can_read_xref(&h->w->s->access, info->xref)) {
+		h->hidden = 1;
+		return (0);
+	}
 	if (h->w->overview_field >= 0) {
 		hdr_overview_value(info->overview, info->overview_len,
 		    h->w->overview_field, h->value, sizeof(h->value));
@@ -495,7 +512,7 @@ hdr_exec(struct session *s, const char *field, const char *arg,
 		memset(&h, 0, sizeof(h));
 		h.w = w;
 		rc = store_article_get(s->srv->store, arg, hdr_article_cb, &h);
-		if (rc == STORE_NOTFOUND)
+		if (rc == STORE_NOTFOUND || h.hidden)
 			reply(s, RPL_430_NO_MSGID, "No such article");
 		else if (rc != STORE_OK)
 			reply(s, RPL_403_INTERNAL, "Cannot read the article");
@@ -575,9 +592,9 @@ cmd_xpat_exec(struct session *s, struct nntp_command *cmd)
 	return (hdr_exec(s, cmd->argv[0], cmd->argv[1], HDR_XPAT, pattern));
 }
 
-const struct cmd_entry cmd_hdr_entry = { VERB_HDR, 0, cmd_hdr_exec };
-const struct cmd_entry cmd_xhdr_entry = { VERB_XHDR, 0, cmd_xhdr_exec };
-const struct cmd_entry cmd_xpat_entry = { VERB_XPAT, 0, cmd_xpat_exec };
+const struct cmd_entry cmd_hdr_entry = { VERB_HDR, CMD_READER, cmd_hdr_exec };
+const struct cmd_entry cmd_xhdr_entry = { VERB_XHDR, CMD_READER, cmd_xhdr_exec };
+const struct cmd_entry cmd_xpat_entry = { VERB_XPAT, CMD_READER, cmd_xpat_exec };
 
 /*
  * NEWNEWS wildmat date time [GMT] (RFC 3977 7.4): message-ids of articles
@@ -601,31 +618,14 @@ newnews_free(void *arg)
 	free(n);
 }
 
-/* True if a group of "group:number group:number ..." matches. */
+/* Listed when it is in a group both asked for and readable. */
 static int
-newnews_match(const char *xref, const char *wildmat)
+newnews_group_wanted(const char *group, void *arg)
 {
-	char		 group[STORE_GROUP_MAX + 1];
-	const char	*p = xref, *colon, *sp;
-	size_t		 n;
+	struct newnews_walk	*n = arg;
 
-	while (*p != '\0') {
-		while (*p == ' ')
-			p++;
-		sp = strchr(p, ' ');
-		if (sp == NULL)
-			sp = p + strlen(p);
-		colon = memchr(p, ':', (size_t)(sp - p));
-		n = (size_t)((colon != NULL ? colon : sp) - p);
-		if (n > 0 && n < sizeof(group)) {
-			memcpy(group, p, n);
-			group[n] = '\0';
-			if (wildmat_match(group, wildmat))
-				return (1);
-		}
-		p = sp;
-	}
-	return (0);
+	return (wildmat_match(group, n->wildmat) &&
+	    access_can_read(&n->s->access, group));
 }
 
 static int
@@ -633,7 +633,7 @@ newnews_line(const char *msgid, int64_t arrival, const char *xref, void *arg)
 {
 	struct newnews_walk	*n = arg;
 
-	if (newnews_match(xref, n->wildmat))
+	if (xref_any_group(xref, newnews_group_wanted, n))
 		reply_line(n->s, "%s", msgid);
 	return (0);
 }
@@ -676,5 +676,5 @@ cmd_newnews_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_newnews_entry = {
-	VERB_NEWNEWS, 0, cmd_newnews_exec
+	VERB_NEWNEWS, CMD_READER, cmd_newnews_exec
 };

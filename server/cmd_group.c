@@ -15,13 +15,17 @@
 /* Numbers per LISTGROUP chunk: one short read transaction each. */
 #define LISTGROUP_CHUNK	512
 
-/* Select a group: the current article becomes its first (RFC 3977 6.1.1). */
+/*
+ * Select a group: the current article becomes its first (RFC 3977 6.1.1).
+ * A group the client may not read does not exist for it.
+ */
 static int
 group_select(struct session *s, const char *name)
 {
 	struct store_group	g;
 
-	if (store_group_get(s->srv->store, name, &g) != STORE_OK)
+	if (!access_can_read(&s->access, name) ||
+	    store_group_get(s->srv->store, name, &g) != STORE_OK)
 		return (-1);
 	s->group = g;
 	s->have_group = 1;
@@ -54,7 +58,7 @@ cmd_group_exec(struct session *s, struct nntp_command *cmd)
 	return (CMD_OK);
 }
 
-const struct cmd_entry cmd_group_entry = { VERB_GROUP, 0, cmd_group_exec };
+const struct cmd_entry cmd_group_entry = { VERB_GROUP, CMD_READER, cmd_group_exec };
 
 struct listgroup_ctx {
 	uint32_t	 group_id;
@@ -126,7 +130,7 @@ cmd_listgroup_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_listgroup_entry = {
-	VERB_LISTGROUP, 0, cmd_listgroup_exec
+	VERB_LISTGROUP, CMD_READER, cmd_listgroup_exec
 };
 
 /* NEXT and LAST (RFC 3977 6.1.3, 6.1.4). */
@@ -169,10 +173,10 @@ cmd_last_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_next_entry = {
-	VERB_NEXT, CMD_NEEDS_GROUP, cmd_next_exec
+	VERB_NEXT, CMD_READER | CMD_NEEDS_GROUP, cmd_next_exec
 };
 const struct cmd_entry cmd_last_entry = {
-	VERB_LAST, CMD_NEEDS_GROUP, cmd_last_exec
+	VERB_LAST, CMD_READER | CMD_NEEDS_GROUP, cmd_last_exec
 };
 
 /*
@@ -202,7 +206,8 @@ group_list_line(const struct store_group *g, void *arg)
 	struct session		*s = c->s;
 	uint32_t		 low = g->count > 0 ? g->low : g->high + 1;
 
-	if (c->wildmat != NULL && !wildmat_match(g->name, c->wildmat))
+	if ((c->wildmat != NULL && !wildmat_match(g->name, c->wildmat)) ||
+	    !access_can_read(&s->access, g->name))
 		return (0);
 	switch (c->kind) {
 	case GL_ACTIVE:
@@ -281,16 +286,16 @@ cmd_list_counts_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_list_active_entry = {
-	VERB_LIST_ACTIVE, 0, cmd_list_active_exec
+	VERB_LIST_ACTIVE, CMD_READER, cmd_list_active_exec
 };
 const struct cmd_entry cmd_list_active_times_entry = {
-	VERB_LIST_ACTIVE_TIMES, 0, cmd_list_active_times_exec
+	VERB_LIST_ACTIVE_TIMES, CMD_READER, cmd_list_active_times_exec
 };
 const struct cmd_entry cmd_list_newsgroups_entry = {
-	VERB_LIST_NEWSGROUPS, 0, cmd_list_newsgroups_exec
+	VERB_LIST_NEWSGROUPS, CMD_READER, cmd_list_newsgroups_exec
 };
 const struct cmd_entry cmd_list_counts_entry = {
-	VERB_LIST_COUNTS, 0, cmd_list_counts_exec
+	VERB_LIST_COUNTS, CMD_READER, cmd_list_counts_exec
 };
 
 /* RFC 3977 8.4: the overview fields after the seven mandatory ones. */
@@ -311,7 +316,7 @@ cmd_list_overview_fmt_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_list_overview_fmt_entry = {
-	VERB_LIST_OVERVIEW_FMT, 0, cmd_list_overview_fmt_exec
+	VERB_LIST_OVERVIEW_FMT, CMD_READER, cmd_list_overview_fmt_exec
 };
 
 /* RFC 3977 8.6: HDR takes any header ("all headers": ":") and both
@@ -333,7 +338,7 @@ cmd_list_headers_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_list_headers_entry = {
-	VERB_LIST_HEADERS, 0, cmd_list_headers_exec
+	VERB_LIST_HEADERS, CMD_READER, cmd_list_headers_exec
 };
 
 /* RFC 3977 7.6.5: Loom keeps no distributions, so the list is empty. */
@@ -346,7 +351,7 @@ cmd_list_distrib_pats_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_list_distrib_pats_entry = {
-	VERB_LIST_DISTRIB_PATS, 0, cmd_list_distrib_pats_exec
+	VERB_LIST_DISTRIB_PATS, CMD_READER, cmd_list_distrib_pats_exec
 };
 
 /*
@@ -399,5 +404,5 @@ cmd_newgroups_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_newgroups_entry = {
-	VERB_NEWGROUPS, 0, cmd_newgroups_exec
+	VERB_NEWGROUPS, CMD_READER, cmd_newgroups_exec
 };

@@ -11,8 +11,10 @@
 #include <time.h>
 
 #include "article.h"
+#include "filter.h"
 #include "intake.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "server.h"
 #include "util.h"
 #include "writer.h"
@@ -24,6 +26,7 @@ struct post {
 	struct article_parser	*parser;
 	struct article		*article;	/* injected: owns the wire */
 	struct article_thread	 thread;
+	struct filter_run	*filter;	/* the program is running */
 	uint32_t		*numbers;
 	uint64_t		 session_id;
 	char			 feed_names[SERVER_FEEDS_MAX][STORE_PEER_MAX + 1];
@@ -121,8 +124,9 @@ post_line(struct session *s, const char *line, size_t len, void *arg)
 }
 
 /*
- * Every group must exist and take posts.  Moderated groups are refused:
- * Loom has no moderator addresses to mail the article to.
+ * Every group must exist, take posts and be one the client may post to; a
+ * group it may not read does not exist for it.  Moderated groups are
+ * refused: Loom has no moderator addresses to mail the article to.
  */
 static int
 post_check_groups(struct session *s, const struct article_thread *t,
@@ -132,13 +136,15 @@ post_check_groups(struct session *s, const struct article_thread *t,
 	size_t			i;
 
 	for (i = 0; i < t->ngroups; i++) {
-		if (store_group_get(s->srv->store, t->groups[i], &g) !=
+		if ((!access_can_read(&s->access, t->groups[i]) &&
+		    !access_can_post(&s->access, t->groups[i])) ||
+		    store_group_get(s->srv->store, t->groups[i], &g) !=
 		    STORE_OK) {
 			snprintf(reason, len, "No such newsgroup: %.100s",
 			    t->groups[i]);
 			return (-1);
 		}
-		if (g.status == 'n') {
+		if (g.status == 'n' || !access_can_post(&s->access, g.name)) {
 			snprintf(reason, len, "Posting to %.100s is not allowed",
 			    g.name);
 			return (-1);
@@ -152,23 +158,107 @@ post_check_groups(struct session *s, const struct article_thread *t,
 	return (0);
 }
 
-/* The host part of "addr:port" or "[addr]:port". */
-static void
-post_peer_host(const char *peer, char *out, size_t len)
+/* Hand the checked article to the writer; 240 comes after the commit. */
+static enum cmd_result
+post_submit(struct session *s, struct post *p)
 {
-	const char	*end;
-	size_t		 n;
+	time_t	now = time(NULL);
 
-	if (peer[0] == '[') {
-		peer++;
-		end = strchr(peer, ']');
-	} else
-		end = strrchr(peer, ':');
-	n = end != NULL ? (size_t)(end - peer) : strlen(peer);
-	if (n >= len)
-		n = len - 1;
-	memcpy(out, peer, n);
-	out[n] = '\0';
+	p->numbers = xcalloc(p->thread.ngroups, sizeof(*p->numbers));
+	intake_record(s->srv, &p->job.art, p->article, &p->thread, p->numbers,
+	    p->feed_names, p->feeds, now);
+	p->job.done = post_done;
+	p->job.arg = p;
+	p->job.free_job = post_free_job;
+	p->s = s;
+	p->srv = s->srv;
+	p->session_id = s->id;
+	writer_submit(s->srv->writer, &p->job);
+	session_wait(s, p, post_cancel);
+	return (CMD_ASYNC);
+}
+
+/* The session went away while the filter program ran. */
+static void
+post_filter_cancel(void *arg)
+{
+	struct post	*p = arg;
+
+	filter_run_cancel(p->filter);
+	post_free(p);
+}
+
+static void
+post_filter_done(enum filter_verdict v, const char *reason, void *arg)
+{
+	struct post	*p = arg;
+	struct session	*s = p->s;
+
+	p->filter = NULL;
+	switch (v) {
+	case FILTER_ACCEPT:
+		post_submit(s, p);	/* waits again, now for the commit */
+		return;
+	case FILTER_REJECT:
+		log_info("session=%llx post refused by filter msgid=%s: %s",
+		    (unsigned long long)s->id, p->thread.msgid, reason);
+		reply(s, RPL_441_POST_FAILED, "%s", reason);
+		post_free(p);
+		break;
+	case FILTER_ERROR:
+		/* Not the poster's fault: say so, and keep nothing. */
+		log_warnx("session=%llx posting filter failed msgid=%s: %s",
+		    (unsigned long long)s->id, p->thread.msgid, reason);
+		reply(s, RPL_441_POST_FAILED, "Posting filter unavailable, "
+		    "try again later");
+		post_free(p);
+		break;
+	}
+	session_resume(s);
+}
+
+/* Run the configured filter program on the article; wait for it. */
+static enum cmd_result
+post_filter_start(struct session *s, struct post *p)
+{
+	char		 peer[80], user[96], id[32];
+	const char	*env[5];
+
+	snprintf(peer, sizeof(peer), "LOOM_PEER=%s", s->host);
+	snprintf(user, sizeof(user), "LOOM_USER=%s", s->authenticated ?
+	    s->user : "");
+	snprintf(id, sizeof(id), "LOOM_SESSION=%llx", (unsigned long long)s->id);
+	env[0] = "LOOM_KIND=post";
+	env[1] = peer;
+	env[2] = user;
+	env[3] = id;
+	env[4] = NULL;
+	p->s = s;
+	p->filter = filter_run_start(s->srv->base, s->srv->cfg.filter_program,
+	    s->srv->cfg.filter_timeout, p->article->wire, p->article->wire_len,
+	    env, post_filter_done, p);
+	session_wait(s, p, post_filter_cancel);
+	return (CMD_ASYNC);
+}
+
+/* posts_per_minute counts per user, or per address when anonymous. */
+static const char *
+post_rate_key(struct session *s)
+{
+	return (s->authenticated ? s->user : s->host);
+}
+
+static int
+post_rate_exceeded(struct session *s, time_t now, char *reason, size_t len)
+{
+	struct ratelimit	*rl = s->srv->post_rate;
+
+	if (rl == NULL || ratelimit_allowed(rl, post_rate_key(s), now))
+		return (0);
+	snprintf(reason, len, "Posting too fast (at most %u a minute), try "
+	    "again in %u seconds", s->srv->cfg.posts_per_minute,
+	    ratelimit_retry_after(rl, post_rate_key(s), now));
+	return (1);
 }
 
 /* Check, inject and queue the article; CMD_ASYNC once it is queued. */
@@ -182,7 +272,7 @@ post_end(struct session *s, int too_long, void *arg)
 	struct article_injection	 inj;
 	struct article_thread		 t;
 	char				 reason[ARTICLE_REASON_MAX];
-	char				 unique[64], host[64];
+	char				 unique[64], logging[32];
 	enum article_status		 st;
 	time_t				 now = time(NULL);
 
@@ -202,7 +292,8 @@ post_end(struct session *s, int too_long, void *arg)
 	pol.now = now;
 	pol.max_age = (time_t)cfg->history_days * 86400;
 	pol.max_skew = cfg->date_skew;
-	if (article_validate_post(proto, &pol, reason, sizeof(reason)) == -1 ||
+	if (post_rate_exceeded(s, now, reason, sizeof(reason)) ||
+	    article_validate_post(proto, &pol, reason, sizeof(reason)) == -1 ||
 	    article_thread_extract(proto, &t) == -1 ||
 	    post_check_groups(s, &t, reason, sizeof(reason)) == -1) {
 		reply(s, RPL_441_POST_FAILED, "%s", reason);
@@ -214,12 +305,16 @@ post_end(struct session *s, int too_long, void *arg)
 	snprintf(unique, sizeof(unique), "loom.%llx.%llx.%x",
 	    (unsigned long long)now, (unsigned long long)s->id,
 	    arc4random());
-	post_peer_host(s->peer, host, sizeof(host));
+	/* The session number ties the article to the log lines of its
+	   connection (address, user) even when posting_host is off. */
+	snprintf(logging, sizeof(logging), "%llx", (unsigned long long)s->id);
 	memset(&inj, 0, sizeof(inj));
 	inj.path_identity = cfg->pathhost;
 	inj.msgid_domain = cfg->domain;
 	inj.msgid_unique = unique;
-	inj.posting_host = cfg->posting_host ? host : NULL;
+	inj.posting_host = cfg->posting_host ? s->host : NULL;
+	inj.posting_account = s->authenticated ? s->user : NULL;
+	inj.logging_data = logging;
 	inj.now = now;
 	inj.add_lines = 1;
 	if ((p->article = article_inject(proto, &inj, reason,
@@ -231,21 +326,26 @@ post_end(struct session *s, int too_long, void *arg)
 		goto refused;
 	}
 	article_free(proto);
+	proto = NULL;
 	article_parser_free(p->parser);
 	p->parser = NULL;
 
-	p->numbers = xcalloc(p->thread.ngroups, sizeof(*p->numbers));
-	intake_record(s->srv, &p->job.art, p->article, &p->thread, p->numbers,
-	    p->feed_names, p->feeds, now);
-	p->job.done = post_done;
-	p->job.arg = p;
-	p->job.free_job = post_free_job;
-	p->s = s;
-	p->srv = s->srv;
-	p->session_id = s->id;
-	writer_submit(s->srv->writer, &p->job);
-	session_wait(s, p, post_cancel);
-	return (CMD_ASYNC);
+	switch (intake_filter_rules(cfg, p->article, reason, sizeof(reason))) {
+	case 0:
+		break;
+	case 1:
+		reply(s, RPL_441_POST_FAILED, "%s", reason);
+		goto refused;
+	default:
+		reply(s, RPL_441_POST_FAILED, "Posting failed: out of memory, "
+		    "try again later");
+		goto refused;
+	}
+	if (s->srv->post_rate != NULL)
+		ratelimit_record(s->srv->post_rate, post_rate_key(s), now);
+	if (cfg->filter_program[0] != '\0')
+		return (post_filter_start(s, p));
+	return (post_submit(s, p));
 
 refused:
 	log_info("session=%llx post refused: %s", (unsigned long long)s->id,
@@ -267,10 +367,14 @@ cmd_post_exec(struct session *s, struct nntp_command *cmd)
 		reply(s, RPL_440_NO_POSTING, "Posting not permitted");
 		return (CMD_OK);
 	}
+	if (s->access.post[0] == '\0') {
+		session_refuse_access(s, RPL_440_NO_POSTING, "Posting");
+		return (CMD_OK);
+	}
 	memset(&lim, 0, sizeof(lim));
 	lim.max_size = cfg->max_article_size;
 	lim.max_headers = cfg->max_headers;
-	lim.max_header_len = SERVER_FIELD_MAX;
+	lim.max_header_len = cfg->max_header_size;
 	lim.max_lines = cfg->max_lines;
 	p = xcalloc(1, sizeof(*p));
 	if ((p->parser = article_parser_new(&lim)) == NULL)

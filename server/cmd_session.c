@@ -5,11 +5,13 @@
 #include "datetime.h"
 #include "server.h"
 
-/* Posting is offered only when it is both configured and served. */
+/* Posting is offered when configured, served and allowed to the client
+   (to some group: which ones is checked per article). */
 static int
 session_may_post(struct session *s)
 {
-	return (s->srv->cfg.posting && dispatch_find(VERB_POST) != NULL);
+	return (s->srv->cfg.posting && dispatch_find(VERB_POST) != NULL &&
+	    s->access.post[0] != '\0');
 }
 
 void
@@ -92,9 +94,16 @@ cmd_capabilities_exec(struct session *s, struct nntp_command *cmd)
 		reply_line(s, "%s", list);
 	if (SERVED(VERB_XTREE, VERB_XROOTS))
 		reply_line(s, "XTREE");
-	/* RFC 4642 2.1: offered until TLS is active. */
-	if (s->srv->tls_ctx != NULL && !s->tls)
+	/* RFC 4642 2.1: offered until TLS is active (or a login). */
+	if (s->srv->tls_ctx != NULL && !s->tls && !s->authenticated)
 		reply_line(s, "STARTTLS");
+	/* RFC 4643 2.1: USER only where a password may be sent now; the
+	   bare capability says AUTHINFO exists (after STARTTLS); nothing
+	   once logged in. */
+	if (!s->authenticated && SERVED(VERB_AUTHINFO_USER,
+	    VERB_AUTHINFO_PASS))
+		reply_line(s, session_auth_allowed(s) ? "AUTHINFO USER" :
+		    "AUTHINFO");
 	reply_end(s);
 	return (CMD_OK);
 }
@@ -170,6 +179,12 @@ cmd_starttls_exec(struct session *s, struct nntp_command *cmd)
 {
 	if (s->tls) {
 		reply(s, RPL_502_UNAVAILABLE, "TLS is already active");
+		return (CMD_OK);
+	}
+	/* RFC 4642 2.2.2: not after a login (a client sending credentials
+	   in clear must not be told they were safe). */
+	if (s->authenticated) {
+		reply(s, RPL_502_UNAVAILABLE, "Already authenticated");
 		return (CMD_OK);
 	}
 	if (s->srv->tls_ctx == NULL) {

@@ -56,7 +56,10 @@ xtree_node(const struct store_thread_node *node, void *arg)
 	uint32_t		 num = 0;
 
 	w->nodes++;
-	if (!node->present) {
+	/* An article in groups the client may not read is shown as a
+	   placeholder: the thread keeps its shape, the text stays hidden. */
+	if (!node->present || !access_can_read_xref(&s->access,
+	    node->info->xref)) {
 		/* A placeholder keeps the shape: only its Message-ID. */
 		evbuffer_add_printf(w->buf, "%u\t0\t\t\t\t%s\t\t\t\t\r\n",
 		    node->depth, node->msgid);
@@ -66,6 +69,21 @@ xtree_node(const struct store_thread_node *node, void *arg)
 		num = thread_number_in(node->info->xref, s->group.name);
 	evbuffer_add_printf(w->buf, "%u\t%u\t%.*s\r\n", node->depth, num,
 	    (int)node->info->overview_len, node->info->overview);
+	return (0);
+}
+
+struct xtree_visible {
+	const struct access	*access;
+	int			 hidden;
+};
+
+static int
+xtree_hidden_cb(const char *wire, size_t len,
+    const struct store_article_info *info, void *arg)
+{
+	struct xtree_visible	*v = arg;
+
+	v->hidden = !access_can_read_xref(v->access, info->xref);
 	return (0);
 }
 
@@ -80,10 +98,19 @@ cmd_xtree_exec(struct session *s, struct nntp_command *cmd)
 	const char		*id = cmd->argv[0];
 	unsigned		 cap = s->srv->cfg.xtree_max;
 	enum store_status	 rc;
+	struct xtree_visible	 v;
 	int			 truncated = 0;
 
 	if (!msgid_valid_nntp(id, strlen(id))) {
 		reply(s, RPL_501_SYNTAX, "Bad message-id");
+		return (CMD_OK);
+	}
+	/* Asked for by the Message-ID of an article it may not see. */
+	v.access = &s->access;
+	v.hidden = 0;
+	if (store_article_get(s->srv->store, id, xtree_hidden_cb, &v) ==
+	    STORE_OK && v.hidden) {
+		reply(s, RPL_430_NO_MSGID, "No such article");
 		return (CMD_OK);
 	}
 	memset(&w, 0, sizeof(w));
@@ -111,7 +138,7 @@ cmd_xtree_exec(struct session *s, struct nntp_command *cmd)
 	return (CMD_OK);
 }
 
-const struct cmd_entry cmd_xtree_entry = { VERB_XTREE, 0, cmd_xtree_exec };
+const struct cmd_entry cmd_xtree_entry = { VERB_XTREE, CMD_READER, cmd_xtree_exec };
 
 struct xroots_walk {
 	struct session			*s;
@@ -189,7 +216,8 @@ cmd_xroots_exec(struct session *s, struct nntp_command *cmd)
 		return (CMD_OK);
 	}
 	if (group != NULL) {
-		if (store_group_get(s->srv->store, group, &g) != STORE_OK) {
+		if (!access_can_read(&s->access, group) ||
+		    store_group_get(s->srv->store, group, &g) != STORE_OK) {
 			reply(s, RPL_411_NO_GROUP, "No such newsgroup");
 			return (CMD_OK);
 		}
@@ -216,5 +244,5 @@ cmd_xroots_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_xroots_entry = {
-	VERB_XROOTS, 0, cmd_xroots_exec
+	VERB_XROOTS, CMD_READER, cmd_xroots_exec
 };

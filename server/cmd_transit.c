@@ -226,6 +226,18 @@ transit_prepare(struct session *s, struct transit *t, char *reason,
 		snprintf(reason, len, "Unwanted newsgroups");
 		goto refuse;
 	}
+	if (cfg->filter_transit) {
+		switch (intake_filter_rules(cfg, a, reason, len)) {
+		case 0:
+			break;
+		case 1:
+			goto refuse;
+		default:
+			snprintf(reason, len, "Out of memory");
+			*remember = 0;
+			goto refuse;
+		}
+	}
 	article_thread_free(&th);
 	if ((t->article = article_path_prepend(a, cfg->pathhost, NULL)) ==
 	    NULL || article_thread_extract(t->article, &t->thread) == -1) {
@@ -314,7 +326,7 @@ transit_new(struct session *s, const char *msgid, int takethis)
 	memset(&lim, 0, sizeof(lim));
 	lim.max_size = cfg->max_article_size;
 	lim.max_headers = cfg->max_headers;
-	lim.max_header_len = SERVER_FIELD_MAX;
+	lim.max_header_len = cfg->max_header_size;
 	lim.max_lines = cfg->max_lines;
 	t = xcalloc(1, sizeof(*t));
 	t->srv = s->srv;

@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "config.h"
+#include "filter_rules.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
@@ -25,7 +27,8 @@ enum config_type {
 	CONFIG_BOOL,		/* yes/no, true/false, on/off, 1/0 */
 	CONFIG_LOGLEVEL,
 	CONFIG_LISTEN,		/* repeatable: appends to cfg->listen */
-	CONFIG_TLS_LISTEN	/* repeatable: appends to cfg->tls_listen */
+	CONFIG_TLS_LISTEN,	/* repeatable: appends to cfg->tls_listen */
+	CONFIG_REJECT_HEADER	/* repeatable: appends to reject_headers */
 };
 
 struct config_key {
@@ -99,6 +102,47 @@ static const struct config_key config_keys[] = {
 	{ "limits", "xtree_max", CONFIG_UINT, OFF(xtree_max), 1, 10000000,
 	  "10000", "most nodes one XTREE reply holds; more is cut" },
 
+	{ "limits", "commands_per_second", CONFIG_UINT,
+	  OFF(commands_per_second), 0, 1000000, "100",
+	  "commands per second one reader connection may sustain; faster "
+	  "ones are slowed down (0: no limit; feeding peers are exempt)" },
+	{ "limits", "command_burst", CONFIG_UINT, OFF(command_burst), 1,
+	  1000000, "500", "commands a reader may send at once before "
+	  "commands_per_second applies" },
+	{ "limits", "posts_per_minute", CONFIG_UINT, OFF(posts_per_minute), 0,
+	  100000, "0", "posts per minute per user (or per address when "
+	  "anonymous); more get 441 (0: no limit)" },
+	{ "limits", "article_timeout", CONFIG_UINT, OFF(article_timeout), 1,
+	  86400, "600", "seconds a client may take to send one article "
+	  "(POST, IHAVE, TAKETHIS), then 400 and close" },
+
+	{ "auth", "allow_plaintext", CONFIG_BOOL, OFF(auth_plaintext), 0, 1,
+	  "no", "accept AUTHINFO on unencrypted connections (passwords "
+	  "then cross the network in clear)" },
+	{ "auth", "max_failures", CONFIG_UINT, OFF(auth_max_failures), 0,
+	  100000, "5", "failed logins one address may make per "
+	  "failure_window; more get 481 at once (0: no limit)" },
+	{ "auth", "failure_window", CONFIG_UINT, OFF(auth_failure_window), 1,
+	  86400, "600", "seconds over which max_failures counts" },
+
+	{ "filter", "max_crosspost", CONFIG_UINT, OFF(filter_max_crosspost),
+	  0, 100000, "0", "most newsgroups a post may name (0: no limit)" },
+	{ "filter", "max_followup", CONFIG_UINT, OFF(filter_max_followup), 0,
+	  100000, "0", "most groups Followup-To may name (0: no limit)" },
+	{ "filter", "reject_header", CONFIG_REJECT_HEADER,
+	  OFF(reject_headers), 0, 0, NULL, "\"Header: wildmat\": refuse "
+	  "articles with such a field (any case); repeatable" },
+	{ "filter", "program", CONFIG_STRING, OFF(filter_program), 0,
+	  CONFIG_PATH_MAX - 1, "", "program run per post with the article "
+	  "on stdin: exit 0 accepts, 1 refuses (first output line is the "
+	  "reason)" },
+	{ "filter", "program_timeout", CONFIG_UINT, OFF(filter_timeout), 1,
+	  3600, "10", "seconds the program may take; then the post is "
+	  "refused for now (441, try again later)" },
+	{ "filter", "transit", CONFIG_BOOL, OFF(filter_transit), 0, 1, "no",
+	  "apply max_crosspost, max_followup and reject_header to articles "
+	  "from peers too (437/439)" },
+
 	{ "tls", "cert", CONFIG_STRING, OFF(tls_cert), 0, CONFIG_PATH_MAX - 1,
 	  "", "PEM certificate (chain) file; with key, enables STARTTLS" },
 	{ "tls", "key", CONFIG_STRING, OFF(tls_key), 0, CONFIG_PATH_MAX - 1,
@@ -113,6 +157,9 @@ static const struct config_key config_keys[] = {
 	  "100000", "most lines an article may have" },
 	{ "posting", "max_headers", CONFIG_UINT, OFF(max_headers), 8, 100000,
 	  "256", "most header fields an article may have" },
+	{ "posting", "max_header_size", CONFIG_SIZE, OFF(max_header_size),
+	  1024, SERVER_FIELD_MAX, "16K", "longest header field (with its folded "
+	  "lines) an article may have" },
 	{ "posting", "date_skew", CONFIG_UINT, OFF(date_skew), 0, 7 * 86400,
 	  "86400", "seconds a Date may lie in the future" },
 	{ "posting", "posting_host", CONFIG_BOOL, OFF(posting_host), 0, 1,
@@ -287,6 +334,23 @@ config_add_tls_listen(struct config *cfg, const char *spec, char *err,
 	return (0);
 }
 
+static int
+config_add_reject_header(struct config *cfg, const char *v, char *err,
+    size_t errlen)
+{
+	struct filter_pattern	pat;
+	char			why[128];
+
+	if (filter_pattern_parse(v, &pat, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "reject_header: %s", why);
+		return (-1);
+	}
+	cfg->reject_headers = xreallocarray(cfg->reject_headers,
+	    cfg->nreject_headers + 1, sizeof(pat));
+	cfg->reject_headers[cfg->nreject_headers++] = pat;
+	return (0);
+}
+
 /* Store one value for a schema key; -1 with err if it does not fit. */
 static int
 config_set(struct config *cfg, const struct config_key *k, const char *v,
@@ -352,6 +416,8 @@ config_set(struct config *cfg, const struct config_key *k, const char *v,
 		return (config_add_listen(cfg, v, err, errlen));
 	case CONFIG_TLS_LISTEN:
 		return (config_add_tls_listen(cfg, v, err, errlen));
+	case CONFIG_REJECT_HEADER:
+		return (config_add_reject_header(cfg, v, err, errlen));
 	}
 	return (-1);
 }
@@ -530,13 +596,17 @@ config_ini_handler(void *user, const char *section, const char *name,
 		return (config_group_key(cp, section + 6, name, value));
 	if (strncmp(section, "peer ", 5) == 0)
 		return (config_peer_key(cp, section + 5, name, value));
+	if (strncmp(section, "access ", 7) == 0)
+		return (access_config_key(cp->cfg, section + 7, name, value,
+		    cp->err, sizeof(cp->err)));
 	for (i = 0; i < NKEYS; i++) {
 		if (strcmp(config_keys[i].section, section) != 0)
 			continue;
 		known_section = 1;
 		if (strcmp(config_keys[i].name, name) != 0)
 			continue;
-		if (config_keys[i].type == CONFIG_TLS_LISTEN) {
+		if (config_keys[i].type == CONFIG_TLS_LISTEN ||
+		    config_keys[i].type == CONFIG_REJECT_HEADER) {
 			/* Repeatable, no default to replace. */
 		} else if (config_keys[i].type == CONFIG_LISTEN) {
 			/* The file's addresses replace the default. */
@@ -556,7 +626,8 @@ config_ini_handler(void *user, const char *section, const char *name,
 	}
 	if (!known_section)
 		snprintf(cp->err, sizeof(cp->err), "unknown section [%s] "
-		    "(known: server, storage, limits, tls, posting, group NAME, peer NAME)", section);
+		    "(known: server, storage, limits, auth, tls, posting, "
+		    "filter, group NAME, peer NAME, access NAME)", section);
 	else
 		snprintf(cp->err, sizeof(cp->err), "unknown key \"%s\" in "
 		    "[%s]", name, section);
@@ -618,6 +689,12 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 		    "[section] or key = value)");
 		return (-1);
 	}
+	/* Run without a shell or PATH search: say so before it fails. */
+	if (cfg->filter_program[0] != '\0' && cfg->filter_program[0] != '/') {
+		snprintf(err, errlen, "%s: [filter] program must be an "
+		    "absolute path", path);
+		return (-1);
+	}
 	loom_strlcpy(cfg->path, path, sizeof(cfg->path));
 	return (0);
 }
@@ -631,6 +708,10 @@ config_clear(struct config *cfg)
 	free(cfg->peers);
 	cfg->peers = NULL;
 	cfg->npeers = 0;
+	access_config_clear(cfg);
+	free(cfg->reject_headers);
+	cfg->reject_headers = NULL;
+	cfg->nreject_headers = 0;
 }
 
 void

@@ -15,6 +15,8 @@
 #define CONFIG_LISTEN_MAX	16
 #define CONFIG_PATH_MAX		1024
 #define CONFIG_NAME_MAX		255
+/* Longest header field max_header_size may allow (name, value, folding). */
+#define SERVER_FIELD_MAX	65536
 
 struct config_listen {
 	char			 spec[CONFIG_NAME_MAX + 1];	/* as written */
@@ -69,6 +71,15 @@ struct config {
 	uint64_t		 max_garbage;		/* octets of one line */
 	uint64_t		 output_buffer;		/* stop reading above */
 	unsigned		 xtree_max;		/* nodes per XTREE */
+	unsigned		 commands_per_second;	/* 0: no limit */
+	unsigned		 command_burst;
+	unsigned		 posts_per_minute;	/* 0: no limit */
+	unsigned		 article_timeout;	/* seconds to send one */
+
+	/* [auth] */
+	int			 auth_plaintext;	/* AUTHINFO without TLS */
+	unsigned		 auth_max_failures;	/* per address, window */
+	unsigned		 auth_failure_window;	/* seconds */
 
 	/* [tls] */
 	char			 tls_cert[CONFIG_PATH_MAX];	/* "" = none */
@@ -80,8 +91,18 @@ struct config {
 	uint64_t		 max_article_size;
 	unsigned		 max_lines;
 	unsigned		 max_headers;
+	uint64_t		 max_header_size;	/* one field, folded */
 	unsigned		 date_skew;		/* seconds into the future */
 	int			 posting_host;		/* in Injection-Info */
+
+	/* [filter] (posting filter: proto/filter_rules.h, filter.h) */
+	unsigned		 filter_max_crosspost;	/* 0: no limit */
+	unsigned		 filter_max_followup;
+	struct filter_pattern	*reject_headers;
+	size_t			 nreject_headers;
+	char			 filter_program[CONFIG_PATH_MAX]; /* "" none */
+	unsigned		 filter_timeout;	/* seconds */
+	int			 filter_transit;	/* rules for peers too */
 
 	/* [group NAME] sections: groups created at start-up if missing */
 	struct config_group	*groups;
@@ -90,6 +111,10 @@ struct config {
 	/* [peer NAME] sections */
 	struct config_peer	*peers;
 	size_t			 npeers;
+
+	/* [access NAME] sections, in file order (access.h) */
+	struct config_access	*access;
+	size_t			 naccess;
 };
 
 /* Fill cfg with the defaults (valid by construction). */
@@ -117,6 +142,7 @@ int config_add_tls_listen(struct config *cfg, const char *spec, char *err,
 /* Release what config_load allocated (the group list). */
 void config_clear(struct config *cfg);
 
+struct filter_pattern;
 struct store_options;
 
 /* The store settings of a configuration ([storage], pathhost). */

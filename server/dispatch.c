@@ -12,6 +12,10 @@
 
 static const struct cmd_entry *const dispatch_table[] = {
 	&cmd_article_entry,
+	&cmd_authinfo_generic_entry,
+	&cmd_authinfo_pass_entry,
+	&cmd_authinfo_sasl_entry,
+	&cmd_authinfo_user_entry,
 	&cmd_body_entry,
 	&cmd_capabilities_entry,
 	&cmd_check_entry,
@@ -89,6 +93,10 @@ dispatch_line(struct session *s, char *line, size_t len)
 	/* Known to the parser but not served by this server. */
 	if ((e = dispatch_find(cmd.verb)) == NULL) {
 		reply(s, RPL_500_UNKNOWN, "Command not supported");
+		return (CMD_OK);
+	}
+	if ((e->flags & CMD_READER) && s->access.read[0] == '\0') {
+		session_refuse_access(s, RPL_502_UNAVAILABLE, "Reading");
 		return (CMD_OK);
 	}
 	if ((e->flags & CMD_NEEDS_GROUP) && !s->have_group) {

@@ -1,9 +1,11 @@
-/* Turning a checked article into its store record. */
+/* Turning a checked article into its store record, and the checks every
+   incoming article shares. */
 #include <string.h>
 
 #include "article.h"
 #include "datetime.h"
 #include "feeder.h"
+#include "filter_rules.h"
 #include "intake.h"
 
 void
@@ -39,4 +41,18 @@ intake_record(struct server *srv, struct store_article *art,
 	art->feeds = feeds;
 	art->nfeeds = feeder_select(srv, a, t, feed_names, feeds,
 	    SERVER_FEEDS_MAX);
+}
+
+int
+intake_filter_rules(const struct config *cfg, const struct article *a,
+    char *reason, size_t len)
+{
+	struct filter_rules	r;
+
+	memset(&r, 0, sizeof(r));
+	r.max_crosspost = cfg->filter_max_crosspost;
+	r.max_followup = cfg->filter_max_followup;
+	r.patterns = cfg->reject_headers;
+	r.npatterns = cfg->nreject_headers;
+	return (filter_rules_check(&r, a, reason, len));
 }

@@ -24,4 +24,11 @@ void	intake_record(struct server *srv, struct store_article *art,
 	    char feed_names[SERVER_FEEDS_MAX][STORE_PEER_MAX + 1],
 	    const char **feeds, time_t now);
 
+/*
+ * The [filter] built-in rules (max_crosspost, max_followup, reject_header)
+ * on an article: 0 passes, 1 refused with a reason, -1 out of memory.
+ */
+int	intake_filter_rules(const struct config *cfg, const struct article *a,
+	    char *reason, size_t len);
+
 #endif /* LOOM_INTAKE_H */

@@ -12,6 +12,7 @@
 
 #include "inflight.h"
 #include "log.h"
+#include "pwcheck.h"
 #include "tls.h"
 #include "server.h"
 #include "util.h"
@@ -217,6 +218,11 @@ main(int argc, char *argv[])
 	server_ensure_groups(&srv, 1);
 	srv.writer = writer_start(srv.base, srv.store, srv.cfg.batch_max);
 	srv.inflight = inflight_new();
+	/* One thread: a login costs ~0.1 s of one core by design, and the
+	   second core belongs to the loop and the writer. */
+	if ((srv.pwcheck = pwcheck_start(srv.base, 1, 64)) == NULL)
+		fatalx("cannot start the password checker");
+	server_limits_setup(&srv, &srv.cfg);
 	if (server_listen(&srv) == -1)
 		fatalx("cannot open listeners, exiting");
 
@@ -242,6 +248,9 @@ main(int argc, char *argv[])
 	event_free(srv.ev_accept_resume);
 	/* Commit what is still queued before the store closes. */
 	writer_stop(srv.writer);
+	pwcheck_stop(srv.pwcheck);
+	ratelimit_free(srv.auth_failures);
+	ratelimit_free(srv.post_rate);
 	server_feeds_stop(&srv);
 	inflight_free(srv.inflight);
 	tls_ctx_free(srv.tls_ctx);

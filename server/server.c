@@ -334,6 +334,7 @@ int
 server_reload(struct server *srv)
 {
 	struct config	 cfg;
+	struct session	*s;
 	char		 err[512];
 	size_t		 i;
 
@@ -376,6 +377,7 @@ server_reload(struct server *srv)
 			    cfg.tls_cert);
 		}
 	}
+	server_limits_setup(srv, &cfg);
 	/* Keep what is bound to this process: addresses and data. */
 	memcpy(cfg.tls_listen, srv->cfg.tls_listen, sizeof(cfg.tls_listen));
 	cfg.ntls_listen = srv->cfg.ntls_listen;
@@ -386,8 +388,63 @@ server_reload(struct server *srv)
 	srv->cfg = cfg;
 	log_set_level((enum log_level)srv->cfg.log_level);
 	server_ensure_groups(srv, 0);
+	/* New rules and rates apply to the clients already connected. */
+	TAILQ_FOREACH(s, &srv->sessions, entry) {
+		session_access_update(s);
+		token_bucket_init(&s->commands_bucket,
+		    srv->cfg.commands_per_second, srv->cfg.command_burst,
+		    server_now_ms());
+	}
 	log_info("reloaded %s", srv->config_path);
 	return (0);
+}
+
+uint64_t
+server_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+/* Keys tracked per table: addresses or users seen in one window. */
+#define SERVER_RATE_KEYS	65536
+
+static struct ratelimit *
+server_ratelimit(unsigned max, unsigned window)
+{
+	uint64_t	seed;
+
+	if (max == 0)
+		return (NULL);
+	/* Seeded, so clients cannot pick addresses that collide. */
+	seed = ((uint64_t)arc4random() << 32) | arc4random();
+	return (ratelimit_new(max, window, SERVER_RATE_KEYS, seed));
+}
+
+/*
+ * The failed-login and posting-rate tables for `next` (the configuration
+ * about to be used).  A table is kept across a reload that does not change
+ * its limits, so a reload does not forgive anyone.
+ */
+void
+server_limits_setup(struct server *srv, const struct config *next)
+{
+	const struct config	*cur = &srv->cfg;
+	int			 first = srv->limits_ready;
+
+	if (!first || next->auth_max_failures != cur->auth_max_failures ||
+	    next->auth_failure_window != cur->auth_failure_window) {
+		ratelimit_free(srv->auth_failures);
+		srv->auth_failures = server_ratelimit(next->auth_max_failures,
+		    next->auth_failure_window);
+	}
+	if (!first || next->posts_per_minute != cur->posts_per_minute) {
+		ratelimit_free(srv->post_rate);
+		srv->post_rate = server_ratelimit(next->posts_per_minute, 60);
+	}
+	srv->limits_ready = 1;
 }
 
 /*

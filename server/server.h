@@ -13,10 +13,12 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "access.h"
 #include "command.h"
 #include "config.h"
 #include "linecodec.h"
 #include "nntp.h"
+#include "ratelimit.h"
 #include "store.h"
 
 struct bufferevent;
@@ -35,11 +37,10 @@ struct listener {
 };
 
 struct inflight;
+struct pwcheck;
+struct ratelimit;
 struct feeder;
 struct ssl_ctx_st;
-
-/* Longest header field accepted in an article (name, value, folding). */
-#define SERVER_FIELD_MAX	16384
 
 /* Most peers an article can be queued for. */
 #define SERVER_FEEDS_MAX	32
@@ -60,6 +61,10 @@ struct server {
 	uint64_t		 next_session_id;
 	struct event		*ev_sigterm, *ev_sigint, *ev_sighup;
 	struct event		*ev_accept_resume;	/* after EMFILE */
+	struct pwcheck		*pwcheck;	/* AUTHINFO PASS, off-loop */
+	struct ratelimit	*auth_failures;	/* by address */
+	struct ratelimit	*post_rate;	/* by user or address */
+	int			 limits_ready;
 	int			 shutting_down;
 	time_t			 started;
 };
@@ -129,6 +134,7 @@ struct session {
 	struct bufferevent	*bev;
 	char			 peer[64];	/* "addr:port" for logs */
 	char			 host[64];	/* address alone */
+	struct sockaddr_storage	 addr;		/* for access rules */
 	enum session_state	 state;
 	struct line_discard	 discard;
 	unsigned		 errors_in_row;
@@ -145,6 +151,21 @@ struct session {
 	time_t			 closing_since;
 	int			 streaming;	/* after MODE STREAM */
 	const char		*close_reason;
+
+	/* Authentication (RFC 4643) and what this client may do. */
+	char			 user[STORE_USER_MAX + 1];	/* "" : none */
+	char			 auth_name[STORE_USER_MAX + 1];	/* USER sent */
+	int			 auth_user_sent;
+	int			 authenticated;
+	struct access		 access;
+
+	/* Reader command rate (limits commands_per_second). */
+	struct token_bucket	 commands_bucket;
+	struct event		*throttle_timer;
+	uint64_t		 throttled;	/* times input was paused */
+
+	/* Bounds the time one article may take (limits article_timeout). */
+	struct event		*receive_timer;
 
 	/* Reader state (RFC 3977 6): selected group and current article. */
 	struct store_group	 group;
@@ -170,6 +191,8 @@ int	 server_peer_allowed(struct server *srv, const struct sockaddr *sa);
 void	 server_feeds_start(struct server *srv);
 void	 server_feeds_stop(struct server *srv);
 void	 server_feeds_kick(struct server *srv);
+void	 server_limits_setup(struct server *srv, const struct config *next);
+uint64_t server_now_ms(void);
 
 /* session.c */
 void	 session_accept(struct server *srv, int fd, struct sockaddr *sa,
@@ -209,6 +232,7 @@ enum cmd_result {
 
 /* Precondition flags checked centrally before a handler runs. */
 #define CMD_NEEDS_GROUP		0x01	/* 412 without a selected group */
+#define CMD_READER		0x02	/* 480/502 without read access */
 
 struct cmd_entry {
 	enum nntp_verb		 verb;
@@ -228,6 +252,16 @@ extern const struct cmd_entry cmd_mode_reader_entry;
 extern const struct cmd_entry cmd_quit_entry;
 extern const struct cmd_entry cmd_starttls_entry;
 void	 server_greeting(struct session *s);
+
+/* cmd_auth.c */
+extern const struct cmd_entry cmd_authinfo_generic_entry;
+extern const struct cmd_entry cmd_authinfo_pass_entry;
+extern const struct cmd_entry cmd_authinfo_sasl_entry;
+extern const struct cmd_entry cmd_authinfo_user_entry;
+int	 session_auth_allowed(struct session *s);
+int	 session_login_helps(struct session *s);
+void	 session_access_update(struct session *s);
+void	 session_refuse_access(struct session *s, int code, const char *what);
 
 /* cmd_group.c */
 extern const struct cmd_entry cmd_group_entry;

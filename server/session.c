@@ -23,6 +23,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -129,14 +131,26 @@ session_accept(struct server *srv, int fd, struct sockaddr *sa, int salen,
 		return;
 	}
 	TAILQ_INIT(&s->pending);
+	if ((size_t)salen <= sizeof(s->addr))
+		memcpy(&s->addr, sa, (size_t)salen);
 	s->peer_ok = server_peer_allowed(srv, sa);
+	session_access_update(s);
+	token_bucket_init(&s->commands_bucket, srv->cfg.commands_per_second,
+	    srv->cfg.command_burst, server_now_ms());
 	TAILQ_INSERT_TAIL(&srv->sessions, s, entry);
 	srv->nsessions++;
 
 	session_setup_bev(s);
 
-	log_info("session=%llx connect peer=%s", (unsigned long long)s->id,
-	    s->peer);
+	log_info("session=%llx connect peer=%s access=%s%s",
+	    (unsigned long long)s->id, s->peer, s->access.matched ?
+	    s->access.rule : "none", s->peer_ok ? " feeds=yes" : "");
+	/* RFC 3977 5.1.1: 502 to a client that will never be served. */
+	if (!s->access.matched && !s->peer_ok && !session_login_helps(s)) {
+		reply(s, RPL_502_UNAVAILABLE, "Access denied to %s", s->host);
+		session_close_after_flush(s, "access denied");
+		return;
+	}
 	server_greeting(s);
 }
 
@@ -198,6 +212,7 @@ session_tls_upgrade(struct session *s)
 	s->tls = 1;
 	s->have_group = 0;
 	s->article = 0;
+	s->auth_user_sent = 0;
 	s->state = SESSION_CMD;
 	session_setup_bev(s);
 	log_info("session=%llx starttls", (unsigned long long)s->id);
@@ -211,17 +226,24 @@ session_close(struct session *s, const char *reason)
 	struct server		*srv = s->srv;
 	struct session_pending	*p;
 
-	log_info("session=%llx closed reason=%s peer=%s duration=%llds "
-	    "commands=%llu in=%llu out=%llu", (unsigned long long)s->id,
-	    reason, s->peer, (long long)(time(NULL) - s->started),
+	log_info("session=%llx closed reason=%s peer=%s user=%s "
+	    "duration=%llds commands=%llu in=%llu out=%llu throttled=%llu",
+	    (unsigned long long)s->id, reason, s->peer,
+	    s->authenticated ? s->user : "-",
+	    (long long)(time(NULL) - s->started),
 	    (unsigned long long)s->commands, (unsigned long long)s->bytes_in,
-	    (unsigned long long)s->bytes_out);
+	    (unsigned long long)s->bytes_out,
+	    (unsigned long long)s->throttled);
 	if (s->stream.free != NULL)
 		s->stream.free(s->stream.ctx);
 	if (s->rx.free != NULL)
 		s->rx.free(s->rx.ctx);
 	if (s->close_timer != NULL)
 		event_free(s->close_timer);
+	if (s->throttle_timer != NULL)
+		event_free(s->throttle_timer);
+	if (s->receive_timer != NULL)
+		event_free(s->receive_timer);
 	/* A job still in the writer outlives us: tell it nobody listens. */
 	if (s->async_cancel != NULL)
 		s->async_cancel(s->async);
@@ -401,12 +423,28 @@ session_stream_run(struct session *s)
 	}
 }
 
+static void
+session_receive_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct session	*s = arg;
+
+	if (s->state != SESSION_RECEIVING)
+		return;
+	log_warnx("session=%llx article not received within %u s",
+	    (unsigned long long)s->id, s->srv->cfg.article_timeout);
+	reply(s, RPL_400_UNAVAILABLE, "Article not received within %u "
+	    "seconds, closing connection", s->srv->cfg.article_timeout);
+	session_close_after_flush(s, "article timeout");
+}
+
 void
 session_receive_start(struct session *s, size_t limit,
     void (*line)(struct session *, const char *, size_t, void *),
     enum cmd_result (*end)(struct session *, int, void *),
     void (*free_ctx)(void *), void *ctx)
 {
+	struct timeval	tv;
+
 	memset(&s->rx, 0, sizeof(s->rx));
 	s->rx.line = line;
 	s->rx.end = end;
@@ -414,6 +452,14 @@ session_receive_start(struct session *s, size_t limit,
 	s->rx.ctx = ctx;
 	s->rx.limit = limit;
 	s->state = SESSION_RECEIVING;
+	/* A client trickling an article holds a slot and memory: bound
+	   the whole transfer, not just the silence between lines. */
+	if (s->receive_timer == NULL && (s->receive_timer = evtimer_new(
+	    s->srv->base, session_receive_timeout_cb, s)) == NULL)
+		fatalx("evtimer_new");
+	tv.tv_sec = s->srv->cfg.article_timeout;
+	tv.tv_usec = 0;
+	evtimer_add(s->receive_timer, &tv);
 }
 
 /* The block is complete: hand it over and go back to commands. */
@@ -425,6 +471,7 @@ session_receive_end(struct session *s)
 
 	/* end() owns ctx from here; it may start a writer job with it. */
 	memset(&s->rx, 0, sizeof(s->rx));
+	evtimer_del(s->receive_timer);
 	s->state = SESSION_CMD;
 	res = rx.end(s, rx.too_long, rx.ctx);
 	if (res == CMD_CLOSE)
@@ -537,6 +584,41 @@ session_discard(struct session *s, struct evbuffer *in, size_t avail)
 	return (0);
 }
 
+static void
+session_throttle_cb(evutil_socket_t fd, short what, void *arg)
+{
+	session_process_input(arg);
+}
+
+/*
+ * commands_per_second: a reader sending faster is not refused, it is
+ * slowed down.  Its input waits (and TCP pushes back once the input
+ * buffer is full) until the bucket has a token again.  Peers feeding us
+ * are exempt: their rate is the point of a feed.
+ */
+static int
+session_throttle(struct session *s)
+{
+	struct timeval	tv;
+	uint64_t	wait;
+
+	if (s->srv->cfg.commands_per_second == 0 || s->peer_ok)
+		return (0);
+	if ((wait = token_bucket_take(&s->commands_bucket,
+	    server_now_ms())) == 0)
+		return (0);
+	if (s->throttle_timer == NULL && (s->throttle_timer = evtimer_new(
+	    s->srv->base, session_throttle_cb, s)) == NULL)
+		fatalx("evtimer_new");
+	if (!evtimer_pending(s->throttle_timer, NULL)) {
+		s->throttled++;
+		tv.tv_sec = (time_t)(wait / 1000);
+		tv.tv_usec = (suseconds_t)(wait % 1000) * 1000;
+		evtimer_add(s->throttle_timer, &tv);
+	}
+	return (1);
+}
+
 /* Run every complete command line in the input, in order. */
 static void
 session_process_input(struct session *s)
@@ -589,6 +671,8 @@ session_process_input(struct session *s)
 		case LINE_FOUND:
 			break;
 		}
+		if (session_throttle(s))
+			return;		/* the throttle timer resumes us */
 		memcpy(line, p, linelen);
 		line[linelen] = '\0';
 		evbuffer_drain(in, linelen + eollen);
@@ -602,6 +686,9 @@ session_process_input(struct session *s)
 			continue;
 		}
 		res = dispatch_line(s, line, linelen);
+		/* Do not leave a password on the stack for the next call. */
+		if (strncasecmp(line, "AUTHINFO", 8) == 0)
+			explicit_bzero(line, linelen);
 		if (s->last_code == RPL_500_UNKNOWN ||
 		    s->last_code == RPL_501_SYNTAX)
 			s->errors_in_row++;

@@ -30,7 +30,6 @@ import atexit
 import itertools
 import os
 import re
-import select
 import shutil
 import signal
 import socket
@@ -329,11 +328,14 @@ class Loomd:
 
     # -- clients ----------------------------------------------------------------
 
-    def connect(self, addr=None, greeting=True, timeout=IO_TIMEOUT):
+    def connect(self, addr=None, greeting=True, timeout=IO_TIMEOUT,
+                source=None):
         """A Conn to the first listening address (or addr=(host, port)),
-        with the greeting read into conn.greeting."""
+        from local address `source` if given, with the greeting read into
+        conn.greeting."""
         host, port = addr if addr else (self.host, self.port)
-        c = Conn(host, port, timeout=timeout, greeting=greeting)
+        c = Conn(host, port, timeout=timeout, greeting=greeting,
+                 source=source)
         self._conns.append(c)
         return c
 
@@ -473,11 +475,15 @@ class Conn:
     MAX_LINE = 4 * 1024 * 1024
 
     def __init__(self, host="127.0.0.1", port=119, timeout=IO_TIMEOUT,
-                 greeting=True, strict=True):
+                 greeting=True, strict=True, source=None):
         self.host, self.port = host, port
         self.timeout = timeout
         self.strict = strict
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+        # source: a local address such as "127.0.0.2", so one test can
+        # be several clients (any 127/8 address is loopback on Linux).
+        self.sock = socket.create_connection(
+            (host, port), timeout=timeout,
+            source_address=(source, 0) if source else None)
         self.buf = b""
         self.eof = False
         self.greeting = None
@@ -673,9 +679,51 @@ def article_lines(article):
 _msgid_counter = itertools.count(1)
 
 
+class TLSPair:
+    """A self-signed certificate for localhost and 127.0.0.1 with its key,
+    in a temp dir: .cert, .key, .args (loomd's TLS options with one
+    implicit-TLS listener), .client_context(); .remove() when done."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="loomtls-")
+        self.cert = os.path.join(self.dir, "cert.pem")
+        self.key = os.path.join(self.dir, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
+                        "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                        "-keyout", self.key, "-out", self.cert, "-days", "2",
+                        "-subj", "/CN=localhost", "-addext",
+                        "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+                       check=True, capture_output=True)
+        self.args = ("--tls-cert", self.cert, "--tls-key", self.key,
+                     "--tls-listen", "127.0.0.1:0")
+
+    def client_context(self):
+        import ssl
+        return ssl.create_default_context(cafile=self.cert)
+
+    def remove(self):
+        for f in (self.cert, self.key):
+            os.unlink(f)
+        os.rmdir(self.dir)
+
+
 def unique_msgid(domain="test.loom.invalid"):
     return "<%d.%d.%d@%s>" % (int(time.time() * 1000), os.getpid(),
                               next(_msgid_counter), domain)
+
+
+def now_date(offset=0):
+    """An RFC 5322 date for now (plus offset seconds), in UTC."""
+    return time.strftime("%a, %d %b %Y %H:%M:%S +0000",
+                         time.gmtime(time.time() + offset))
+
+
+def relayed(msgid, groups="local.test", path="peer.example!not-for-mail",
+            body="Relayed body.\n", extra=(), date=None, subject="test article"):
+    """An article as a peer sends it: Path, Date and Message-ID set."""
+    return make_article(newsgroups=groups, message_id=msgid, subject=subject,
+                        date=date or now_date(), body=body,
+                        headers=[("Path", path)] + list(extra))
 
 
 def make_article(newsgroups="local.test", subject="test article",

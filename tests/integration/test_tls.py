@@ -5,7 +5,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import tempfile
 import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -15,16 +14,8 @@ from harness import Loomd  # noqa: E402
 warnings.simplefilter("ignore", DeprecationWarning)
 import nntplib  # noqa: E402
 
-CERTDIR = tempfile.mkdtemp(prefix="loomtls-")
-CERT = os.path.join(CERTDIR, "cert.pem")
-KEY = os.path.join(CERTDIR, "key.pem")
-subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                "ec_paramgen_curve:P-256", "-nodes", "-keyout", KEY,
-                "-out", CERT, "-days", "2", "-subj", "/CN=localhost",
-                "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
-               check=True, capture_output=True)
-TLS_ARGS = ("--tls-cert", CERT, "--tls-key", KEY, "--tls-listen",
-            "127.0.0.1:0")
+PAIR = harness.TLSPair()
+CERT, KEY, TLS_ARGS = PAIR.cert, PAIR.key, PAIR.args
 
 
 def client_ctx():
@@ -148,6 +139,4 @@ if __name__ == "__main__":
     try:
         harness.main(globals())
     finally:
-        for f in (CERT, KEY):
-            os.unlink(f)
-        os.rmdir(CERTDIR)
+        PAIR.remove()

@@ -1,26 +1,12 @@
 #!/usr/bin/env python3
 """Articles from peers: IHAVE (RFC 3977 6.3.2) and streaming (RFC 4644)."""
 import os
-import socket
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import Loomd, make_article, unique_msgid  # noqa: E402
-
-
-def now_date(offset=0):
-    return time.strftime("%a, %d %b %Y %H:%M:%S +0000",
-                         time.gmtime(time.time() + offset))
-
-
-def relayed(msgid, groups="local.test", path="peer.example!not-for-mail",
-            body="Relayed body.\n", extra=(), date=None):
-    """An article as a peer sends it: Path, Date and Message-ID set."""
-    return make_article(newsgroups=groups, message_id=msgid,
-                        date=date or now_date(), body=body,
-                        headers=[("Path", path)] + list(extra))
+from harness import Loomd, make_article, now_date, relayed, unique_msgid  # noqa: E402
 
 
 def wire(article):

@@ -8,30 +8,9 @@
 #include <cmocka.h>
 
 #include "article.h"
+#include "article_test.h"
 
 #define NOW	((time_t)1795920423)	/* Sun, 29 Nov 2026 02:47:03 */
-
-static struct article *
-parse(const char *text)
-{
-	struct article_parser	*p = article_parser_new(NULL);
-	struct article		*a = NULL;
-	const char		*s = text, *nl;
-
-	assert_non_null(p);
-	while (*s != '\0') {
-		if ((nl = strchr(s, '\n')) == NULL) {
-			article_parser_push(p, s, strlen(s));
-			break;
-		}
-		article_parser_push(p, s, (size_t)(nl - s));
-		s = nl + 1;
-	}
-	if (article_parser_finish(p, &a) != ARTICLE_OK)
-		fail_msg("parse failed: %s", article_parser_reason(p));
-	article_parser_free(p);
-	return (a);
-}
 
 static void
 assert_wire(const struct article *a, const char *want)
@@ -43,8 +22,12 @@ assert_wire(const struct article *a, const char *want)
 }
 
 static const struct article_injection inj_default = {
-	"news.example.org", "example.org", "loom.1a2b", "client.example",
-	"42", NULL, NOW, 0
+	.path_identity = "news.example.org",
+	.msgid_domain = "example.org",
+	.msgid_unique = "loom.1a2b",
+	.posting_host = "client.example",
+	.logging_data = "42",
+	.now = NOW,
 };
 
 static void
@@ -67,7 +50,7 @@ test_article_inject_adds_fields_byte_exact(void **state)
 	    "..dotted\r\n"
 	    "body \xc3\xa9\r\n";
 
-	a = parse("From: Jane Doe <jane@example.org>\n"
+	a = art_parse("From: Jane Doe <jane@example.org>\n"
 	    "Newsgroups: loom.test\nSubject: Hello\n\tworld\n\n"
 	    ".dotted\nbody \xc3\xa9");
 	b = article_inject(a, &inj_default, r, sizeof(r));
@@ -108,7 +91,7 @@ test_article_inject_keeps_poster_fields(void **state)
 	inj.posting_host = NULL;
 	inj.logging_data = NULL;
 	inj.add_lines = 1;
-	a = parse("From: a@b.example\n"
+	a = art_parse("From: a@b.example\n"
 	    "Path: poster.example!not-for-mail\n"
 	    "Newsgroups: loom.test\nSubject: s\n"
 	    "Message-ID: <own@b.example>\n"
@@ -153,7 +136,7 @@ test_article_inject_removes_forbidden_fields(void **state)
 	   Injection-Date stays (it must never change) and so does Lines,
 	   even when wrong. */
 	snprintf(text, sizeof(text), forged, "<k@b.example>");
-	a = parse(text);
+	a = art_parse(text);
 	b = article_inject(a, &inj_default, r, sizeof(r));
 	assert_non_null(b);
 	assert_wire(b, want);
@@ -162,7 +145,7 @@ test_article_inject_removes_forbidden_fields(void **state)
 
 	/* An empty Message-ID is absent: a new one is added. */
 	snprintf(text, sizeof(text), forged, "");
-	a = parse(text);
+	a = art_parse(text);
 	b = article_inject(a, &inj_default, r, sizeof(r));
 	assert_non_null(b);
 	assert_string_equal(article_header_get(b, "Message-ID"),
@@ -182,14 +165,15 @@ test_article_inject_quotes_parameters(void **state)
 	char				 r[ARTICLE_REASON_MAX];
 
 	inj.posting_host = "host \"x\"";	/* not a path identity */
+	inj.posting_account = "jane";
 	inj.logging_data = "a\\b\r\nc\x01\xc3\xa9";
 	inj.complaints_to = "abuse@example.org";
-	a = parse("From: a@b.example\nSubject: s\nNewsgroups: a.b\n\nb");
+	a = art_parse("From: a@b.example\nSubject: s\nNewsgroups: a.b\n\nb");
 	b = article_inject(a, &inj, r, sizeof(r));
 	assert_non_null(b);
 	assert_string_equal(article_header_get(b, "Injection-Info"),
 	    "news.example.org; posting-host=\"host \\\"x\\\"\"; "
-	    "logging-data=\"a\\\\bc\"; "
+	    "posting-account=\"jane\"; logging-data=\"a\\\\bc\"; "
 	    "mail-complaints-to=\"abuse@example.org\"");
 	/* A host that cannot be a Path diagnostic stays out of Path. */
 	assert_string_equal(article_header_get(b, "Path"),
@@ -205,7 +189,7 @@ test_article_inject_bad_parameters(void **state)
 	struct article			*a;
 	char				 r[ARTICLE_REASON_MAX];
 
-	a = parse("From: a@b.example\nSubject: s\nNewsgroups: a.b\n\nb");
+	a = art_parse("From: a@b.example\nSubject: s\nNewsgroups: a.b\n\nb");
 	inj.msgid_unique = "has space";
 	assert_null(article_inject(a, &inj, r, sizeof(r)));
 	assert_string_equal(r, "Cannot make a valid Message-ID");
@@ -227,7 +211,7 @@ test_article_inject_then_thread(void **state)
 	struct article_thread	 t;
 	char			 r[ARTICLE_REASON_MAX];
 
-	a = parse("From: a@b.example\nSubject: Re: s\nNewsgroups: a.b,c.d\n"
+	a = art_parse("From: a@b.example\nSubject: Re: s\nNewsgroups: a.b,c.d\n"
 	    "References: <r@x>\n\nb");
 	b = article_inject(a, &inj_default, r, sizeof(r));
 	assert_non_null(b);
@@ -254,7 +238,7 @@ static const char relayed[] =
 static void
 test_article_path_prepend(void **state)
 {
-	struct article	*a = parse(relayed), *b;
+	struct article	*a = art_parse(relayed), *b;
 	const char	*tail = "Subject: s\r\n\tfolded\r\n\r\n..\r\n...x\r\n";
 	char		 want[512];
 
@@ -281,14 +265,14 @@ test_article_path_prepend(void **state)
 	article_free(a);
 
 	/* The sender's Xref does not travel: the store writes ours. */
-	a = parse("Path: x\nXref: x g:1\nSubject: s\n\nb");
+	a = art_parse("Path: x\nXref: x g:1\nSubject: s\n\nb");
 	b = article_path_prepend(a, "me.example", NULL);
 	assert_wire(b, "Path: me.example!x\r\nSubject: s\r\n\r\nb\r\n");
 	article_free(b);
 	article_free(a);
 
 	/* No Path: one is made, first. */
-	a = parse("Subject: s\n\nb");
+	a = art_parse("Subject: s\n\nb");
 	b = article_path_prepend(a, "me.example", NULL);
 	assert_wire(b, "Path: me.example!not-for-mail\r\nSubject: s\r\n\r\n"
 	    "b\r\n");
@@ -296,7 +280,7 @@ test_article_path_prepend(void **state)
 	article_free(a);
 
 	/* An empty Path is dropped, not kept beside the new one. */
-	a = parse("Path:\nSubject: s\n\nb");
+	a = art_parse("Path:\nSubject: s\n\nb");
 	b = article_path_prepend(a, "me.example", NULL);
 	assert_wire(b, "Path: me.example!not-for-mail\r\nSubject: s\r\n\r\n"
 	    "b\r\n");
@@ -304,7 +288,7 @@ test_article_path_prepend(void **state)
 	article_free(a);
 
 	/* No body: none is invented. */
-	a = parse("Path: x\nSubject: s");
+	a = art_parse("Path: x\nSubject: s");
 	b = article_path_prepend(a, "me.example", NULL);
 	assert_wire(b, "Path: me.example!x\r\nSubject: s\r\n\r\n");
 	assert_false(b->has_body);
@@ -315,7 +299,7 @@ test_article_path_prepend(void **state)
 static void
 test_article_path_loop_detection(void **state)
 {
-	struct article	*a = parse(relayed);
+	struct article	*a = art_parse(relayed);
 
 	assert_true(article_path_contains(a, "peer.example"));
 	assert_true(article_path_contains(a, "PEER.Example"));
@@ -327,10 +311,10 @@ test_article_path_loop_detection(void **state)
 	assert_false(article_path_contains(a, ""));
 	article_free(a);
 
-	a = parse("Path: a.example!! b.example\n\nb");
+	a = art_parse("Path: a.example!! b.example\n\nb");
 	assert_true(article_path_contains(a, "b.example"));
 	article_free(a);
-	a = parse("Subject: no path\n\nb");
+	a = art_parse("Subject: no path\n\nb");
 	assert_false(article_path_contains(a, "a.example"));
 	article_free(a);
 }

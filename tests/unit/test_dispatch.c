@@ -46,6 +46,8 @@ setup(void **state)
 	assert_int_equal(server_open_store(&f->srv, err, sizeof(err)), 0);
 	server_ensure_groups(&f->srv, 1);
 	f->s.srv = &f->srv;
+	/* As session_accept does: the rights of an anonymous client. */
+	session_access_update(&f->s);
 	f->s.bev = bufferevent_socket_new(f->srv.base, -1, 0);
 	assert_non_null(f->s.bev);
 	/* A bufferevent freezes the start of its output against removal;

@@ -1,0 +1,231 @@
+/*
+ * AUTHINFO USER/PASS (RFC 4643) and what a login changes: the access rules
+ * are resolved again for the user.  The password check (scrypt, about a
+ * tenth of a second) runs on the pwcheck thread, never on the loop thread,
+ * so one login does not stall every other client.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "log.h"
+#include "pwcheck.h"
+#include "ratelimit.h"
+#include "server.h"
+#include "util.h"
+
+/* RFC 4643 2.2: a password is sent only under TLS unless allowed. */
+int
+session_auth_allowed(struct session *s)
+{
+	return (!s->authenticated && (s->tls || s->srv->cfg.auth_plaintext));
+}
+
+/* Resolve the access rules for the client as it is now. */
+void
+session_access_update(struct session *s)
+{
+	access_resolve(&s->srv->cfg, (struct sockaddr *)&s->addr,
+	    s->authenticated ? s->user : NULL, &s->access);
+	if (s->have_group && !access_can_read(&s->access, s->group.name)) {
+		s->have_group = 0;
+		s->article = 0;
+	}
+}
+
+/*
+ * Could this client gain rights by logging in?  Only if a rule names users
+ * for its address, and AUTHINFO can be used here now or after STARTTLS.
+ */
+int
+session_login_helps(struct session *s)
+{
+	return (!s->authenticated && (s->tls || s->srv->tls_ctx != NULL ||
+	    s->srv->cfg.auth_plaintext) && access_login_helps(&s->srv->cfg,
+	    (struct sockaddr *)&s->addr));
+}
+
+/*
+ * Refuse `what` for want of rights: 480 when logging in could grant them
+ * (RFC 4643 2.1), else the command's own refusal code.
+ */
+void
+session_refuse_access(struct session *s, int code, const char *what)
+{
+	if (session_login_helps(s))
+		reply(s, RPL_480_AUTH_REQUIRED, "%s needs authentication "
+		    "(AUTHINFO USER)", what);
+	else
+		reply(s, code, "%s not permitted from here", what);
+}
+
+/* 483 or 502 when AUTHINFO cannot be used now; 0 when it can. */
+static int
+auth_refused(struct session *s)
+{
+	if (s->authenticated) {
+		reply(s, RPL_502_UNAVAILABLE, "Already authenticated");
+		return (1);
+	}
+	if (!s->tls && !s->srv->cfg.auth_plaintext) {
+		reply(s, RPL_483_ENCRYPTION, "Encryption required: %s",
+		    s->srv->tls_ctx != NULL ? "use STARTTLS first" :
+		    "connect to the TLS port");
+		return (1);
+	}
+	return (0);
+}
+
+/* Too many failures from this address lately: refuse without checking. */
+static int
+auth_throttled(struct session *s)
+{
+	struct ratelimit	*rl = s->srv->auth_failures;
+	time_t			 now = time(NULL);
+
+	if (rl == NULL || ratelimit_allowed(rl, s->host, now))
+		return (0);
+	reply(s, RPL_481_AUTH_FAILED, "Too many failed logins from %s, try "
+	    "again in %u seconds", s->host,
+	    ratelimit_retry_after(rl, s->host, now));
+	log_warnx("session=%llx login refused: too many failures from %s",
+	    (unsigned long long)s->id, s->host);
+	return (1);
+}
+
+static enum cmd_result
+cmd_authinfo_user_exec(struct session *s, struct nntp_command *cmd)
+{
+	const char	*name = cmd->argv[0];
+
+	if (auth_refused(s) || auth_throttled(s))
+		return (CMD_OK);
+	/* A name too long for any account still gets 381, so the reply
+	   does not tell which names exist. */
+	loom_strlcpy(s->auth_name, name, sizeof(s->auth_name));
+	s->auth_user_sent = strlen(name) < sizeof(s->auth_name) ? 1 : 2;
+	reply(s, RPL_381_PASS_REQUIRED, "Password required");
+	return (CMD_OK);
+}
+
+const struct cmd_entry cmd_authinfo_user_entry = {
+	VERB_AUTHINFO_USER, 0, cmd_authinfo_user_exec
+};
+
+struct auth_job {
+	struct pwcheck_job	 pj;	/* first: pwcheck frees it as such */
+	struct server		*srv;
+	struct session		*s;
+	char			 name[STORE_USER_MAX + 1];
+};
+
+/* The session went away while the hash was being checked. */
+static void
+auth_cancel(void *arg)
+{
+	struct auth_job	*aj = arg;
+
+	pwcheck_cancel(aj->srv->pwcheck, &aj->pj);
+}
+
+static void
+auth_done(struct pwcheck_job *pj, void *arg)
+{
+	struct auth_job	*aj = (struct auth_job *)pj;
+	struct session	*s = aj->s;
+
+	if (pj->result == 1) {
+		s->authenticated = 1;
+		loom_strlcpy(s->user, aj->name, sizeof(s->user));
+		session_access_update(s);
+		log_info("session=%llx login user=%s access=%s",
+		    (unsigned long long)s->id, s->user, s->access.rule);
+		reply(s, RPL_281_AUTH_OK, "Authentication accepted");
+	} else {
+		if (s->srv->auth_failures != NULL)
+			ratelimit_record(s->srv->auth_failures, s->host,
+			    time(NULL));
+		/* The name is logged (it helps spot guessing), the password
+		   never. */
+		log_warnx("session=%llx login failed user=%s host=%s%s",
+		    (unsigned long long)s->id, aj->name, s->host,
+		    pj->result == -1 ? " (stored hash malformed)" : "");
+		reply(s, RPL_481_AUTH_FAILED, "Authentication failed");
+	}
+	OPENSSL_cleanse(aj, sizeof(*aj));
+	free(aj);
+	session_resume(s);
+}
+
+static enum cmd_result
+cmd_authinfo_pass_exec(struct session *s, struct nntp_command *cmd)
+{
+	const char		*pw = cmd->argv[0];
+	struct store_user	 u;
+	struct auth_job		*aj;
+	int			 known;
+
+	if (auth_refused(s))
+		return (CMD_OK);
+	if (!s->auth_user_sent) {
+		reply(s, RPL_482_AUTH_SEQUENCE, "Send AUTHINFO USER first");
+		return (CMD_OK);
+	}
+	known = s->auth_user_sent == 1 && store_user_get(s->srv->store,
+	    s->auth_name, &u) == STORE_OK;
+	s->auth_user_sent = 0;
+	if (auth_throttled(s))
+		return (CMD_OK);
+	if (strlen(pw) >= sizeof(aj->pj.password)) {
+		reply(s, RPL_481_AUTH_FAILED, "Authentication failed");
+		return (CMD_OK);
+	}
+	aj = xcalloc(1, sizeof(*aj));
+	/* An unknown user is checked against nothing, in the same time. */
+	if (known)
+		loom_strlcpy(aj->pj.stored, u.hash, sizeof(aj->pj.stored));
+	aj->pj.pwlen = strlen(pw);
+	memcpy(aj->pj.password, pw, aj->pj.pwlen);
+	aj->pj.done = auth_done;
+	aj->pj.arg = aj;
+	aj->srv = s->srv;
+	aj->s = s;
+	loom_strlcpy(aj->name, s->auth_name, sizeof(aj->name));
+	OPENSSL_cleanse(&u, sizeof(u));
+	if (pwcheck_submit(s->srv->pwcheck, &aj->pj) == -1) {
+		OPENSSL_cleanse(aj, sizeof(*aj));
+		free(aj);
+		reply(s, RPL_481_AUTH_FAILED, "Too many logins in progress, "
+		    "try again later");
+		return (CMD_OK);
+	}
+	session_wait(s, aj, auth_cancel);
+	return (CMD_ASYNC);
+}
+
+const struct cmd_entry cmd_authinfo_pass_entry = {
+	VERB_AUTHINFO_PASS, 0, cmd_authinfo_pass_exec
+};
+
+/* RFC 4643 defines SASL; Loom offers USER/PASS only, and never GENERIC
+   (deprecated by the same RFC). */
+static enum cmd_result
+cmd_authinfo_unsupported_exec(struct session *s, struct nntp_command *cmd)
+{
+	if (s->authenticated)
+		reply(s, RPL_502_UNAVAILABLE, "Already authenticated");
+	else
+		reply(s, RPL_503_UNSUPPORTED, "Only AUTHINFO USER/PASS is "
+		    "supported");
+	return (CMD_OK);
+}
+
+const struct cmd_entry cmd_authinfo_sasl_entry = {
+	VERB_AUTHINFO_SASL, 0, cmd_authinfo_unsupported_exec
+};
+
+const struct cmd_entry cmd_authinfo_generic_entry = {
+	VERB_AUTHINFO_GENERIC, 0, cmd_authinfo_unsupported_exec
+};
