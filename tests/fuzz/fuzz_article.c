@@ -1,6 +1,6 @@
 /*
- * libFuzzer: the article parser, checks, injector and relaying on arbitrary
- * input split into lines at LF.  The first octet picks the limits so that
+ * libFuzzer: the article parser, checks, filter rules, injector and
+ * relaying on arbitrary input split into lines at LF.  The first octet picks the limits so that
  * the paths past a tripped limit are fuzzed too.
  */
 #include <stdint.h>
@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "article.h"
+#include "filter_rules.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -53,9 +54,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct article_limits	 lim = { 0, 0, 0, 0 };
 	struct article_policy	 pol = { 1795920423, 0, 86400 };
 	struct article_injection inj = {
-		"news.example.org", "example.org", "fuzz.1", "client.example",
-		"1", "abuse@example.org", 1795920423, 1
+		.path_identity = "news.example.org",
+		.msgid_domain = "example.org",
+		.msgid_unique = "fuzz.1",
+		.posting_host = "client.example",
+		.posting_account = "user \"x\"",
+		.logging_data = "1",
+		.complaints_to = "abuse@example.org",
+		.now = 1795920423,
+		.add_lines = 1
 	};
+	struct filter_pattern	 pats[2];
+	struct filter_rules	 rules = { 3, 1, pats, 2 };
 	struct article_parser	*p;
 	struct article		*a = NULL, *b, *c;
 	struct article_thread	 t;
@@ -96,6 +106,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	article_parser_free(p);
 	check_wire(a);
 	(void)article_header_count(a, "Subject");
+	/* The posting filter's rules see every article a peer sends. */
+	if (filter_pattern_parse("Subject: *money*", &pats[0], reason,
+	    sizeof(reason)) != 0 || filter_pattern_parse("From: *@[a-c]*",
+	    &pats[1], reason, sizeof(reason)) != 0)
+		abort();
+	if (filter_rules_check(&rules, a, reason, sizeof(reason)) == 1 &&
+	    reason[0] == '\0')
+		abort();
 	(void)article_validate_transit(a, &pol, reason, sizeof(reason));
 	if (article_thread_extract(a, &t) == 0) {
 		if (t.nrefs > ARTICLE_REFS_MAX ||
