@@ -611,8 +611,13 @@ ctl_user_add(struct ctl *c, const char *name)
 	u.created = (int64_t)time(NULL);
 	if (ctl_user_set_password(&u) == -1)
 		return (1);
-	rc = store_user_put(c->store, &u);
+	rc = store_user_put(c->store, &u, STORE_USER_CREATE);
 	OPENSSL_cleanse(u.hash, sizeof(u.hash));
+	if (rc == STORE_EXISTS) {
+		/* Another loomctl created it while we asked. */
+		fprintf(stderr, "loomctl: user %s already exists\n", name);
+		return (1);
+	}
 	if (rc != STORE_OK) {
 		fprintf(stderr, "loomctl: cannot add %s: %s\n", name,
 		    store_strerror(rc));
@@ -638,8 +643,13 @@ ctl_user_passwd(struct ctl *c, const char *name)
 	}
 	if (ctl_user_set_password(&u) == -1)
 		return (1);
-	rc = store_user_put(c->store, &u);
+	rc = store_user_put(c->store, &u, STORE_USER_REPLACE);
 	OPENSSL_cleanse(u.hash, sizeof(u.hash));
+	if (rc == STORE_NOTFOUND) {
+		fprintf(stderr, "loomctl: no user %s (deleted meanwhile)\n",
+		    name);
+		return (1);
+	}
 	if (rc != STORE_OK) {
 		fprintf(stderr, "loomctl: cannot change %s: %s\n", name,
 		    store_strerror(rc));

@@ -370,7 +370,19 @@ struct store_user {
 	int64_t		 created;
 };
 
-enum store_status store_user_put(struct store *st, const struct store_user *u);
+/*
+ * Write a user.  STORE_USER_CREATE refuses an existing name (STORE_EXISTS),
+ * STORE_USER_REPLACE a missing one (STORE_NOTFOUND), in the same write
+ * transaction as the write: two loomctl runs cannot both create a user,
+ * nor can a password change bring back a user just deleted.
+ */
+enum store_user_mode {
+	STORE_USER_CREATE,
+	STORE_USER_REPLACE
+};
+
+enum store_status store_user_put(struct store *st, const struct store_user *u,
+    enum store_user_mode mode);
 enum store_status store_user_get(struct store *st, const char *name,
     struct store_user *out);
 enum store_status store_user_del(struct store *st, const char *name);

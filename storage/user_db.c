@@ -37,6 +37,7 @@ struct user_put_args {
 	const struct store_user	*u;
 	size_t			 len;
 	size_t			 hlen;
+	enum store_user_mode	 mode;
 };
 
 static int
@@ -44,14 +45,21 @@ user_put_fn(struct store *st, MDB_txn *txn, void *arg)
 {
 	struct user_put_args	*a = arg;
 	uint8_t			 buf[REC_USER_HDR + STORE_HASH_MAX + 1];
+	MDB_val			 old;
+	int			 rc;
 
+	if (a->mode == STORE_USER_REPLACE && (rc = store_db_get(txn,
+	    st->dbi[DB_USERS], a->u->name, a->len, &old)) != 0)
+		return (rc);
 	rec_user_encode(buf, a->u->flags, a->u->created, a->u->hash, a->hlen);
 	return (store_db_put(txn, st->dbi[DB_USERS], a->u->name, a->len, buf,
-	    rec_user_size(a->hlen), 0));
+	    rec_user_size(a->hlen), a->mode == STORE_USER_CREATE ?
+	    MDB_NOOVERWRITE : 0));
 }
 
 enum store_status
-store_user_put(struct store *st, const struct store_user *u)
+store_user_put(struct store *st, const struct store_user *u,
+    enum store_user_mode mode)
 {
 	struct user_put_args	a;
 
@@ -60,6 +68,7 @@ store_user_put(struct store *st, const struct store_user *u)
 		return (STORE_INVALID);
 	a.u = u;
 	a.hlen = strlen(u->hash);
+	a.mode = mode;
 	return (store_write(st, user_put_fn, &a, NULL));
 }
 

@@ -952,10 +952,16 @@ test_store_users(void **state)
 	snprintf(u.hash, sizeof(u.hash), "$scrypt$abc");
 	u.flags = 3;
 	u.created = 42;
-	assert_int_equal(store_user_put(f->st, &u), STORE_OK);
+	assert_int_equal(store_user_put(f->st, &u, STORE_USER_CREATE),
+	    STORE_OK);
+	assert_int_equal(store_user_put(f->st, &u, STORE_USER_CREATE),
+	    STORE_EXISTS);
 	snprintf(u.name, sizeof(u.name), "adam");
 	snprintf(u.hash, sizeof(u.hash), "$pbkdf2$x");
-	assert_int_equal(store_user_put(f->st, &u), STORE_OK);
+	assert_int_equal(store_user_put(f->st, &u, STORE_USER_REPLACE),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_user_put(f->st, &u, STORE_USER_CREATE),
+	    STORE_OK);
 	assert_int_equal(store_user_get(f->st, "zoe", &out), STORE_OK);
 	assert_string_equal(out.name, "zoe");
 	assert_string_equal(out.hash, "$scrypt$abc");
@@ -969,7 +975,8 @@ test_store_users(void **state)
 	assert_int_equal(store_user_get(f->st, "zoe", &out), STORE_NOTFOUND);
 	/* Replace keeps one entry. */
 	snprintf(u.hash, sizeof(u.hash), "$new$");
-	assert_int_equal(store_user_put(f->st, &u), STORE_OK);
+	assert_int_equal(store_user_put(f->st, &u, STORE_USER_REPLACE),
+	    STORE_OK);
 	assert_int_equal(store_user_get(f->st, "adam", &out), STORE_OK);
 	assert_string_equal(out.hash, "$new$");
 }
