@@ -221,6 +221,9 @@ struct range_walk {
 	size_t		 npending;
 	uint32_t	 pending_num[HDR_CHUNK];
 	char		 pending_id[HDR_CHUNK][STORE_MSGID_MAX + 1];
+	/* One header value: up to 64 KiB, so on the heap with the walk,
+	   never on the stack. */
+	char		 value[HDR_VALUE_MAX];
 };
 
 enum hdr_style {
@@ -413,7 +416,6 @@ hdr_emit(struct range_walk *w, const char *id, int found, const char *value)
 
 struct hdr_one {
 	struct range_walk	*w;
-	char			 value[HDR_VALUE_MAX];
 	int			 found;
 	int			 hidden;
 };
@@ -424,17 +426,18 @@ hdr_article_cb(const char *wire, size_t len,
 {
 	struct hdr_one	*h = arg;
 
+	h->w->value[0] = '\0';
 	if (!access_can_read_xref(&h->w->s->access, info->xref)) {
 		h->hidden = 1;
 		return (0);
 	}
 	if (h->w->overview_field >= 0) {
 		hdr_overview_value(info->overview, info->overview_len,
-		    h->w->overview_field, h->value, sizeof(h->value));
+		    h->w->overview_field, h->w->value, sizeof(h->w->value));
 		h->found = 1;
 	} else
 		h->found = header_find(wire, info->header_len, h->w->field,
-		    h->value, sizeof(h->value));
+		    h->w->value, sizeof(h->w->value));
 	return (0);
 }
 
@@ -453,7 +456,7 @@ hdr_flush_pending(struct range_walk *w)
 		    hdr_article_cb, &h) != STORE_OK)
 			continue;	/* expired meanwhile */
 		snprintf(id, sizeof(id), "%u", w->pending_num[i]);
-		hdr_emit(w, id, h.found, h.value);
+		hdr_emit(w, id, h.found, w->value);
 	}
 	w->npending = 0;
 }
@@ -463,7 +466,7 @@ hdr_line(uint32_t number, const char *msgid, const char *overview,
     size_t len, void *arg)
 {
 	struct range_walk	*w = arg;
-	char			 value[HDR_VALUE_MAX], id[16];
+	char			 id[16];
 
 	if (w->overview_field < 0) {
 		if (w->npending < HDR_CHUNK) {
@@ -474,10 +477,10 @@ hdr_line(uint32_t number, const char *msgid, const char *overview,
 		}
 		return (0);
 	}
-	hdr_overview_value(overview, len, w->overview_field, value,
-	    sizeof(value));
+	hdr_overview_value(overview, len, w->overview_field, w->value,
+	    sizeof(w->value));
 	snprintf(id, sizeof(id), "%u", number);
-	hdr_emit(w, id, 1, value);
+	hdr_emit(w, id, 1, w->value);
 	return (0);
 }
 
@@ -524,7 +527,7 @@ hdr_exec(struct session *s, const char *field, const char *arg,
 			/* HDR numbers a message-id answer 0 (8.5.2);
 			   XHDR and XPAT echo the message-id. */
 			hdr_emit(w, style == HDR_RFC3977 ? "0" : arg, h.found,
-			    h.value);
+			    w->value);
 			reply_end(s);
 		}
 		range_walk_free(w);

@@ -180,10 +180,12 @@ const struct cmd_entry cmd_last_entry = {
 };
 
 /*
- * The LIST variants and NEWGROUPS walk the group table.  One reply is
- * built in a single pass; the group table is small next to the output
- * buffer limit, so these are not streamed.
+ * The LIST variants and NEWGROUPS walk the group table, streamed like OVER:
+ * a chunk of groups per read transaction, so a long list and an expensive
+ * wildmat cost other clients one slice of work at a time.
  */
+#define GROUP_LIST_CHUNK	32
+
 enum group_list_kind {
 	GL_ACTIVE,
 	GL_ACTIVE_TIMES,
@@ -195,8 +197,11 @@ enum group_list_kind {
 struct group_list_ctx {
 	struct session		*s;
 	enum group_list_kind	 kind;
-	const char		*wildmat;
+	char			*wildmat;	/* NULL: every group */
 	time_t			 since;
+	unsigned		 left;		/* groups this chunk */
+	int			 more;		/* stopped before the end */
+	char			 next[STORE_GROUP_MAX + 1];
 };
 
 static int
@@ -206,6 +211,12 @@ group_list_line(const struct store_group *g, void *arg)
 	struct session		*s = c->s;
 	uint32_t		 low = g->count > 0 ? g->low : g->high + 1;
 
+	if (c->left-- == 0) {
+		/* Resume here: this group is the next chunk's first. */
+		loom_strlcpy(c->next, g->name, sizeof(c->next));
+		c->more = 1;
+		return (1);
+	}
 	if ((c->wildmat != NULL && !wildmat_match(g->name, c->wildmat)) ||
 	    !access_can_read(&s->access, g->name))
 		return (0);
@@ -233,30 +244,64 @@ group_list_line(const struct store_group *g, void *arg)
 	return (0);
 }
 
+static int
+group_list_fill(struct session *s, void *arg)
+{
+	struct group_list_ctx	*c = arg;
+
+	c->left = GROUP_LIST_CHUNK;
+	c->more = 0;
+	/* A store error after the first line: end the session rather than
+	   pretend the list was complete. */
+	if (store_group_foreach_from(s->srv->store, c->next, group_list_line,
+	    c) != STORE_OK)
+		return (-1);
+	if (c->more)
+		return (1);
+	reply_end(s);
+	return (0);
+}
+
+static void
+group_list_free(void *arg)
+{
+	struct group_list_ctx	*c = arg;
+
+	free(c->wildmat);
+	free(c);
+}
+
+/* Send the status line, then stream the groups. */
+static enum cmd_result
+group_list_start(struct session *s, enum group_list_kind kind,
+    const char *wildmat, time_t since)
+{
+	struct group_list_ctx	*c;
+
+	c = xcalloc(1, sizeof(*c));
+	c->s = s;
+	c->kind = kind;
+	c->since = since;
+	if (wildmat != NULL)
+		c->wildmat = xstrdup(wildmat);
+	if (kind == GL_NEWGROUPS)
+		reply(s, RPL_231_NEWGROUPS, "List of new newsgroups follows");
+	else
+		reply(s, RPL_215_LIST, "Information follows");
+	session_stream_start(s, group_list_fill, group_list_free, c);
+	return (CMD_ASYNC);
+}
+
 static enum cmd_result
 group_list(struct session *s, enum group_list_kind kind, const char *wildmat)
 {
-	struct group_list_ctx	 c;
-	const char		*errstr;
+	const char	*errstr;
 
 	if (wildmat != NULL && wildmat_valid(wildmat, &errstr) == -1) {
 		reply(s, RPL_501_SYNTAX, "Bad wildmat: %s", errstr);
 		return (CMD_OK);
 	}
-	memset(&c, 0, sizeof(c));
-	c.s = s;
-	c.kind = kind;
-	c.wildmat = wildmat;
-	reply(s, RPL_215_LIST, "Information follows");
-	if (store_group_foreach(s->srv->store, group_list_line, &c) !=
-	    STORE_OK) {
-		/* The 215 is out: end the list and drop the client rather
-		   than pretend it was complete. */
-		session_close_after_flush(s, "store error");
-		return (CMD_OK);
-	}
-	reply_end(s);
-	return (CMD_OK);
+	return (group_list_start(s, kind, wildmat, 0));
 }
 
 static enum cmd_result
@@ -386,21 +431,11 @@ group_parse_since(struct session *s, char **argv, int argc, time_t *since)
 static enum cmd_result
 cmd_newgroups_exec(struct session *s, struct nntp_command *cmd)
 {
-	struct group_list_ctx	c;
+	time_t	since;
 
-	memset(&c, 0, sizeof(c));
-	if (group_parse_since(s, cmd->argv, cmd->argc, &c.since) == -1)
+	if (group_parse_since(s, cmd->argv, cmd->argc, &since) == -1)
 		return (CMD_OK);
-	c.s = s;
-	c.kind = GL_NEWGROUPS;
-	reply(s, RPL_231_NEWGROUPS, "List of new newsgroups follows");
-	if (store_group_foreach(s->srv->store, group_list_line, &c) !=
-	    STORE_OK) {
-		session_close_after_flush(s, "store error");
-		return (CMD_OK);
-	}
-	reply_end(s);
-	return (CMD_OK);
+	return (group_list_start(s, GL_NEWGROUPS, NULL, since));
 }
 
 const struct cmd_entry cmd_newgroups_entry = {

@@ -152,6 +152,12 @@ struct session {
 	int			 streaming;	/* after MODE STREAM */
 	const char		*close_reason;
 
+	/* The work driver (session_run): never re-entered, and yields
+	   after a bounded slice of work so other clients get their turn. */
+	int			 running;
+	struct event		*turn_timer;	/* the next slice */
+	int			 input_eof;	/* the client shut down its side */
+
 	/* Authentication (RFC 4643) and what this client may do. */
 	char			 user[STORE_USER_MAX + 1];	/* "" : none */
 	char			 auth_name[STORE_USER_MAX + 1];	/* USER sent */

@@ -35,12 +35,14 @@
 #define SESSION_INPUT_HIGH	(256 * 1024)
 /* Longest line of an article: must fit below SESSION_INPUT_HIGH. */
 #define SESSION_LINE_MAX	(128 * 1024)
+/* Work one session does before it lets the others have a turn: long
+   replies and pipelined commands yield every slice. */
+#define SESSION_TURN_USEC	1000
 
 static void	session_read_cb(struct bufferevent *, void *);
 static void	session_write_cb(struct bufferevent *, void *);
 static void	session_event_cb(struct bufferevent *, short, void *);
-static void	session_process_input(struct session *);
-static void	session_stream_run(struct session *);
+static void	session_run(struct session *);
 static void	session_setup_bev(struct session *);
 static void	session_pending_free(struct session_pending *);
 
@@ -244,6 +246,8 @@ session_close(struct session *s, const char *reason)
 		event_free(s->throttle_timer);
 	if (s->receive_timer != NULL)
 		event_free(s->receive_timer);
+	if (s->turn_timer != NULL)
+		event_free(s->turn_timer);
 	/* A job still in the writer outlives us: tell it nobody listens. */
 	if (s->async_cancel != NULL)
 		s->async_cancel(s->async);
@@ -382,12 +386,16 @@ session_pending_done(struct session *s, struct session_pending *p)
 		session_pending_free(p);
 	}
 	if (s->state == SESSION_CMD)
-		session_process_input(s);
+		session_run(s);
 	else if (s->state == SESSION_CLOSING && TAILQ_EMPTY(&s->pending))
 		bufferevent_trigger(s->bev, EV_WRITE,
 		    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
 }
 
+/*
+ * A handler starts a long reply and returns CMD_ASYNC: session_run()
+ * produces it, a slice at a time, when the output has room.
+ */
 void
 session_stream_start(struct session *s, int (*fill)(struct session *, void *),
     void (*free_ctx)(void *), void *ctx)
@@ -396,31 +404,30 @@ session_stream_start(struct session *s, int (*fill)(struct session *, void *),
 	s->stream.free = free_ctx;
 	s->stream.ctx = ctx;
 	s->state = SESSION_STREAMING;
-	session_stream_run(s);
+	session_run(s);
 }
 
-/* Produce a long reply while the output has room; resume from the write
-   callback when it drains. */
-static void
-session_stream_run(struct session *s)
+/* One chunk of a long reply.  Returns 1 if the session may go on. */
+static int
+session_stream_step(struct session *s)
 {
 	int	rc;
 
-	while (s->state == SESSION_STREAMING && !session_output_full(s)) {
-		rc = s->stream.fill(s, s->stream.ctx);
-		if (rc > 0)
-			continue;
-		if (s->stream.free != NULL)
-			s->stream.free(s->stream.ctx);
-		memset(&s->stream, 0, sizeof(s->stream));
-		if (rc < 0) {
-			session_close_after_flush(s, "stream error");
-			return;
-		}
-		s->state = SESSION_CMD;
-		session_process_input(s);
-		return;
+	if (session_output_full(s))
+		return (0);	/* the write callback resumes us */
+	rc = s->stream.fill(s, s->stream.ctx);
+	if (rc > 0)
+		return (1);
+	if (s->stream.free != NULL)
+		s->stream.free(s->stream.ctx);
+	memset(&s->stream, 0, sizeof(s->stream));
+	if (rc < 0) {
+		session_close_after_flush(s, "stream error");
+		return (0);
 	}
+	if (s->state == SESSION_STREAMING)
+		s->state = SESSION_CMD;
+	return (1);
 }
 
 static void
@@ -554,7 +561,7 @@ session_resume(struct session *s)
 	if (s->state != SESSION_WAITING)
 		return;
 	s->state = SESSION_CMD;
-	session_process_input(s);
+	session_run(s);
 }
 
 /* Answer an over-long line once its end has been dropped. */
@@ -587,7 +594,7 @@ session_discard(struct session *s, struct evbuffer *in, size_t avail)
 static void
 session_throttle_cb(evutil_socket_t fd, short what, void *arg)
 {
-	session_process_input(arg);
+	session_run(arg);
 }
 
 /*
@@ -619,9 +626,27 @@ session_throttle(struct session *s)
 	return (1);
 }
 
-/* Run every complete command line in the input, in order. */
-static void
-session_process_input(struct session *s)
+/*
+ * No complete command is left.  A client that shut down its sending side
+ * (printf ... | nc) has sent everything: what it asked for is answered by
+ * now or pending, so close once that is out (RFC 3977 3.5: the replies to
+ * pipelined commands are owed).  Returns 0: nothing more to do now.
+ */
+static int
+session_input_end(struct session *s)
+{
+	if (s->input_eof)
+		session_close_after_flush(s, "eof");
+	return (0);
+}
+
+/*
+ * Run the next complete command line in the input.  Returns 1 if the
+ * session may go on, 0 when it must wait for an event (input, room in the
+ * output, a commit, the throttle timer).
+ */
+static int
+session_command_step(struct session *s)
 {
 	struct evbuffer		*in = bufferevent_get_input(s->bev);
 	char			 line[NNTP_COMMAND_MAX + 1];
@@ -629,82 +654,146 @@ session_process_input(struct session *s)
 	unsigned char		*p;
 	enum cmd_result		 res;
 
-	for (;;) {
-		if (s->state == SESSION_RECEIVING) {
-			if (session_receive_input(s, in) == 0)
-				return;
-			continue;
-		}
-		if (s->state != SESSION_CMD)
-			return;
-		if (session_output_full(s))
-			return;		/* the write callback resumes us */
-		if (s->npending >= s->srv->cfg.max_in_flight)
-			return;		/* a completion resumes us */
-		if (s->srv->shutting_down) {
-			reply(s, RPL_400_UNAVAILABLE, "Server shutting down");
-			session_close_after_flush(s, "shutdown");
-			return;
-		}
-		if (s->errors_in_row > s->srv->cfg.max_command_errors) {
-			reply(s, RPL_400_UNAVAILABLE, "Too many errors, "
-			    "closing connection");
-			session_close_after_flush(s, "too many errors");
-			return;
-		}
-		if ((avail = evbuffer_get_length(in)) == 0)
-			return;
-		if (s->discard.active) {
-			if (session_discard(s, in, avail) == -1)
-				return;
-			continue;
-		}
-		n = avail < NNTP_COMMAND_MAX ? avail : NNTP_COMMAND_MAX;
-		p = evbuffer_pullup(in, (ev_ssize_t)n);
-		switch (line_scan((const char *)p, n, NNTP_COMMAND_MAX,
-		    &linelen, &eollen)) {
-		case LINE_PARTIAL:
-			return;
-		case LINE_TOO_LONG:
-			s->discard.active = 1;
-			continue;
-		case LINE_FOUND:
+	if (session_output_full(s))
+		return (0);	/* the write callback resumes us */
+	if (s->npending >= s->srv->cfg.max_in_flight)
+		return (0);	/* a completion resumes us */
+	if (s->srv->shutting_down) {
+		reply(s, RPL_400_UNAVAILABLE, "Server shutting down");
+		session_close_after_flush(s, "shutdown");
+		return (0);
+	}
+	if (s->errors_in_row > s->srv->cfg.max_command_errors) {
+		reply(s, RPL_400_UNAVAILABLE, "Too many errors, closing "
+		    "connection");
+		session_close_after_flush(s, "too many errors");
+		return (0);
+	}
+	if ((avail = evbuffer_get_length(in)) == 0)
+		return (session_input_end(s));
+	if (s->discard.active)
+		return (session_discard(s, in, avail) == 0);
+	n = avail < NNTP_COMMAND_MAX ? avail : NNTP_COMMAND_MAX;
+	p = evbuffer_pullup(in, (ev_ssize_t)n);
+	switch (line_scan((const char *)p, n, NNTP_COMMAND_MAX, &linelen,
+	    &eollen)) {
+	case LINE_PARTIAL:
+		return (session_input_end(s));
+	case LINE_TOO_LONG:
+		s->discard.active = 1;
+		return (1);
+	case LINE_FOUND:
+		break;
+	}
+	if (session_throttle(s))
+		return (0);	/* the throttle timer resumes us */
+	memcpy(line, p, linelen);
+	line[linelen] = '\0';
+	evbuffer_drain(in, linelen + eollen);
+	s->bytes_in += linelen + eollen;
+	s->discard.dropped = 0;
+	s->commands++;
+	s->last_code = 0;
+	if (memchr(line, '\0', linelen) != NULL) {
+		reply(s, RPL_501_SYNTAX, "NUL octet in command line");
+		s->errors_in_row++;
+		return (1);
+	}
+	res = dispatch_line(s, line, linelen);
+	/* Do not leave a password on the stack for the next call. */
+	if (strncasecmp(line, "AUTHINFO", 8) == 0)
+		explicit_bzero(line, linelen);
+	if (s->last_code == RPL_500_UNKNOWN || s->last_code == RPL_501_SYNTAX)
+		s->errors_in_row++;
+	else
+		s->errors_in_row = 0;
+	if (res == CMD_CLOSE) {
+		session_close_after_flush(s, "quit");
+		return (0);
+	}
+	return (1);
+}
+
+static uint64_t
+session_clock_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
+}
+
+static void
+session_turn_cb(evutil_socket_t fd, short what, void *arg)
+{
+	session_run(arg);
+}
+
+/* Come back on the loop's next turn, after every other ready client. */
+static void
+session_yield(struct session *s)
+{
+	static const struct timeval	now = { 0, 0 };
+
+	if (s->turn_timer == NULL && (s->turn_timer = evtimer_new(
+	    s->srv->base, session_turn_cb, s)) == NULL)
+		fatalx("evtimer_new");
+	evtimer_add(s->turn_timer, &now);
+}
+
+/*
+ * The one driver of a session's work: commands, long replies and article
+ * blocks, in the order the client sent them.  Whatever it calls may ask
+ * for it again (a handler that finishes at once, a stream that ends, a
+ * commit that completes synchronously): such a call returns at once and
+ * this loop picks the new state up, so the stack stays flat however much
+ * a client pipelines.  One call works for at most SESSION_TURN_USEC, then
+ * yields to the loop: a zero timer runs after the loop has polled every
+ * other connection, so one heavy client costs the others at most one
+ * slice per turn.
+ */
+static void
+session_run(struct session *s)
+{
+	uint64_t	started;
+	int		more;
+
+	if (s->running)
+		return;		/* an outer call goes on with the new state */
+	if (s->turn_timer != NULL && evtimer_pending(s->turn_timer, NULL))
+		return;		/* our next slice is already scheduled */
+	s->running = 1;
+	started = session_clock_us();
+	do {
+		switch (s->state) {
+		case SESSION_CMD:
+			more = session_command_step(s);
+			break;
+		case SESSION_STREAMING:
+			more = session_stream_step(s);
+			break;
+		case SESSION_RECEIVING:
+			more = session_receive_input(s,
+			    bufferevent_get_input(s->bev));
+			if (!more && s->input_eof)
+				session_close_after_flush(s, "eof mid-article");
+			break;
+		default:
+			more = 0;
 			break;
 		}
-		if (session_throttle(s))
-			return;		/* the throttle timer resumes us */
-		memcpy(line, p, linelen);
-		line[linelen] = '\0';
-		evbuffer_drain(in, linelen + eollen);
-		s->bytes_in += linelen + eollen;
-		s->discard.dropped = 0;
-		s->commands++;
-		s->last_code = 0;
-		if (memchr(line, '\0', linelen) != NULL) {
-			reply(s, RPL_501_SYNTAX, "NUL octet in command line");
-			s->errors_in_row++;
-			continue;
+		if (more && session_clock_us() - started >= SESSION_TURN_USEC) {
+			session_yield(s);
+			more = 0;
 		}
-		res = dispatch_line(s, line, linelen);
-		/* Do not leave a password on the stack for the next call. */
-		if (strncasecmp(line, "AUTHINFO", 8) == 0)
-			explicit_bzero(line, linelen);
-		if (s->last_code == RPL_500_UNKNOWN ||
-		    s->last_code == RPL_501_SYNTAX)
-			s->errors_in_row++;
-		else
-			s->errors_in_row = 0;
-		if (res == CMD_CLOSE) {
-			session_close_after_flush(s, "quit");
-			return;
-		}
-	}
+	} while (more);
+	s->running = 0;
 }
 
 static void
 session_read_cb(struct bufferevent *bev, void *arg)
 {
-	session_process_input(arg);
+	session_run(arg);
 }
 
 static void
@@ -735,11 +824,9 @@ session_write_cb(struct bufferevent *bev, void *arg)
 		}
 		break;
 	case SESSION_STREAMING:
-		session_stream_run(s);
-		break;
 	case SESSION_CMD:
 	case SESSION_RECEIVING:
-		session_process_input(s);
+		session_run(s);
 		break;
 	case SESSION_WAITING:
 		break;
@@ -767,8 +854,19 @@ session_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (what & BEV_EVENT_EOF) {
-		session_close(s, s->state == SESSION_CLOSING ? s->close_reason :
-		    "eof");
+		if (s->state == SESSION_CLOSING) {
+			session_close(s, s->close_reason);
+			return;
+		}
+		if (s->state == SESSION_TLS_START) {
+			session_close(s, "eof");
+			return;
+		}
+		/* A half-close ends the input, not the session: answer what
+		   was sent, flush, then close (session_input_end). */
+		s->input_eof = 1;
+		bufferevent_disable(s->bev, EV_READ);
+		session_run(s);
 		return;
 	}
 	if (what & BEV_EVENT_ERROR) {

@@ -299,6 +299,13 @@ store_group_set(struct store *st, const char *name, char status,
 enum store_status
 store_group_foreach(struct store *st, store_group_cb cb, void *arg)
 {
+	return (store_group_foreach_from(st, "", cb, arg));
+}
+
+enum store_status
+store_group_foreach_from(struct store *st, const char *from,
+    store_group_cb cb, void *arg)
+{
 	struct store_group	*out;
 	struct rec_group	 g;
 	MDB_txn			*txn;
@@ -317,8 +324,11 @@ store_group_foreach(struct store *st, store_group_cb cb, void *arg)
 	}
 	if ((rc = mdb_cursor_open(txn, st->dbi[DB_GROUPS], &c)) != 0)
 		goto done;
-	for (rc = mdb_cursor_get(c, &key, &val, MDB_FIRST); rc == 0;
-	    rc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
+	key.mv_data = (void *)from;
+	key.mv_size = strlen(from);
+	for (rc = mdb_cursor_get(c, &key, &val, key.mv_size == 0 ? MDB_FIRST :
+	    MDB_SET_RANGE); rc == 0; rc = mdb_cursor_get(c, &key, &val,
+	    MDB_NEXT)) {
 		if (key.mv_size == 0 || key.mv_size > STORE_GROUP_MAX ||
 		    rec_group_decode(val.mv_data, val.mv_size, &g) == -1) {
 			rc = MDB_CORRUPTED;

@@ -99,9 +99,13 @@ enum store_status store_group_set(struct store *st, const char *name,
 
 typedef int (*store_group_cb)(const struct store_group *group, void *arg);
 
-/* Every group in name order. */
+/* Every group in name order; cb returns non-zero to stop early. */
 enum store_status store_group_foreach(struct store *st, store_group_cb cb,
     void *arg);
+/* The same from the first group whose name is `from` or sorts after it
+   (""), so a long listing can be walked in short read transactions. */
+enum store_status store_group_foreach_from(struct store *st,
+    const char *from, store_group_cb cb, void *arg);
 
 /* ---- Storing articles (group commit) --------------------------------- */
 
