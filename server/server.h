@@ -157,6 +157,7 @@ struct session {
 	int			 running;
 	struct event		*turn_timer;	/* the next slice */
 	int			 input_eof;	/* the client shut down its side */
+	time_t			 partial_since;	/* a command line began, 0: none */
 
 	/* Authentication (RFC 4643) and what this client may do. */
 	char			 user[STORE_USER_MAX + 1];	/* "" : none */

@@ -641,6 +641,29 @@ session_input_end(struct session *s)
 }
 
 /*
+ * Part of a command line is in.  Every octet resets the idle timeout, so a
+ * client trickling one octet a second (slowloris) would hold its slot for
+ * ever: a command line must also arrive whole within idle_timeout.
+ */
+static int
+session_partial_line(struct session *s)
+{
+	time_t	now = time(NULL);
+
+	if (s->input_eof)
+		return (session_input_end(s));
+	if (s->partial_since == 0)
+		s->partial_since = now;
+	else if (now - s->partial_since >= (time_t)s->srv->cfg.idle_timeout) {
+		reply(s, RPL_400_UNAVAILABLE, "Command line not completed "
+		    "within %u seconds, closing connection",
+		    s->srv->cfg.idle_timeout);
+		session_close_after_flush(s, "slow command line");
+	}
+	return (0);
+}
+
+/*
  * Run the next complete command line in the input.  Returns 1 if the
  * session may go on, 0 when it must wait for an event (input, room in the
  * output, a commit, the throttle timer).
@@ -671,20 +694,28 @@ session_command_step(struct session *s)
 	}
 	if ((avail = evbuffer_get_length(in)) == 0)
 		return (session_input_end(s));
-	if (s->discard.active)
-		return (session_discard(s, in, avail) == 0);
+	if (s->discard.active) {
+		if (session_discard(s, in, avail) == -1)
+			return (0);
+		if (!s->discard.active)
+			s->partial_since = 0;
+		else if (evbuffer_get_length(in) == 0)
+			return (session_partial_line(s));
+		return (1);
+	}
 	n = avail < NNTP_COMMAND_MAX ? avail : NNTP_COMMAND_MAX;
 	p = evbuffer_pullup(in, (ev_ssize_t)n);
 	switch (line_scan((const char *)p, n, NNTP_COMMAND_MAX, &linelen,
 	    &eollen)) {
 	case LINE_PARTIAL:
-		return (session_input_end(s));
+		return (session_partial_line(s));
 	case LINE_TOO_LONG:
 		s->discard.active = 1;
 		return (1);
 	case LINE_FOUND:
 		break;
 	}
+	s->partial_since = 0;
 	if (session_throttle(s))
 		return (0);	/* the throttle timer resumes us */
 	memcpy(line, p, linelen);

@@ -189,5 +189,34 @@ def test_half_close_mid_article_stores_nothing():
         d.wait_log(r"closed reason=eof mid-article")
 
 
+def test_slowloris_command_line_times_out():
+    # One octet a second resets the idle timeout each time; the command
+    # line as a whole must still arrive within idle_timeout.
+    with Loomd(config="[server]\nidle_timeout = 2\n") as d:
+        for start in (b"GROUP local.te", b"X" * 600):
+            c = d.connect()
+            c.send(start)
+            deadline = time.time() + 20
+            closed = False
+            while time.time() < deadline:
+                try:
+                    c.send(b"s")
+                except (BrokenPipeError, ConnectionResetError):
+                    closed = True
+                    break
+                r, _, _ = select.select([c.sock], [], [], 0.5)
+                if r:
+                    break
+            if not closed:
+                code, text = c.response(timeout=5)
+                assert code == 400, (code, text)
+                assert "not completed" in text, text
+                assert c.closed(), "still open"
+        d.wait_log(r"closed reason=slow command line")
+        # A client that finishes its lines is not affected.
+        c = d.connect()
+        c.expect(111, "DATE")
+
+
 if __name__ == "__main__":
     harness.main(globals())
