@@ -1,8 +1,5 @@
 /* loomd: the Loom news server. */
-#include <signal.h>
-
 #include <event2/event.h>
-#include <event2/thread.h>
 
 #include <getopt.h>
 #include <stdio.h>
@@ -10,13 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "inflight.h"
 #include "log.h"
-#include "pwcheck.h"
-#include "tls.h"
 #include "server.h"
 #include "util.h"
-#include "writer.h"
 
 static void
 usage(FILE *fp)
@@ -37,24 +30,7 @@ usage(FILE *fp)
 	    "  -V, --version          print the version\n");
 }
 
-static void
-loomd_signal_cb(evutil_socket_t sig, short what, void *arg)
-{
-	struct server	*srv = arg;
-
-	switch (sig) {
-	case SIGHUP:
-		log_info("SIGHUP: reloading configuration");
-		server_reload(srv);
-		break;
-	default:
-		log_info("%s: shutting down", sig == SIGTERM ? "SIGTERM" :
-		    "SIGINT");
-		server_shutdown(srv);
-		break;
-	}
-}
-
+/* libevent's own complaints, in our log. */
 static void
 loomd_event_log_cb(int severity, const char *msg)
 {
@@ -64,8 +40,25 @@ loomd_event_log_cb(int severity, const char *msg)
 		log_debug("libevent: %s", msg);
 }
 
-int
-main(int argc, char *argv[])
+/* What the command line says, applied over the config file. */
+struct loomd_options {
+	const char	*config_path;
+	const char	*data;
+	const char	*tls_cert, *tls_key;
+	char		*listens[CONFIG_LISTEN_MAX];
+	size_t		 nlisten;
+	char		*tls_listens[CONFIG_LISTEN_MAX];
+	size_t		 ntls;
+	int		 foreground;
+	int		 check;
+};
+
+/*
+ * Parse the command line.  Returns -1 to go on, or the exit status when
+ * the options already did everything (--help, --version, a usage error).
+ */
+static int
+loomd_parse_options(int argc, char *argv[], struct loomd_options *o)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -81,53 +74,39 @@ main(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct server	 srv;
-	const char	*data = NULL;
-	char		*listens[CONFIG_LISTEN_MAX];
-	char		*tls_listens[CONFIG_LISTEN_MAX];
-	const char	*tls_cert = NULL, *tls_key = NULL;
-	size_t		 ntls = 0;
-	char		 err[512];
-	size_t		 nlisten = 0, i;
-	int		 ch, foreground = 0, check = 0;
-	struct session	*s;
+	int	ch;
 
-	memset(&srv, 0, sizeof(srv));
-	TAILQ_INIT(&srv.listeners);
-	TAILQ_INIT(&srv.sessions);
-	log_init("loomd", LOG_LEVEL_INFO, 0);
-	config_defaults(&srv.cfg);
-
+	memset(o, 0, sizeof(*o));
 	while ((ch = getopt_long(argc, argv, "c:d:l:fnVh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			srv.config_path = optarg;
+			o->config_path = optarg;
 			break;
 		case 'd':
-			data = optarg;
+			o->data = optarg;
 			break;
 		case 'l':
-			if (nlisten == CONFIG_LISTEN_MAX)
+			if (o->nlisten == CONFIG_LISTEN_MAX)
 				fatalx("too many --listen addresses");
-			listens[nlisten++] = optarg;
+			o->listens[o->nlisten++] = optarg;
 			break;
 		case 'f':
-			foreground = 1;
+			o->foreground = 1;
 			break;
 		case 'C':
-			tls_cert = optarg;
+			o->tls_cert = optarg;
 			break;
 		case 'K':
-			tls_key = optarg;
+			o->tls_key = optarg;
 			break;
 		case 'L':
-			if (ntls == CONFIG_LISTEN_MAX)
+			if (o->ntls == CONFIG_LISTEN_MAX)
 				fatalx("too many --tls-listen addresses");
-			tls_listens[ntls++] = optarg;
+			o->tls_listens[o->ntls++] = optarg;
 			break;
 		case 'n':
-			check = 1;
+			o->check = 1;
 			break;
 		case 'D':
 			config_dump_schema(stdout);
@@ -147,116 +126,93 @@ main(int argc, char *argv[])
 		usage(stderr);
 		return (2);
 	}
+	return (-1);
+}
 
-	if (srv.config_path != NULL && config_load(&srv.cfg, srv.config_path,
-	    err, sizeof(err)) == -1) {
-		fprintf(stderr, "loomd: %s\n", err);
-		return (1);
-	}
-	if (nlisten > 0) {
-		srv.cfg.nlisten = 0;
-		for (i = 0; i < nlisten; i++)
-			if (config_add_listen(&srv.cfg, listens[i], err,
-			    sizeof(err)) == -1) {
-				fprintf(stderr, "loomd: --listen: %s\n", err);
-				return (1);
-			}
-	}
-	if (data != NULL) {
-		if (strlen(data) >= sizeof(srv.cfg.data)) {
-			fprintf(stderr, "loomd: --data: path too long\n");
-			return (1);
+/* The config file, then the command line over it.  -1 with err set. */
+static int
+loomd_configure(const struct loomd_options *o, struct config *cfg,
+    char *err, size_t errlen)
+{
+	char	why[256];
+	size_t	i;
+
+	config_defaults(cfg);
+	if (o->config_path != NULL && config_load(cfg, o->config_path, err,
+	    errlen) == -1)
+		return (-1);
+	if (o->nlisten > 0)
+		cfg->nlisten = 0;
+	for (i = 0; i < o->nlisten; i++)
+		if (config_add_listen(cfg, o->listens[i], why,
+		    sizeof(why)) == -1) {
+			snprintf(err, errlen, "--listen: %s", why);
+			return (-1);
 		}
-		loom_strlcpy(srv.cfg.data, data, sizeof(srv.cfg.data));
+	if (o->data != NULL) {
+		if (strlen(o->data) >= sizeof(cfg->data)) {
+			snprintf(err, errlen, "--data: path too long");
+			return (-1);
+		}
+		loom_strlcpy(cfg->data, o->data, sizeof(cfg->data));
 	}
-	if (tls_cert != NULL)
-		loom_strlcpy(srv.cfg.tls_cert, tls_cert, sizeof(srv.cfg.tls_cert));
-	if (tls_key != NULL)
-		loom_strlcpy(srv.cfg.tls_key, tls_key, sizeof(srv.cfg.tls_key));
-	if (ntls > 0) {
-		srv.cfg.ntls_listen = 0;
-		for (i = 0; i < ntls; i++)
-			if (config_add_tls_listen(&srv.cfg, tls_listens[i], err,
-			    sizeof(err)) == -1) {
-				fprintf(stderr, "loomd: --tls-listen: %s\n", err);
-				return (1);
-			}
+	if (o->tls_cert != NULL)
+		loom_strlcpy(cfg->tls_cert, o->tls_cert, sizeof(cfg->tls_cert));
+	if (o->tls_key != NULL)
+		loom_strlcpy(cfg->tls_key, o->tls_key, sizeof(cfg->tls_key));
+	if (o->ntls > 0)
+		cfg->ntls_listen = 0;
+	for (i = 0; i < o->ntls; i++)
+		if (config_add_tls_listen(cfg, o->tls_listens[i], why,
+		    sizeof(why)) == -1) {
+			snprintf(err, errlen, "--tls-listen: %s", why);
+			return (-1);
+		}
+	if ((cfg->tls_cert[0] != '\0') != (cfg->tls_key[0] != '\0') ||
+	    (cfg->ntls_listen > 0 && cfg->tls_cert[0] == '\0')) {
+		snprintf(err, errlen, "TLS needs both a certificate and a key "
+		    "(tls cert and key, or --tls-cert and --tls-key)");
+		return (-1);
 	}
-	if ((srv.cfg.tls_cert[0] != '\0') != (srv.cfg.tls_key[0] != '\0') ||
-	    (srv.cfg.ntls_listen > 0 && srv.cfg.tls_cert[0] == '\0')) {
-		fprintf(stderr, "loomd: TLS needs both a certificate and a key "
-		    "(tls cert and key, or --tls-cert and --tls-key)\n");
+	return (0);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct loomd_options	 o;
+	struct server		*srv;
+	struct config		 cfg;
+	char			 err[512];
+	int			 rc;
+
+	log_init("loomd", LOG_LEVEL_INFO, 0);
+	if ((rc = loomd_parse_options(argc, argv, &o)) != -1)
+		return (rc);
+	if (loomd_configure(&o, &cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "loomd: %s\n", err);
+		config_clear(&cfg);
 		return (1);
 	}
-	if (check) {
-		printf("loomd: %s: configuration OK\n", srv.config_path != NULL ?
-		    srv.config_path : "(built-in defaults)");
-		config_clear(&srv.cfg);
+	if (o.check) {
+		printf("loomd: %s: configuration OK\n", o.config_path != NULL ?
+		    o.config_path : "(built-in defaults)");
+		config_clear(&cfg);
 		return (0);
 	}
-	log_set_level((enum log_level)srv.cfg.log_level);
+	log_set_level((enum log_level)cfg.log_level);
 
 	/* Before anything opens LMDB or libevent: neither survives fork. */
-	if (!foreground) {
+	if (!o.foreground) {
 		if (daemon(1, 0) == -1)
 			fatal("daemon");
-		log_init("loomd", (enum log_level)srv.cfg.log_level, 1);
+		log_init("loomd", (enum log_level)cfg.log_level, 1);
 	}
-	signal(SIGPIPE, SIG_IGN);
-	if (evthread_use_pthreads() == -1)
-		fatalx("libevent has no pthreads support");
 	event_set_log_callback(loomd_event_log_cb);
-	if ((srv.base = event_base_new()) == NULL)
-		fatalx("event_base_new failed");
-	srv.started = time(NULL);
-
-	if (srv.cfg.tls_cert[0] != '\0' && (srv.tls_ctx = tls_ctx_new(
-	    srv.cfg.tls_cert, srv.cfg.tls_key, err, sizeof(err))) == NULL)
-		fatalx("TLS: %s", err);
-	if (server_open_store(&srv, err, sizeof(err)) == -1)
+	if ((srv = server_new(&cfg, o.config_path, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
-	server_ensure_groups(&srv, 1);
-	srv.writer = writer_start(srv.base, srv.store, srv.cfg.batch_max);
-	srv.inflight = inflight_new();
-	/* One thread: a login costs ~0.1 s of one core by design, and the
-	   second core belongs to the loop and the writer. */
-	if ((srv.pwcheck = pwcheck_start(srv.base, 1, 64)) == NULL)
-		fatalx("cannot start the password checker");
-	server_limits_setup(&srv, &srv.cfg);
-	if (server_listen(&srv) == -1)
-		fatalx("cannot open listeners, exiting");
-
-	server_feeds_start(&srv);
-	srv.ev_sigterm = evsignal_new(srv.base, SIGTERM, loomd_signal_cb, &srv);
-	srv.ev_sigint = evsignal_new(srv.base, SIGINT, loomd_signal_cb, &srv);
-	srv.ev_sighup = evsignal_new(srv.base, SIGHUP, loomd_signal_cb, &srv);
-	evsignal_add(srv.ev_sigterm, NULL);
-	evsignal_add(srv.ev_sigint, NULL);
-	evsignal_add(srv.ev_sighup, NULL);
-
-	log_info("Loom %s ready to accept connections (data %s)",
-	    LOOM_VERSION, srv.cfg.data);
-	event_base_dispatch(srv.base);
-
-	/* After the grace period: whoever is still connected is cut off. */
-	while ((s = TAILQ_FIRST(&srv.sessions)) != NULL)
-		session_close(s, "shutdown");
-	server_shutdown(&srv);
-	event_free(srv.ev_sigterm);
-	event_free(srv.ev_sigint);
-	event_free(srv.ev_sighup);
-	event_free(srv.ev_accept_resume);
-	/* Commit what is still queued before the store closes. */
-	writer_stop(srv.writer);
-	pwcheck_stop(srv.pwcheck);
-	ratelimit_free(srv.auth_failures);
-	ratelimit_free(srv.post_rate);
-	server_feeds_stop(&srv);
-	inflight_free(srv.inflight);
-	tls_ctx_free(srv.tls_ctx);
-	store_close(srv.store);
-	event_base_free(srv.base);
-	config_clear(&srv.cfg);
+	server_run(srv);
+	server_free(srv);
 	log_info("stopped");
 	return (0);
 }

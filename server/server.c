@@ -6,9 +6,11 @@
 
 #include <event2/event.h>
 #include <event2/listener.h>
+#include <event2/thread.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +18,13 @@
 #include <unistd.h>
 
 #include "feeder.h"
+#include "inflight.h"
 #include "log.h"
+#include "pwcheck.h"
 #include "tls.h"
 #include "server.h"
 #include "util.h"
+#include "writer.h"
 
 /* Groups a new store starts with when the config names none. */
 static const struct config_group server_default_groups[] = {
@@ -302,7 +307,7 @@ server_count_group(const struct store_group *g, void *arg)
  * the config, is the authority once a group exists.
  */
 void
-server_ensure_groups(struct server *srv, int first_start)
+server_ensure_groups(struct server *srv)
 {
 	const struct config_group	*groups = srv->cfg.groups;
 	size_t				 n = srv->cfg.ngroups, i, count = 0;
@@ -387,7 +392,7 @@ server_reload(struct server *srv)
 	config_clear(&srv->cfg);
 	srv->cfg = cfg;
 	log_set_level((enum log_level)srv->cfg.log_level);
-	server_ensure_groups(srv, 0);
+	server_ensure_groups(srv);
 	/* New rules and rates apply to the clients already connected. */
 	TAILQ_FOREACH(s, &srv->sessions, entry) {
 		session_access_update(s);
@@ -478,4 +483,135 @@ server_shutdown(struct server *srv)
 		event_base_loopexit(srv->base, NULL);
 	else
 		event_base_loopexit(srv->base, &grace);
+}
+
+static void
+server_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct server	*srv = arg;
+
+	switch (sig) {
+	case SIGHUP:
+		log_info("SIGHUP: reloading configuration");
+		server_reload(srv);
+		break;
+	default:
+		log_info("%s: shutting down", sig == SIGTERM ? "SIGTERM" :
+		    "SIGINT");
+		server_shutdown(srv);
+		break;
+	}
+}
+
+static struct event *
+server_signal(struct server *srv, int sig)
+{
+	struct event	*ev;
+
+	if ((ev = evsignal_new(srv->base, sig, server_signal_cb, srv)) ==
+	    NULL || evsignal_add(ev, NULL) == -1)
+		fatalx("cannot watch signal %d", sig);
+	return (ev);
+}
+
+/*
+ * Everything loomd runs, from a checked configuration (moved into the
+ * server, which frees it): the loop, TLS, the store and its default
+ * groups, the writer and password threads, limits, listeners, feeds and
+ * signals.  NULL with err set when the server cannot start.
+ */
+struct server *
+server_new(struct config *cfg, const char *config_path, char *err,
+    size_t errlen)
+{
+	struct server	*srv;
+
+	srv = xcalloc(1, sizeof(*srv));
+	TAILQ_INIT(&srv->listeners);
+	TAILQ_INIT(&srv->sessions);
+	srv->cfg = *cfg;
+	memset(cfg, 0, sizeof(*cfg));
+	srv->config_path = config_path;
+	signal(SIGPIPE, SIG_IGN);
+	if (evthread_use_pthreads() == -1)
+		fatalx("libevent has no pthreads support");
+	if ((srv->base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	srv->started = time(NULL);
+	if (srv->cfg.tls_cert[0] != '\0' && (srv->tls_ctx = tls_ctx_new(
+	    srv->cfg.tls_cert, srv->cfg.tls_key, err, errlen)) == NULL) {
+		char	tls_err[512];
+
+		loom_strlcpy(tls_err, err, sizeof(tls_err));
+		snprintf(err, errlen, "TLS: %s", tls_err);
+		goto fail;
+	}
+	if (server_open_store(srv, err, errlen) == -1)
+		goto fail;
+	server_ensure_groups(srv);
+	srv->writer = writer_start(srv->base, srv->store, srv->cfg.batch_max);
+	srv->inflight = inflight_new();
+	/* One thread: a login costs ~0.1 s of one core by design, and the
+	   second core belongs to the loop and the writer. */
+	if ((srv->pwcheck = pwcheck_start(srv->base, 1, 64)) == NULL)
+		fatalx("cannot start the password checker");
+	server_limits_setup(srv, &srv->cfg);
+	if (server_listen(srv) == -1) {
+		snprintf(err, errlen, "cannot open listeners, exiting");
+		goto fail;
+	}
+	server_feeds_start(srv);
+	srv->ev_sigterm = server_signal(srv, SIGTERM);
+	srv->ev_sigint = server_signal(srv, SIGINT);
+	srv->ev_sighup = server_signal(srv, SIGHUP);
+	return (srv);
+fail:
+	server_free(srv);
+	return (NULL);
+}
+
+/* Serve until SIGTERM or SIGINT and the grace period after it. */
+void
+server_run(struct server *srv)
+{
+	log_info("Loom %s ready to accept connections (data %s)",
+	    LOOM_VERSION, srv->cfg.data);
+	event_base_dispatch(srv->base);
+}
+
+/* Cut off whoever is still connected, commit what is queued, free all. */
+void
+server_free(struct server *srv)
+{
+	struct session	*s;
+
+	while ((s = TAILQ_FIRST(&srv->sessions)) != NULL)
+		session_close(s, "shutdown");
+	if (!srv->shutting_down && srv->base != NULL)
+		server_shutdown(srv);
+	if (srv->ev_sigterm != NULL)
+		event_free(srv->ev_sigterm);
+	if (srv->ev_sigint != NULL)
+		event_free(srv->ev_sigint);
+	if (srv->ev_sighup != NULL)
+		event_free(srv->ev_sighup);
+	if (srv->ev_accept_resume != NULL)
+		event_free(srv->ev_accept_resume);
+	/* Commit what is still queued before the store closes. */
+	if (srv->writer != NULL)
+		writer_stop(srv->writer);
+	if (srv->pwcheck != NULL)
+		pwcheck_stop(srv->pwcheck);
+	ratelimit_free(srv->auth_failures);
+	ratelimit_free(srv->post_rate);
+	server_feeds_stop(srv);
+	if (srv->inflight != NULL)
+		inflight_free(srv->inflight);
+	tls_ctx_free(srv->tls_ctx);
+	if (srv->store != NULL)
+		store_close(srv->store);
+	if (srv->base != NULL)
+		event_base_free(srv->base);
+	config_clear(&srv->cfg);
+	free(srv);
 }

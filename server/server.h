@@ -189,10 +189,14 @@ struct session {
 };
 
 /* server.c */
+struct server *server_new(struct config *cfg, const char *config_path,
+	    char *err, size_t errlen);
+void	 server_run(struct server *srv);
+void	 server_free(struct server *srv);
 int	 server_listen(struct server *srv);
 void	 server_shutdown(struct server *srv);
 int	 server_open_store(struct server *srv, char *err, size_t errlen);
-void	 server_ensure_groups(struct server *srv, int first_start);
+void	 server_ensure_groups(struct server *srv);
 int	 server_reload(struct server *srv);
 int	 server_peer_allowed(struct server *srv, const struct sockaddr *sa);
 void	 server_feeds_start(struct server *srv);
