@@ -469,7 +469,10 @@ server_shutdown(struct server *srv)
 	}
 	for (s = TAILQ_FIRST(&srv->sessions); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, entry);
-		if (s->state == SESSION_CMD) {
+		/* Mid-handshake, a 400 could never be sent. */
+		if (s->handshaking)
+			session_close(s, "shutdown");
+		else if (s->state == SESSION_CMD) {
 			reply(s, RPL_400_UNAVAILABLE, "Server shutting down");
 			session_close_after_flush(s, "shutdown");
 		}

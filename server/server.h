@@ -148,6 +148,8 @@ struct session {
 	int			 peer_ok;	/* may feed us (IHAVE, ...) */
 	int			 tls;		/* the connection is encrypted */
 	struct event		*close_timer;	/* waits for TLS output */
+	struct event		*handshake_timer; /* bounds the TLS handshake */
+	int			 handshaking;	/* TLS not yet established */
 	time_t			 closing_since;
 	int			 streaming;	/* after MODE STREAM */
 	const char		*close_reason;

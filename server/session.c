@@ -42,6 +42,7 @@ static void	session_event_cb(struct bufferevent *, short, void *);
 static void	session_process_input(struct session *);
 static void	session_stream_run(struct session *);
 static void	session_setup_bev(struct session *);
+static void	session_handshake_start(struct session *);
 static void	session_pending_free(struct session_pending *);
 
 static void
@@ -141,6 +142,8 @@ session_accept(struct server *srv, int fd, struct sockaddr *sa, int salen,
 	srv->nsessions++;
 
 	session_setup_bev(s);
+	if (s->tls)
+		session_handshake_start(s);
 
 	log_info("session=%llx connect peer=%s access=%s%s",
 	    (unsigned long long)s->id, s->peer, s->access.matched ?
@@ -170,6 +173,33 @@ session_setup_bev(struct session *s)
 	idle.tv_usec = 0;
 	bufferevent_set_timeouts(s->bev, &idle, &idle);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+}
+
+static void
+session_handshake_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct session	*s = arg;
+
+	session_close(s, "tls handshake timeout");
+}
+
+/*
+ * The bufferevent's idle timeouts restart with every octet, so a client
+ * trickling its ClientHello could hold the connection for ever: bound the
+ * whole handshake instead, as receive_timer bounds an article.
+ */
+static void
+session_handshake_start(struct session *s)
+{
+	struct timeval	tv;
+
+	s->handshaking = 1;
+	if (s->handshake_timer == NULL && (s->handshake_timer = evtimer_new(
+	    s->srv->base, session_handshake_timeout_cb, s)) == NULL)
+		fatalx("evtimer_new");
+	tv.tv_sec = s->srv->cfg.tls_handshake_timeout;
+	tv.tv_usec = 0;
+	evtimer_add(s->handshake_timer, &tv);
 }
 
 /*
@@ -215,6 +245,7 @@ session_tls_upgrade(struct session *s)
 	s->auth_user_sent = 0;
 	s->state = SESSION_CMD;
 	session_setup_bev(s);
+	session_handshake_start(s);
 	log_info("session=%llx starttls", (unsigned long long)s->id);
 }
 
@@ -240,6 +271,8 @@ session_close(struct session *s, const char *reason)
 		s->rx.free(s->rx.ctx);
 	if (s->close_timer != NULL)
 		event_free(s->close_timer);
+	if (s->handshake_timer != NULL)
+		event_free(s->handshake_timer);
 	if (s->throttle_timer != NULL)
 		event_free(s->throttle_timer);
 	if (s->receive_timer != NULL)
@@ -755,6 +788,21 @@ session_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct session	*s = arg;
 
+	if (what & BEV_EVENT_CONNECTED) {
+		s->handshaking = 0;
+		if (s->handshake_timer != NULL)
+			evtimer_del(s->handshake_timer);
+		return;
+	}
+	/*
+	 * Nothing can be said before the handshake is done: a reply would
+	 * wait in the output for ever, and closing after it would stop the
+	 * reads that notice the client leaving.
+	 */
+	if ((what & BEV_EVENT_TIMEOUT) && s->handshaking) {
+		session_close(s, "tls handshake timeout");
+		return;
+	}
 	if (what & BEV_EVENT_TIMEOUT) {
 		if (s->state == SESSION_CLOSING || (what & BEV_EVENT_WRITING)) {
 			/* The client stopped reading: nothing more to say. */
