@@ -439,6 +439,7 @@ server_limits_setup(struct server *srv, const struct config *next)
 		ratelimit_free(srv->auth_failures);
 		srv->auth_failures = server_ratelimit(next->auth_max_failures,
 		    next->auth_failure_window);
+		srv->auth_failures_gen++;
 	}
 	if (!first || next->posts_per_minute != cur->posts_per_minute) {
 		ratelimit_free(srv->post_rate);

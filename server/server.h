@@ -63,6 +63,7 @@ struct server {
 	struct event		*ev_accept_resume;	/* after EMFILE */
 	struct pwcheck		*pwcheck;	/* AUTHINFO PASS, off-loop */
 	struct ratelimit	*auth_failures;	/* by address */
+	unsigned		 auth_failures_gen; /* bumped when replaced */
 	struct ratelimit	*post_rate;	/* by user or address */
 	int			 limits_ready;
 	int			 shutting_down;
