@@ -246,6 +246,8 @@ main(int argc, char *argv[])
 	event_free(srv.ev_sigint);
 	event_free(srv.ev_sighup);
 	event_free(srv.ev_accept_resume);
+	server_log_refused_flush(&srv);
+	event_free(srv.ev_refused);
 	/* Commit what is still queued before the store closes. */
 	writer_stop(srv.writer);
 	pwcheck_stop(srv.pwcheck);

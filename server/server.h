@@ -42,6 +42,15 @@ struct ratelimit;
 struct feeder;
 struct ssl_ctx_st;
 
+/* Why session_accept turned a connection away. */
+enum server_refusal {
+	REFUSED_NONE = -1,
+	REFUSED_MAX_CONNECTIONS,
+	REFUSED_PER_HOST,
+	REFUSED_SHUTDOWN,
+	REFUSED_NREASONS
+};
+
 /* Most peers an article can be queued for. */
 #define SERVER_FEEDS_MAX	32
 
@@ -61,6 +70,10 @@ struct server {
 	uint64_t		 next_session_id;
 	struct event		*ev_sigterm, *ev_sigint, *ev_sighup;
 	struct event		*ev_accept_resume;	/* after EMFILE */
+	struct event		*ev_refused;	/* ends a refusal log interval */
+	time_t			 refused_since;
+	unsigned		 refused_logged;	/* this interval */
+	unsigned		 refused_more[REFUSED_NREASONS];
 	struct pwcheck		*pwcheck;	/* AUTHINFO PASS, off-loop */
 	struct ratelimit	*auth_failures;	/* by address */
 	unsigned		 auth_failures_gen; /* bumped when replaced */
@@ -196,6 +209,9 @@ void	 server_feeds_stop(struct server *srv);
 void	 server_feeds_kick(struct server *srv);
 void	 server_limits_setup(struct server *srv, const struct config *next);
 uint64_t server_now_ms(void);
+void	 server_log_refused(struct server *srv, const char *peer,
+	    enum server_refusal why);
+void	 server_log_refused_flush(struct server *srv);
 
 /* session.c */
 void	 session_accept(struct server *srv, int fd, struct sockaddr *sa,

@@ -77,7 +77,7 @@ session_accept(struct server *srv, int fd, struct sockaddr *sa, int salen,
 	static const char	 busy[] = "400 Too many connections, try "
 				    "again later\r\n";
 	struct session		*s;
-	const char		*why = NULL;
+	enum server_refusal	 why = REFUSED_NONE;
 	char			 peer[64], host[64], *colon;
 	unsigned		 same = 0;
 	int			 one = 1;
@@ -90,16 +90,16 @@ session_accept(struct server *srv, int fd, struct sockaddr *sa, int salen,
 		if (strcmp(s->host, host) == 0)
 			same++;
 	if (srv->shutting_down)
-		why = "shutting down";
+		why = REFUSED_SHUTDOWN;
 	else if (srv->nsessions >= srv->cfg.max_connections)
-		why = "max_connections reached";
+		why = REFUSED_MAX_CONNECTIONS;
 	else if (same >= srv->cfg.max_connections_per_host)
-		why = "max_connections_per_host reached";
-	if (why != NULL) {
+		why = REFUSED_PER_HOST;
+	if (why != REFUSED_NONE) {
 		/* Best effort: the socket is fresh, so the line fits. */
 		if (write(fd, busy, sizeof(busy) - 1) < 0)
 			log_debug("refusing %s: %s", peer, strerror(errno));
-		log_warnx("refused connection from %s: %s", peer, why);
+		server_log_refused(srv, peer, why);
 		close(fd);
 		return;
 	}

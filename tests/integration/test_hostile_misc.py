@@ -96,6 +96,45 @@ def test_tls_client_leaving_mid_handshake_is_freed_at_once():
         d.connect().expect(111, "DATE")
 
 
+# -- refused connections ---------------------------------------------------------
+
+
+SUMMARY_RE = (r"refused (\d+) more connections in the last \d+ s "
+              r"\(max_connections reached: (\d+), max_connections_per_host "
+              r"reached: (\d+), shutting down: (\d+)\)")
+
+
+def test_refused_connections_do_not_flood_the_log():
+    conf = "[server]\nmax_connections = 3\nmax_connections_per_host = 1\n"
+    with Loomd(config=conf) as d:
+        held = [d.connect(source="127.0.0.1"), d.connect(source="127.0.0.2")]
+        for _ in range(10):
+            c = Conn(d.host, d.port, source="127.0.0.1")
+            assert c.greeting[0] == 400, c.greeting
+            c.close()
+        held.append(d.connect(source="127.0.0.3"))
+        for _ in range(20):
+            c = Conn(d.host, d.port, source="127.0.0.4")
+            assert c.greeting[0] == 400, c.greeting
+            c.close()
+        for c in held:
+            c.expect(111, "DATE")
+        # The rest of the interval is summed up at the latest on exit.
+        assert d.stop() == 0
+        log = d.log_text()
+        single = re.findall(r"refused connection from (\S+): (.*)", log)
+        assert len(single) == 5, single
+        for peer, why in single:
+            assert peer.startswith("127.0.0.1:"), single
+            assert why == "max_connections_per_host reached", single
+        sums = [tuple(int(x) for x in m)
+                for m in re.findall(SUMMARY_RE, log)]
+        assert sums, "no summary line:\n" + harness.tail(log)
+        total = [sum(s[i] for s in sums) for i in range(4)]
+        # 30 refused: 5 logged alone (per host, the first ones), 25 summed.
+        assert total == [25, 20, 5, 0], (total, sums)
+
+
 if __name__ == "__main__":
     try:
         harness.main(globals())
