@@ -139,20 +139,28 @@ def test_failed_logins_limited_per_address():
         no_secrets_in_log(d, PASSWORD, "guess")
 
 
-def parallel_logins(d, passwords):
+def parallel_logins(d, passwords, last=None):
     """One connection per password, every USER and PASS sent before any
-    reply is read: the guesses reach the server while earlier ones are
-    still being checked.  Returns each connection's last reply code."""
+    verdict is read: the guesses reach the server while earlier ones are
+    still being checked.  `last` goes on one more connection once the
+    server has read all the others (each answers its USER at once), as it
+    reads ready connections in an order of its own.  Returns each
+    connection's verdict, `last`'s at the end."""
     conns = [d.connect() for _ in passwords]
     for c, pw in zip(conns, passwords):
         c.send("AUTHINFO USER dave\r\nAUTHINFO PASS %s\r\n" % pw)
+    first = {}
+    if last is not None:
+        first = {c: c.response(timeout=60) for c in conns}
+        conns.append(d.connect())
+        conns[-1].send("AUTHINFO USER dave\r\nAUTHINFO PASS %s\r\n" % last)
     codes = []
     for c in conns:
         # 381 then the verdict, or 481 at USER and 482 for the PASS.
-        first = c.response(timeout=60)
-        second = c.response(timeout=60)
-        assert first[0] in (381, 481), first
-        codes.append(second[0] if first[0] == 381 else first[0])
+        f = first[c] if c in first else c.response(timeout=60)
+        assert f[0] in (381, 481), f
+        v = c.response(timeout=60)
+        codes.append(v[0] if f[0] == 381 else f[0])
         c.close()
     return codes
 
@@ -173,8 +181,8 @@ def test_right_password_after_parallel_wrong_ones_is_refused():
     conf = PLAIN + "max_failures = 5\nfailure_window = 600\n"
     with Loomd(config=conf) as d:
         add_user(d, "dave")
-        codes = parallel_logins(d, ["guess%d" % i for i in range(19)] +
-                                [PASSWORD])
+        codes = parallel_logins(d, ["guess%d" % i for i in range(19)],
+                                last=PASSWORD)
         assert codes[-1] == 481, codes
         assert "login user=dave" not in d.log_text()
         # The password was right: another address logs in with it.
