@@ -234,6 +234,7 @@ cmd_authinfo_pass_exec(struct session *s, struct nntp_command *cmd)
 	OPENSSL_cleanse(&u, sizeof(u));
 	auth_reserve(s, aj);
 	if (pwcheck_submit(s->srv->pwcheck, &aj->pj) == -1) {
+		/* Never checked, so it was no guess. */
 		auth_release(s, aj);
 		OPENSSL_cleanse(aj, sizeof(*aj));
 		free(aj);
