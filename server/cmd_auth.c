@@ -78,7 +78,8 @@ auth_refused(struct session *s)
 	return (0);
 }
 
-/* Too many failures from this address lately: refuse without checking. */
+/* Too many failures from this address lately, counting the guesses still
+   being checked: refuse without checking. */
 static int
 auth_throttled(struct session *s)
 {
@@ -119,14 +120,53 @@ struct auth_job {
 	struct server		*srv;
 	struct session		*s;
 	char			 name[STORE_USER_MAX + 1];
+	time_t			 reserved;	/* counted as a failure then */
+	unsigned		 reserved_gen;	/* in this failure table */
+	int			 has_reservation;
 };
 
-/* The session went away while the hash was being checked. */
+/*
+ * Count the guess as a failure before it is checked.  Counting at the end
+ * of the check let every guess that arrived while checks were running
+ * through: many connections from one address, each with one PASS, all got
+ * checked.  A guess that turns out right is taken back (auth_release).
+ */
+static void
+auth_reserve(struct session *s, struct auth_job *aj)
+{
+	if (s->srv->auth_failures == NULL)
+		return;
+	aj->reserved = time(NULL);
+	aj->reserved_gen = s->srv->auth_failures_gen;
+	aj->has_reservation = 1;
+	ratelimit_record(s->srv->auth_failures, s->host, aj->reserved);
+}
+
+static void
+auth_release(struct session *s, struct auth_job *aj)
+{
+	struct server	*srv = s->srv;
+
+	/* A reload that replaced the table dropped the reservation too. */
+	if (!aj->has_reservation || srv->auth_failures == NULL ||
+	    aj->reserved_gen != srv->auth_failures_gen)
+		return;
+	ratelimit_unrecord(srv->auth_failures, s->host, aj->reserved,
+	    time(NULL));
+	aj->has_reservation = 0;
+}
+
+/*
+ * The session went away while the hash was being checked.  Nobody will
+ * see the result, so the guess taught nothing and no longer counts (a
+ * client that hangs up during a right login is not held against it).
+ */
 static void
 auth_cancel(void *arg)
 {
 	struct auth_job	*aj = arg;
 
+	auth_release(aj->s, aj);
 	pwcheck_cancel(aj->srv->pwcheck, &aj->pj);
 }
 
@@ -137,6 +177,7 @@ auth_done(struct pwcheck_job *pj, void *arg)
 	struct session	*s = aj->s;
 
 	if (pj->result == 1) {
+		auth_release(s, aj);
 		s->authenticated = 1;
 		loom_strlcpy(s->user, aj->name, sizeof(s->user));
 		session_access_update(s);
@@ -144,11 +185,8 @@ auth_done(struct pwcheck_job *pj, void *arg)
 		    (unsigned long long)s->id, s->user, s->access.rule);
 		reply(s, RPL_281_AUTH_OK, "Authentication accepted");
 	} else {
-		if (s->srv->auth_failures != NULL)
-			ratelimit_record(s->srv->auth_failures, s->host,
-			    time(NULL));
-		/* The name is logged (it helps spot guessing), the password
-		   never. */
+		/* Counted when queued.  The name is logged (it helps
+		   spot guessing), the password never. */
 		log_warnx("session=%llx login failed user=%s host=%s%s",
 		    (unsigned long long)s->id, aj->name, s->host,
 		    pj->result == -1 ? " (stored hash malformed)" : "");
@@ -194,7 +232,10 @@ cmd_authinfo_pass_exec(struct session *s, struct nntp_command *cmd)
 	aj->s = s;
 	loom_strlcpy(aj->name, s->auth_name, sizeof(aj->name));
 	OPENSSL_cleanse(&u, sizeof(u));
+	auth_reserve(s, aj);
 	if (pwcheck_submit(s->srv->pwcheck, &aj->pj) == -1) {
+		/* Never checked, so it was no guess. */
+		auth_release(s, aj);
 		OPENSSL_cleanse(aj, sizeof(*aj));
 		free(aj);
 		reply(s, RPL_481_AUTH_FAILED, "Too many logins in progress, "

@@ -184,6 +184,12 @@ transit_wanted(struct session *s, const struct article_thread *th)
  * Check the article (RFC 5537 3.6), prepend our Path identity and build the
  * store record.  Returns NULL, or a refusal reason (and whether to
  * remember the id as refused).
+ *
+ * A refusal is remembered only when it is the article's own fault and the
+ * article carries the offered Message-ID itself.  Remembering the
+ * command's argument whatever the article said let any feeder block a
+ * Message-ID for history_days: "IHAVE <victim>" with an article about
+ * something else, and the real <victim> was refused everywhere after.
  */
 static const char *
 transit_prepare(struct session *s, struct transit *t, char *reason,
@@ -193,14 +199,19 @@ transit_prepare(struct session *s, struct transit *t, char *reason,
 	struct article		*a = NULL;
 	struct article_policy	 pol;
 	struct article_thread	 th;
+	const char		*own;
 	time_t			 now = time(NULL);
 
-	*remember = 1;
+	/* Unparsed, there is no telling which Message-ID it carries. */
+	*remember = 0;
 	memset(&th, 0, sizeof(th));
 	if (article_parser_finish(t->parser, &a) != ARTICLE_OK) {
 		snprintf(reason, len, "%s", article_parser_reason(t->parser));
 		return (reason);
 	}
+	own = article_header_get(a, "Message-ID");
+	*remember = article_header_count(a, "Message-ID") == 1 &&
+	    own != NULL && strcmp(own, t->msgid) == 0;
 	memset(&pol, 0, sizeof(pol));
 	pol.now = now;
 	pol.max_age = (time_t)cfg->history_days * 86400;
@@ -215,6 +226,7 @@ transit_prepare(struct session *s, struct transit *t, char *reason,
 	if (th.msgid == NULL || strcmp(th.msgid, t->msgid) != 0) {
 		snprintf(reason, len, "Message-ID header does not match the "
 		    "command");
+		*remember = 0;
 		goto refuse;
 	}
 	if (article_path_contains(a, cfg->pathhost)) {
@@ -272,10 +284,12 @@ transit_end(struct session *s, int too_long, void *arg)
 	int		 remember = 0;
 
 	if (too_long) {
+		/* Not remembered: the article was never read whole, so
+		   nothing shows it is <msgid> ("IHAVE <victim>" and a
+		   megabyte of junk would block <victim>). */
 		snprintf(reason, sizeof(reason), "Article too large (at most "
 		    "%llu octets)",
 		    (unsigned long long)s->srv->cfg.max_article_size);
-		remember = 1;
 	} else if (t->takethis && !s->peer_ok) {
 		/* The article had to be read; now say no. */
 		reply(s, RPL_502_UNAVAILABLE, "Transit service not permitted");

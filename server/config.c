@@ -149,6 +149,9 @@ static const struct config_key config_keys[] = {
 	  "", "PEM private key file" },
 	{ "tls", "listen", CONFIG_TLS_LISTEN, OFF(tls_listen), 0, 0, NULL,
 	  "address:port for implicit TLS (563 in production); repeatable" },
+	{ "tls", "handshake_timeout", CONFIG_UINT, OFF(tls_handshake_timeout),
+	  1, 86400, "30", "seconds a client may take to complete the TLS "
+	  "handshake (implicit TLS or STARTTLS), then it is disconnected" },
 
 	{ "posting", "max_article_size", CONFIG_SIZE, OFF(max_article_size),
 	  1024, UINT64_C(1) << 30, "1M",

@@ -86,6 +86,7 @@ struct config {
 	char			 tls_key[CONFIG_PATH_MAX];
 	struct config_listen	 tls_listen[CONFIG_LISTEN_MAX];	/* implicit */
 	size_t			 ntls_listen;
+	unsigned		 tls_handshake_timeout;	/* seconds */
 
 	/* [posting] */
 	uint64_t		 max_article_size;

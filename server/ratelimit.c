@@ -345,6 +345,30 @@ ratelimit_record(struct ratelimit *rl, const char *key, time_t now)
 }
 
 void
+ratelimit_unrecord(struct ratelimit *rl, const char *key, time_t when,
+    time_t now)
+{
+	struct rl_entry	*e;
+	unsigned	 k;
+
+	if (rl->max_events == 0 || (e = rl_lookup(rl, key)) == NULL)
+		return;
+	rl_settle(rl, e, now);
+	for (k = e->count; k > 0; k--)
+		if (e->ring[(e->head + k - 1) % rl->max_events] <= when)
+			break;
+	if (k > 0) {
+		/* Close the gap, keeping the ring in recording order. */
+		for (; k < e->count; k++)
+			e->ring[(e->head + k - 1) % rl->max_events] =
+			    e->ring[(e->head + k) % rl->max_events];
+		e->count--;
+	}
+	if (e->count == 0)
+		rl_remove(rl, e);
+}
+
+void
 ratelimit_forget(struct ratelimit *rl, const char *key)
 {
 	struct rl_entry	*e;

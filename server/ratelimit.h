@@ -74,6 +74,17 @@ void			 ratelimit_record(struct ratelimit *rl,
 unsigned		 ratelimit_retry_after(struct ratelimit *rl,
 			    const char *key, time_t now);
 
+/*
+ * Take back one event recorded for key at `when`: a reservation that turned
+ * out not to count (a login that succeeded).  The newest event not later
+ * than `when` is dropped, as a step back of the clock may have moved it
+ * earlier but never later.  Nothing is dropped if it already left the
+ * window at `now`, or the key was forgotten or evicted meanwhile.  The key
+ * keeps its place in the eviction order.
+ */
+void			 ratelimit_unrecord(struct ratelimit *rl,
+			    const char *key, time_t when, time_t now);
+
 /* Drop key's events, e.g. after a successful login. */
 void			 ratelimit_forget(struct ratelimit *rl,
 			    const char *key);

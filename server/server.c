@@ -191,6 +191,67 @@ server_feeds_kick(struct server *srv)
 		feeder_kick(srv->feeders[i]);
 }
 
+/*
+ * Refused connections are logged one by one only up to REFUSED_LOG_BURST
+ * per interval, then counted: each costs a client nothing but a connect,
+ * so one line apiece would let anybody grow the log without bound.
+ */
+#define REFUSED_LOG_BURST	5
+#define REFUSED_LOG_INTERVAL	60
+
+static const char *const server_refusal_text[REFUSED_NREASONS] = {
+	"max_connections reached",
+	"max_connections_per_host reached",
+	"shutting down",
+};
+
+/* The interval is over (or the server stops): one line for the rest. */
+void
+server_log_refused_flush(struct server *srv)
+{
+	unsigned	*n = srv->refused_more;
+	unsigned	 total = 0;
+	int		 i;
+
+	for (i = 0; i < REFUSED_NREASONS; i++)
+		total += n[i];
+	if (total > 0)
+		log_warnx("refused %u more connections in the last %lld s "
+		    "(%s: %u, %s: %u, %s: %u)", total,
+		    (long long)(time(NULL) - srv->refused_since),
+		    server_refusal_text[0], n[0], server_refusal_text[1], n[1],
+		    server_refusal_text[2], n[2]);
+	memset(srv->refused_more, 0, sizeof(srv->refused_more));
+	srv->refused_logged = 0;
+	if (srv->ev_refused != NULL)
+		evtimer_del(srv->ev_refused);
+}
+
+static void
+server_refused_cb(evutil_socket_t fd, short what, void *arg)
+{
+	server_log_refused_flush(arg);
+}
+
+void
+server_log_refused(struct server *srv, const char *peer,
+    enum server_refusal why)
+{
+	struct timeval	tv = { REFUSED_LOG_INTERVAL, 0 };
+
+	if (!evtimer_pending(srv->ev_refused, NULL)) {
+		srv->refused_since = time(NULL);
+		srv->refused_logged = 0;
+		evtimer_add(srv->ev_refused, &tv);
+	}
+	if (srv->refused_logged < REFUSED_LOG_BURST) {
+		srv->refused_logged++;
+		log_warnx("refused connection from %s: %s", peer,
+		    server_refusal_text[why]);
+	} else
+		srv->refused_more[why]++;
+}
+
 /* Open every configured listen address; -1 if any fails. */
 int
 server_listen(struct server *srv)
@@ -202,6 +263,9 @@ server_listen(struct server *srv)
 
 	srv->ev_accept_resume = evtimer_new(srv->base, server_accept_resume_cb,
 	    srv);
+	if ((srv->ev_refused = evtimer_new(srv->base, server_refused_cb,
+	    srv)) == NULL)
+		fatalx("evtimer_new");
 	for (i = 0; i < srv->cfg.nlisten + srv->cfg.ntls_listen; i++) {
 		tls = i >= srv->cfg.nlisten;
 		cl = tls ? &srv->cfg.tls_listen[i - srv->cfg.nlisten] :
@@ -444,6 +508,7 @@ server_limits_setup(struct server *srv, const struct config *next)
 		ratelimit_free(srv->auth_failures);
 		srv->auth_failures = server_ratelimit(next->auth_max_failures,
 		    next->auth_failure_window);
+		srv->auth_failures_gen++;
 	}
 	if (!first || next->posts_per_minute != cur->posts_per_minute) {
 		ratelimit_free(srv->post_rate);
@@ -474,7 +539,10 @@ server_shutdown(struct server *srv)
 	}
 	for (s = TAILQ_FIRST(&srv->sessions); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, entry);
-		if (s->state == SESSION_CMD) {
+		/* Mid-handshake, a 400 could never be sent. */
+		if (s->handshaking)
+			session_close(s, "shutdown");
+		else if (s->state == SESSION_CMD) {
 			reply(s, RPL_400_UNAVAILABLE, "Server shutting down");
 			session_close_after_flush(s, "shutdown");
 		}
@@ -597,6 +665,9 @@ server_free(struct server *srv)
 		event_free(srv->ev_sighup);
 	if (srv->ev_accept_resume != NULL)
 		event_free(srv->ev_accept_resume);
+	server_log_refused_flush(srv);
+	if (srv->ev_refused != NULL)
+		event_free(srv->ev_refused);
 	/* Commit what is still queued before the store closes. */
 	if (srv->writer != NULL)
 		writer_stop(srv->writer);

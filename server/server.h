@@ -42,6 +42,15 @@ struct ratelimit;
 struct feeder;
 struct ssl_ctx_st;
 
+/* Why session_accept turned a connection away. */
+enum server_refusal {
+	REFUSED_NONE = -1,
+	REFUSED_MAX_CONNECTIONS,
+	REFUSED_PER_HOST,
+	REFUSED_SHUTDOWN,
+	REFUSED_NREASONS
+};
+
 /* Most peers an article can be queued for. */
 #define SERVER_FEEDS_MAX	32
 
@@ -61,8 +70,13 @@ struct server {
 	uint64_t		 next_session_id;
 	struct event		*ev_sigterm, *ev_sigint, *ev_sighup;
 	struct event		*ev_accept_resume;	/* after EMFILE */
+	struct event		*ev_refused;	/* ends a refusal log interval */
+	time_t			 refused_since;
+	unsigned		 refused_logged;	/* this interval */
+	unsigned		 refused_more[REFUSED_NREASONS];
 	struct pwcheck		*pwcheck;	/* AUTHINFO PASS, off-loop */
 	struct ratelimit	*auth_failures;	/* by address */
+	unsigned		 auth_failures_gen; /* bumped when replaced */
 	struct ratelimit	*post_rate;	/* by user or address */
 	int			 limits_ready;
 	int			 shutting_down;
@@ -148,6 +162,8 @@ struct session {
 	int			 peer_ok;	/* may feed us (IHAVE, ...) */
 	int			 tls;		/* the connection is encrypted */
 	struct event		*close_timer;	/* waits for TLS output */
+	struct event		*handshake_timer; /* bounds the TLS handshake */
+	int			 handshaking;	/* TLS not yet established */
 	time_t			 closing_since;
 	int			 streaming;	/* after MODE STREAM */
 	const char		*close_reason;
@@ -204,6 +220,9 @@ void	 server_feeds_stop(struct server *srv);
 void	 server_feeds_kick(struct server *srv);
 void	 server_limits_setup(struct server *srv, const struct config *next);
 uint64_t server_now_ms(void);
+void	 server_log_refused(struct server *srv, const char *peer,
+	    enum server_refusal why);
+void	 server_log_refused_flush(struct server *srv);
 
 /* session.c */
 void	 session_accept(struct server *srv, int fd, struct sockaddr *sa,

@@ -44,6 +44,7 @@ static void	session_write_cb(struct bufferevent *, void *);
 static void	session_event_cb(struct bufferevent *, short, void *);
 static void	session_run(struct session *);
 static void	session_setup_bev(struct session *);
+static void	session_handshake_start(struct session *);
 static void	session_pending_free(struct session_pending *);
 
 static void
@@ -78,7 +79,7 @@ session_accept(struct server *srv, int fd, struct sockaddr *sa, int salen,
 	static const char	 busy[] = "400 Too many connections, try "
 				    "again later\r\n";
 	struct session		*s;
-	const char		*why = NULL;
+	enum server_refusal	 why = REFUSED_NONE;
 	char			 peer[64], host[64], *colon;
 	unsigned		 same = 0;
 	int			 one = 1;
@@ -91,16 +92,16 @@ session_accept(struct server *srv, int fd, struct sockaddr *sa, int salen,
 		if (strcmp(s->host, host) == 0)
 			same++;
 	if (srv->shutting_down)
-		why = "shutting down";
+		why = REFUSED_SHUTDOWN;
 	else if (srv->nsessions >= srv->cfg.max_connections)
-		why = "max_connections reached";
+		why = REFUSED_MAX_CONNECTIONS;
 	else if (same >= srv->cfg.max_connections_per_host)
-		why = "max_connections_per_host reached";
-	if (why != NULL) {
+		why = REFUSED_PER_HOST;
+	if (why != REFUSED_NONE) {
 		/* Best effort: the socket is fresh, so the line fits. */
 		if (write(fd, busy, sizeof(busy) - 1) < 0)
 			log_debug("refusing %s: %s", peer, strerror(errno));
-		log_warnx("refused connection from %s: %s", peer, why);
+		server_log_refused(srv, peer, why);
 		close(fd);
 		return;
 	}
@@ -143,6 +144,8 @@ session_accept(struct server *srv, int fd, struct sockaddr *sa, int salen,
 	srv->nsessions++;
 
 	session_setup_bev(s);
+	if (s->tls)
+		session_handshake_start(s);
 
 	log_info("session=%llx connect peer=%s access=%s%s",
 	    (unsigned long long)s->id, s->peer, s->access.matched ?
@@ -172,6 +175,33 @@ session_setup_bev(struct session *s)
 	idle.tv_usec = 0;
 	bufferevent_set_timeouts(s->bev, &idle, &idle);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+}
+
+static void
+session_handshake_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct session	*s = arg;
+
+	session_close(s, "tls handshake timeout");
+}
+
+/*
+ * The bufferevent's idle timeouts restart with every octet, so a client
+ * trickling its ClientHello could hold the connection for ever: bound the
+ * whole handshake instead, as receive_timer bounds an article.
+ */
+static void
+session_handshake_start(struct session *s)
+{
+	struct timeval	tv;
+
+	s->handshaking = 1;
+	if (s->handshake_timer == NULL && (s->handshake_timer = evtimer_new(
+	    s->srv->base, session_handshake_timeout_cb, s)) == NULL)
+		fatalx("evtimer_new");
+	tv.tv_sec = s->srv->cfg.tls_handshake_timeout;
+	tv.tv_usec = 0;
+	evtimer_add(s->handshake_timer, &tv);
 }
 
 /*
@@ -217,6 +247,7 @@ session_tls_upgrade(struct session *s)
 	s->auth_user_sent = 0;
 	s->state = SESSION_CMD;
 	session_setup_bev(s);
+	session_handshake_start(s);
 	log_info("session=%llx starttls", (unsigned long long)s->id);
 }
 
@@ -242,6 +273,8 @@ session_close(struct session *s, const char *reason)
 		s->rx.free(s->rx.ctx);
 	if (s->close_timer != NULL)
 		event_free(s->close_timer);
+	if (s->handshake_timer != NULL)
+		event_free(s->handshake_timer);
 	if (s->throttle_timer != NULL)
 		event_free(s->throttle_timer);
 	if (s->receive_timer != NULL)
@@ -873,6 +906,21 @@ session_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct session	*s = arg;
 
+	if (what & BEV_EVENT_CONNECTED) {
+		s->handshaking = 0;
+		if (s->handshake_timer != NULL)
+			evtimer_del(s->handshake_timer);
+		return;
+	}
+	/*
+	 * Nothing can be said before the handshake is done: a reply would
+	 * wait in the output for ever, and closing after it would stop the
+	 * reads that notice the client leaving.
+	 */
+	if ((what & BEV_EVENT_TIMEOUT) && s->handshaking) {
+		session_close(s, "tls handshake timeout");
+		return;
+	}
 	if (what & BEV_EVENT_TIMEOUT) {
 		if (s->state == SESSION_CLOSING || (what & BEV_EVENT_WRITING)) {
 			/* The client stopped reading: nothing more to say. */

@@ -139,6 +139,70 @@ def test_failed_logins_limited_per_address():
         no_secrets_in_log(d, PASSWORD, "guess")
 
 
+def parallel_logins(d, passwords, last=None):
+    """One connection per password, every USER and PASS sent before any
+    verdict is read: the guesses reach the server while earlier ones are
+    still being checked.  `last` goes on one more connection once the
+    server has read all the others (each answers its USER at once), as it
+    reads ready connections in an order of its own.  Returns each
+    connection's verdict, `last`'s at the end."""
+    conns = [d.connect() for _ in passwords]
+    for c, pw in zip(conns, passwords):
+        c.send("AUTHINFO USER dave\r\nAUTHINFO PASS %s\r\n" % pw)
+    first = {}
+    if last is not None:
+        first = {c: c.response(timeout=60) for c in conns}
+        conns.append(d.connect())
+        conns[-1].send("AUTHINFO USER dave\r\nAUTHINFO PASS %s\r\n" % last)
+    codes = []
+    for c in conns:
+        # 381 then the verdict, or 481 at USER and 482 for the PASS.
+        f = first[c] if c in first else c.response(timeout=60)
+        assert f[0] in (381, 481), f
+        v = c.response(timeout=60)
+        codes.append(v[0] if f[0] == 381 else f[0])
+        c.close()
+    return codes
+
+
+def test_parallel_guesses_checked_at_most_max_failures():
+    conf = PLAIN + "max_failures = 5\nfailure_window = 600\n"
+    with Loomd(config=conf) as d:
+        add_user(d, "dave")
+        codes = parallel_logins(d, ["guess%d" % i for i in range(40)])
+        assert set(codes) == {481}, codes
+        # Each check that ran logged its failure; the rest were refused
+        # at once.
+        checked = d.log_text().count("login failed user=dave")
+        assert checked == 5, "%d of 40 parallel guesses were checked" % checked
+
+
+def test_right_password_after_parallel_wrong_ones_is_refused():
+    conf = PLAIN + "max_failures = 5\nfailure_window = 600\n"
+    with Loomd(config=conf) as d:
+        add_user(d, "dave")
+        codes = parallel_logins(d, ["guess%d" % i for i in range(19)],
+                                last=PASSWORD)
+        assert codes[-1] == 481, codes
+        assert "login user=dave" not in d.log_text()
+        # The password was right: another address logs in with it.
+        assert login(d.connect(source="127.0.0.2"), "dave")[0] == 281
+
+
+def test_right_login_is_not_counted_as_a_failure():
+    # Every guess is counted while it is checked; a right one is taken
+    # back, so it does not use up the address's failures.
+    conf = PLAIN + "max_failures = 2\nfailure_window = 600\n"
+    with Loomd(config=conf) as d:
+        add_user(d, "dave")
+        assert login(d.connect(), "dave", "guess1")[0] == 481
+        assert login(d.connect(), "dave")[0] == 281
+        assert login(d.connect(), "dave", "guess2")[0] == 481
+        assert d.log_text().count("login failed user=dave") == 2
+        code, text = d.connect().cmd("AUTHINFO USER dave")
+        assert code == 481 and "Too many failed logins" in text, (code, text)
+
+
 def test_user_removed_cannot_log_in():
     with Loomd(config=PLAIN) as d:
         add_user(d, "erin")

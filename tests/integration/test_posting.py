@@ -226,6 +226,44 @@ def test_nul_and_bare_cr_never_served():
         assert not problems, "\n".join(problems)
 
 
+def test_bare_lf_line_ends_become_crlf_and_nothing_else_changes():
+    # docs/posting.md, Receiving: a bare LF ends a line like CRLF and is
+    # stored as CRLF; everything between line ends is kept octet for octet
+    # and dot-stuffing is undone and redone; a CR not right before the LF
+    # is no line end and refuses the article.
+    with Loomd(config=CONFIG) as d:
+        c = d.connect()
+        mid = "<bare-lf.1@loom.test>"
+        body = [b"plain", b"  indented and trailing  ", b"\ttab\t",
+                b".dotted", b"..two dots", b"8-bit \xc3\xa9 \xff", b"",
+                b"crlf line"]
+        raw = (b"From: L <l@example.org>\n"
+               b"Newsgroups: local.test\r\n"
+               b"Subject: bare\n\tfolded  \n"
+               b"Message-ID: " + mid.encode() + b"\n"
+               b"\n" +
+               b"".join((b"." + l if l.startswith(b".") else l) +
+                        (b"\r\n" if l == b"crlf line" else b"\n")
+                        for l in body) +
+               b".\n")
+        c.expect(340, "POST")
+        c.send(raw)
+        code, text = c.response()
+        assert code == 240, (code, text)
+        c.expect(220, "ARTICLE %s" % mid)
+        # Strict: every line served must end in CRLF.
+        head, got = split_article(c.multiline(raw=True))
+        assert got == body, got
+        assert b"Subject: bare" in head and b"\tfolded  " in head, head
+        c.expect(111, "DATE")
+        # The CR of "\r\r\n" is not part of the line end.
+        c.expect(340, "POST")
+        c.send(b"From: L <l@example.org>\r\nNewsgroups: local.test\r\n"
+               b"Subject: cr\r\n\r\nbody\r\r\n.\r\n")
+        code, text = c.response()
+        assert code == 441 and "bare CR" in text, (code, text)
+
+
 def test_message_id_length_limit():
     # RFC 3977 3.6 / RFC 5536 3.1.3: at most 250 octets.
     with Loomd(config=CONFIG) as d:

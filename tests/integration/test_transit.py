@@ -68,6 +68,43 @@ def test_ihave_refusals_are_437_and_remembered():
         assert text.split()[0] == "0", text
 
 
+def test_refusal_not_remembered_under_a_msgid_the_article_lacks():
+    """A feeder offering <victim> and sending another article, junk or
+    too much must not get <victim> refused for history_days."""
+    with Loomd(config="[posting]\nmax_article_size = 2K\n") as d:
+        c = d.connect()
+        other = unique_msgid()
+        lies = [
+            ("other Message-ID", relayed(other)),
+            ("no Message-ID", make_article(headers=[("Path", "p!x")],
+                                           date=now_date())),
+            ("not an article", "no colon in this header line\n\nbody\n"),
+            ("too large", relayed(unique_msgid(), body="x" * 70 + "\n") * 40),
+        ]
+        for name, art in lies:
+            victim = unique_msgid()
+            code, text = c.ihave(victim, art)
+            assert code == 437, (name, code, text)
+            c.expect(238, "CHECK %s" % victim)
+            code, text = c.ihave(victim, relayed(victim))
+            assert code == 235, (name, code, text)
+            c.expect(438, "CHECK %s" % victim)
+        # The article that was sent under the wrong id was not refused
+        # for its own sake either: offered rightly, it is taken.
+        assert c.ihave(other, relayed(other))[0] == 235
+
+        # The same through TAKETHIS.
+        c.expect(203, "MODE STREAM")
+        victim, other = unique_msgid(), unique_msgid()
+        c.send(("TAKETHIS %s\r\n" % victim).encode() + wire(relayed(other)))
+        code, text = c.response()
+        assert code == 439 and "Message-ID" in text, (code, text)
+        c.expect(238, "CHECK %s" % victim)
+        c.send(("TAKETHIS %s\r\n" % victim).encode() + wire(relayed(victim)))
+        assert c.line() == "239 %s" % victim
+        c.expect(438, "CHECK %s" % victim)
+
+
 def test_reader_gets_502_when_loopback_may_not_feed():
     with Loomd(config="[server]\nloopback_feeds = no\n") as d:
         c = d.connect()

@@ -351,6 +351,68 @@ test_ratelimit_time_goes_backwards(void **state)
 	ratelimit_free(rl);
 }
 
+/* A reservation taken back: exactly that event, nothing else. */
+static void
+test_ratelimit_unrecord(void **state)
+{
+	struct ratelimit	*rl = ratelimit_new(3, 60, 10, SEED);
+	struct ratelimit	*none = ratelimit_new(0, 60, 10, SEED);
+
+	assert_non_null(rl);
+	assert_non_null(none);
+	ratelimit_record(rl, "k", 100);
+	ratelimit_record(rl, "k", 110);
+	ratelimit_record(rl, "k", 120);
+	assert_int_equal(ratelimit_allowed(rl, "k", 121), 0);
+	ratelimit_unrecord(rl, "k", 110, 121);
+	assert_int_equal(ratelimit_allowed(rl, "k", 121), 1);
+	/* 110 went, not 120: once 100 leaves, 120 is the oldest. */
+	ratelimit_record(rl, "k", 161);
+	ratelimit_record(rl, "k", 161);
+	assert_int_equal(ratelimit_retry_after(rl, "k", 161), 19);
+
+	/* Unknown keys and unlimited tables: nothing happens. */
+	ratelimit_unrecord(rl, "other", 100, 161);
+	ratelimit_unrecord(none, "k", 100, 161);
+	assert_int_equal(ratelimit_keys(rl), 1);
+	ratelimit_free(none);
+	ratelimit_free(rl);
+}
+
+static void
+test_ratelimit_unrecord_expired_and_wrapped(void **state)
+{
+	struct ratelimit	*rl = ratelimit_new(3, 60, 10, SEED);
+
+	assert_non_null(rl);
+	/* The reserved event left the window: a newer one must stay. */
+	ratelimit_record(rl, "k", 100);
+	ratelimit_record(rl, "k", 150);
+	ratelimit_unrecord(rl, "k", 100, 170);
+	ratelimit_record(rl, "k", 170);
+	ratelimit_record(rl, "k", 171);
+	assert_int_equal(ratelimit_allowed(rl, "k", 171), 0);
+
+	/* Across the ring's wrap. */
+	ratelimit_forget(rl, "k");
+	ratelimit_record(rl, "k", 100);
+	ratelimit_record(rl, "k", 101);
+	ratelimit_record(rl, "k", 102);
+	ratelimit_record(rl, "k", 103);
+	ratelimit_unrecord(rl, "k", 102, 103);
+	assert_int_equal(ratelimit_allowed(rl, "k", 103), 1);
+	ratelimit_record(rl, "k", 104);
+	assert_int_equal(ratelimit_retry_after(rl, "k", 104), 57);
+
+	/* The last event taken back drops the key; a clock stepped back
+	   moved the reserved event earlier, and it is still found. */
+	ratelimit_forget(rl, "k");
+	ratelimit_record(rl, "k", 200);
+	ratelimit_unrecord(rl, "k", 200, 150);
+	assert_int_equal(ratelimit_keys(rl), 0);
+	ratelimit_free(rl);
+}
+
 static void
 test_token_bucket_starts_full_and_refills(void **state)
 {
@@ -535,6 +597,8 @@ main(void)
 		cmocka_unit_test(test_ratelimit_seed_does_not_change_results),
 		cmocka_unit_test(test_ratelimit_long_keys_truncated),
 		cmocka_unit_test(test_ratelimit_time_goes_backwards),
+		cmocka_unit_test(test_ratelimit_unrecord),
+		cmocka_unit_test(test_ratelimit_unrecord_expired_and_wrapped),
 		cmocka_unit_test(test_token_bucket_starts_full_and_refills),
 		cmocka_unit_test(test_token_bucket_wait_rounds_up),
 		cmocka_unit_test(test_token_bucket_paced_caller_gets_the_rate),
