@@ -937,7 +937,9 @@ session_event_cb(struct bufferevent *bev, short what, void *arg)
 			session_close(s, s->close_reason);
 			return;
 		}
-		if (s->state == SESSION_TLS_START) {
+		if (s->state == SESSION_TLS_START || s->handshaking) {
+			/* Nothing can reach a client that left before the
+			   handshake was done. */
 			session_close(s, "eof");
 			return;
 		}
