@@ -44,7 +44,7 @@ setup(void **state)
 	TAILQ_INIT(&f->srv.listeners);
 	f->srv.base = event_base_new();
 	assert_int_equal(server_open_store(&f->srv, err, sizeof(err)), 0);
-	server_ensure_groups(&f->srv, 1);
+	server_ensure_groups(&f->srv);
 	f->s.srv = &f->srv;
 	/* As session_accept does: the rights of an anonymous client. */
 	session_access_update(&f->s);
