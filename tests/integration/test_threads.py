@@ -24,7 +24,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import Loomd, TestFailure, make_article, skip  # noqa: E402
+from harness import Loomd, TestFailure, make_article  # noqa: E402
 
 GROUP = "local.general"
 SEED = 20261129         # the shuffled arrival order is always the same
@@ -553,15 +553,7 @@ def test_anonymous_posters_and_bodies_carried_through():
 # ---------------------------------------------------------------- loomctl
 
 
-def loomctl_has(*cmds):
-    p = harness.loomctl(None, "--help")
-    usage = p.stdout + p.stderr
-    return all(re.search(r"^\s*%s\b" % c, usage, re.M) for c in cmds)
-
-
 def test_loomctl_thread_prints_indented_tree():
-    if not loomctl_has("thread"):
-        skip("loomctl has no thread command")
     missing = "<c05.hubert.cumberdale@comments.example>"
     order = [m for m in page_order() if m != missing]
     d, c, _, _ = loaded(order)
@@ -588,8 +580,6 @@ def test_loomctl_thread_prints_indented_tree():
 
 
 def test_loomctl_threads_lists_the_thread():
-    if not loomctl_has("threads"):
-        skip("loomctl has no threads command")
     d, c, _, _ = loaded(page_order())
     with d:
         p = d.ctl("threads", GROUP)
