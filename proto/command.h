@@ -61,6 +61,17 @@ struct nntp_command {
 	enum nntp_verb	 verb;
 	int		 argc;			/* after the verb and keyword */
 	char		*argv[NNTP_ARGS_MAX];
+	/*
+	 * How many octets from the start of the line may be logged or kept.
+	 * The whole line, but for AUTHINFO (any keyword, known or not, and
+	 * also when the parse fails) only up to the end of the keyword:
+	 * whatever follows may be a password, however the client spaced or
+	 * cased it.  `secret` says the line holds more than that.  Set by
+	 * every return of nntp_command_parse(), so the caller decides what
+	 * to mask from the words the parser saw, never from the raw text.
+	 */
+	size_t		 loggable;
+	int		 secret;
 };
 
 enum nntp_parse_result {
