@@ -417,6 +417,28 @@ def test_xroots_order_and_ranges():
         assert xroots(c, GROUP)[1] == []
 
 
+def test_xroots_latest_arrival_first_within_a_second():
+    """No pause between the posts, so they usually share a second: the
+    order must still be the arrival order, newest first, never the
+    message-ids' (posted here in ascending message-id order)."""
+    with Loomd() as d:
+        c = d.connect()
+        ids = ["<%s.%d@same.second.test>" % (k, os.getpid())
+               for k in ("a", "m", "z")]
+        for i in ids:
+            code, text = c.post(make_article(newsgroups="local.test",
+                                             message_id=i))
+            assert code == 240, (code, text)
+        got = [r[0] for r in xroots(c, "local.test")[1]]
+        assert got == ids[::-1], got
+        code, text = c.post(make_article(newsgroups="local.test",
+                                         message_id=True,
+                                         references=ids[0]))
+        assert code == 240, (code, text)
+        got = [r[0] for r in xroots(c, "local.test")[1]]
+        assert got == [ids[0], ids[2], ids[1]], got
+
+
 def test_reply_codes():
     with Loomd() as d:
         c = d.connect()
