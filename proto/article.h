@@ -186,9 +186,10 @@ int article_validate_post(const struct article *a,
 
 /*
  * Check an article offered by a peer (RFC 5537 3.6): Message-ID, Date,
- * From, Newsgroups, Subject and Path present once and well-formed, and the
- * date (Injection-Date if present, else Date) inside the policy.  Lighter
- * than POST: unknown or odd optional fields pass.  Returns 0 or -1 with a
+ * From, Newsgroups, Subject and Path present once and well-formed, a body
+ * (the empty line and at least one line after it), and the date
+ * (Injection-Date if present, else Date) inside the policy.  Lighter than
+ * POST: unknown or odd optional fields pass.  Returns 0 or -1 with a
  * reason.
  */
 int article_validate_transit(const struct article *a,

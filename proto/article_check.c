@@ -502,6 +502,13 @@ article_validate_transit(const struct article *a,
 			    "Duplicate %s header", once[i]));
 	if (art_check_common(a, 0, &posted, reason, reasonlen) == -1)
 		return (-1);
+	/* As for POST: a header alone (innd says "No body" too) or an
+	   empty body is refused, so a peer stops offering it. */
+	if (!a->has_body)
+		return (art_reason(reason, reasonlen, "No body (no empty line "
+		    "after the header)"));
+	if (a->lines == 0)
+		return (art_reason(reason, reasonlen, "Empty body"));
 	if (art_date_field(a, "Date", &date, &present, reason,
 	    reasonlen) == -1 || art_date_policy(pol, date, 0, "Date", reason,
 	    reasonlen) == -1)

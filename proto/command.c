@@ -168,6 +168,8 @@ nntp_command_parse(char *line, struct nntp_command *cmd, const char **errstr)
 			    "Unknown keyword";
 		return (NNTP_PARSE_SYNTAX);
 	}
+	/* Known from here on, also when the arguments are wrong: a command
+	   whose data block follows regardless (TAKETHIS) must be known. */
 	cmd->verb = d->id;
 	if (d->flags & VERB_REST) {
 		/* One argument: the rest of the line after one separator,

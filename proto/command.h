@@ -86,7 +86,9 @@ enum nntp_parse_result {
  * CR or LF (the line codec strips them).  Words are separated by runs of
  * SPACE or TAB (RFC 3977 3.1); the verb and keyword match case-insensitively
  * and exactly (no abbreviations).  Arguments keep their case.  On failure
- * *errstr (if not NULL) points at a static, human-readable reason.
+ * *errstr (if not NULL) points at a static, human-readable reason.  On
+ * NNTP_PARSE_SYNTAX for a known verb and keyword, cmd->verb is set (the
+ * arguments are not to be used).
  */
 enum nntp_parse_result nntp_command_parse(char *line, struct nntp_command *cmd,
     const char **errstr);

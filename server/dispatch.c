@@ -81,8 +81,14 @@ dispatch_parsed(struct session *s, enum nntp_parse_result pr,
 		reply(s, RPL_500_UNKNOWN, "Unknown command");
 		return (CMD_OK);
 	case NNTP_PARSE_SYNTAX:
-		reply(s, RPL_501_SYNTAX, "%s", errstr != NULL ? errstr :
-		    "Syntax error");
+		if (errstr == NULL)
+			errstr = "Syntax error";
+		if ((e = dispatch_find(cmd->verb)) != NULL &&
+		    (e->flags & CMD_BLOCK_FOLLOWS)) {
+			cmd->argc = 0;
+			return (e->exec(s, cmd));
+		}
+		reply(s, RPL_501_SYNTAX, "%s", errstr);
 		return (CMD_OK);
 	}
 	/* Known to the parser but not served by this server. */

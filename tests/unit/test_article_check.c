@@ -455,6 +455,39 @@ test_article_check_transit(void **state)
 	assert_string_equal(r, "Date header is in the future");
 }
 
+/* A header alone, or an empty body, is refused in transit too. */
+static void
+test_article_check_transit_body(void **state)
+{
+	static const struct {
+		const char	*tail;
+		const char	*reason;
+	} c[] = {
+		{ "", "No body (no empty line after the header)" },
+		{ "\n", "Empty body" },
+		{ "\n\n", "" },
+		{ "\nx", "" },
+	};
+	char		 text[2048], r[ARTICLE_REASON_MAX];
+	struct article	*a;
+	size_t		 i;
+	int		 rc;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s", transit_headers,
+		    c[i].tail);
+		a = art_parse(text);
+		r[0] = '\0';
+		rc = article_validate_transit(a, &policy, r,
+		    ARTICLE_REASON_MAX);
+		article_free(a);
+		if (rc != (c[i].reason[0] != '\0' ? -1 : 0) ||
+		    strcmp(r, c[i].reason) != 0)
+			fail_msg("tail %zu: %d \"%s\", want \"%s\"", i, rc, r,
+			    c[i].reason);
+	}
+}
+
 int
 main(void)
 {
@@ -467,6 +500,7 @@ main(void)
 		cmocka_unit_test(test_article_check_missing_required),
 		cmocka_unit_test(test_article_check_newsgroups),
 		cmocka_unit_test(test_article_check_followup_to),
+		cmocka_unit_test(test_article_check_transit_body),
 		cmocka_unit_test(
 		    test_article_check_message_id_and_references),
 		cmocka_unit_test(test_article_check_dates),

@@ -99,6 +99,15 @@ test_command_unknown_and_syntax(void **state)
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
 		if (parse(c[i].line, &cmd) != c[i].want)
 			fail_msg("\"%s\": expected %d", c[i].line, c[i].want);
+	/* A known verb with bad arguments is still named, so dispatch can
+	   read the data block TAKETHIS brings before answering. */
+	assert_int_equal(parse("TAKETHIS", &cmd), NNTP_PARSE_SYNTAX);
+	assert_int_equal(cmd.verb, VERB_TAKETHIS);
+	assert_int_equal(parse("takethis <a@b> <c@d>", &cmd),
+	    NNTP_PARSE_SYNTAX);
+	assert_int_equal(cmd.verb, VERB_TAKETHIS);
+	assert_int_equal(parse("LIST FOO", &cmd), NNTP_PARSE_SYNTAX);
+	assert_int_equal(cmd.verb, VERB_NONE);
 }
 
 static void
