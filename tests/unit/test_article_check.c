@@ -268,8 +268,14 @@ test_article_check_followup_to(void **state)
 	assert_int_equal(post_with("Followup-To", "Followup-To: a..b", r),
 	    -1);
 	assert_string_equal(r, "Bad Followup-To header");
-	/* Empty optional fields are dropped, not refused. */
-	assert_int_equal(post_with("Followup-To", "Followup-To:", r), 0);
+	/* The one empty field not taken as absent: RFC 5536 3.2.6 wants
+	   "poster" or a group. */
+	assert_int_equal(post_with("Followup-To", "Followup-To:", r), -1);
+	assert_string_equal(r, "Empty Followup-To header");
+	assert_int_equal(post_with("Followup-To", "Followup-To:  \t", r), -1);
+	assert_string_equal(r, "Empty Followup-To header");
+	/* Other empty optional fields are dropped, not refused. */
+	assert_int_equal(post_with("Organization", "Organization:", r), 0);
 }
 
 static void
@@ -325,6 +331,12 @@ test_article_check_dates(void **state)
 	assert_int_equal(post_with("Injection-Date",
 	    "Injection-Date: Tue, 1 Dec 2026 02:48:00 +0000", r), -1);
 	assert_string_equal(r, "Injection-Date header is in the future");
+	/* The window of Date holds for a poster's Injection-Date too. */
+	assert_int_equal(post_with("Injection-Date",
+	    "Injection-Date: Thu, 19 Nov 2026 02:46:00 +0000", r), -1);
+	assert_string_equal(r, "Article too old (Injection-Date header)");
+	assert_int_equal(post_with("Injection-Date",
+	    "Injection-Date: Fri, 20 Nov 2026 02:48:00 +0000", r), 0);
 	assert_int_equal(post_with("Expires", "Expires: never", r), -1);
 	assert_int_equal(strncmp(r, "Bad Expires header", 18), 0);
 	assert_int_equal(post_with("Expires",
