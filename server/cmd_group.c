@@ -115,8 +115,13 @@ cmd_listgroup_exec(struct session *s, struct nntp_command *cmd)
 	} else if (!s->have_group) {
 		reply(s, RPL_412_NO_GROUP_SEL, "No newsgroup selected");
 		return (CMD_OK);
-	} else
-		group_select(s, s->group.name);
+	} else if (group_select(s, s->group.name) == -1) {
+		/* Removed (loomctl rmgroup) since it was selected. */
+		s->have_group = 0;
+		s->article = 0;
+		reply(s, RPL_411_NO_GROUP, "No such newsgroup");
+		return (CMD_OK);
+	}
 	group_reply_211(s, " list follows");
 	if (s->group.count == 0 || lo > hi || hi < s->group.low ||
 	    lo > s->group.high) {

@@ -424,6 +424,9 @@ struct store_stats {
 	uint64_t	 articles;
 	uint64_t	 history;
 	uint64_t	 groups;
+	/* groups ever created (ids handed out): 0 only on a store that
+	   never had one, however many were removed since */
+	uint64_t	 groups_ever;
 };
 
 enum store_status store_stats_get(struct store *st, struct store_stats *out);
