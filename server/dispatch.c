@@ -128,7 +128,8 @@ dispatch_line(struct session *s, char *line, size_t len)
 	pr = nntp_command_parse(line, &cmd, &errstr);
 	if (debug) {
 		log_debug("session=%llx line=\"%.*s\"%s",
-		    (unsigned long long)s->id, (int)cmd.loggable, shown,
+		    (unsigned long long)s->id, (int)(cmd.loggable < len ?
+		    cmd.loggable : len), shown,
 		    cmd.secret ? " (arguments not logged)" : "");
 		if (cmd.secret)
 			explicit_bzero(shown, len);

@@ -236,7 +236,8 @@ ctl_rmgroup(struct ctl *c, int argc, char **argv)
 		if (strcmp(c->cfg.groups[i].name, argv[0]) == 0)
 			fprintf(stderr, "loomctl: note: the config file has a "
 			    "[group %s] section: loomd creates the group again "
-			    "at its next start or SIGHUP unless it goes\n",
+			    "at its next start or SIGHUP unless the section "
+			    "goes\n",
 			    argv[0]);
 	return (0);
 }
