@@ -480,6 +480,13 @@ art_list_next(const char **pp, const char *end, const char **item,
 }
 
 int
+article_list_next(const char **pp, const char *end, const char **item,
+    size_t *len)
+{
+	return (art_list_next(pp, end, item, len));
+}
+
+int
 art_path_next(const char **pp, const char *end, const char **ent,
     size_t *len)
 {

@@ -177,8 +177,9 @@ struct article_policy {
  * field that may occur once (RFC 5322 3.6, RFC 5536 3) occurring twice;
  * Injection-Info or Xref (only injecting and serving agents set them); a
  * Path showing an earlier injection (".POSTED"); a date outside the
- * policy; no body.  Empty optional fields count as absent (injection drops
- * them).  Returns 0 if acceptable, or -1 with a reason in reason[].  See
+ * policy (Date and Injection-Date alike); no body; an empty Followup-To.
+ * Other empty optional fields count as absent (injection drops them).
+ * Returns 0 if acceptable, or -1 with a reason in reason[].  See
  * docs/posting.md for the whole list.
  */
 int article_validate_post(const struct article *a,
@@ -186,9 +187,10 @@ int article_validate_post(const struct article *a,
 
 /*
  * Check an article offered by a peer (RFC 5537 3.6): Message-ID, Date,
- * From, Newsgroups, Subject and Path present once and well-formed, and the
- * date (Injection-Date if present, else Date) inside the policy.  Lighter
- * than POST: unknown or odd optional fields pass.  Returns 0 or -1 with a
+ * From, Newsgroups, Subject and Path present once and well-formed, a body
+ * (the empty line and at least one line after it), and the date
+ * (Injection-Date if present, else Date) inside the policy.  Lighter than
+ * POST: unknown or odd optional fields pass.  Returns 0 or -1 with a
  * reason.
  */
 int article_validate_transit(const struct article *a,
@@ -197,6 +199,15 @@ int article_validate_transit(const struct article *a,
 /* RFC 5536 3.1.4 newsgroup-name: dot-separated non-empty components of
    ALPHA / DIGIT / "+" / "-" / "_". */
 int article_newsgroup_valid(const char *name, size_t len);
+
+/*
+ * The next item of a comma-separated list such as a Newsgroups or
+ * Followup-To value in [*pp, end), white space around it cut: *item and
+ * *len, *pp moved past it and its comma.  1 for an item (possibly empty
+ * in an unchecked value), 0 at the end.
+ */
+int article_list_next(const char **pp, const char *end, const char **item,
+    size_t *len);
 
 /* ---- Injecting and relaying ------------------------------------------ */
 

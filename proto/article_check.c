@@ -454,13 +454,23 @@ article_validate_post(const struct article *a,
 	    (present && art_date_policy(pol, t, 1, "Date", reason,
 	    reasonlen) == -1))
 		return (-1);
+	/* The same window as Date: an old Injection-Date would make peers
+	   drop the article as stale (RFC 5537 3.6), and one cannot inject
+	   an article in the past. */
 	if (art_date_field(a, "Injection-Date", &t, &present, reason,
-	    reasonlen) == -1 || (present && art_date_policy(pol, t, 0,
+	    reasonlen) == -1 || (present && art_date_policy(pol, t, 1,
 	    "Injection-Date", reason, reasonlen) == -1))
 		return (-1);
 	if (art_date_field(a, "Expires", &t, &present, reason,
 	    reasonlen) == -1)
 		return (-1);
+	/* The one empty field not taken as absent: RFC 5536 3.2.6 wants
+	   "poster" or a group, and dropping it would send followups to
+	   Newsgroups, which the poster did not ask for. */
+	if (article_header_count(a, "Followup-To") > 0 &&
+	    art_header_find(a, "Followup-To") == NULL)
+		return (art_reason(reason, reasonlen,
+		    "Empty Followup-To header"));
 	if ((h = art_header_find(a, "Followup-To")) != NULL &&
 	    strcmp(h->value, "poster") != 0 &&
 	    !art_newsgroups_valid(h->value))
@@ -502,6 +512,13 @@ article_validate_transit(const struct article *a,
 			    "Duplicate %s header", once[i]));
 	if (art_check_common(a, 0, &posted, reason, reasonlen) == -1)
 		return (-1);
+	/* As for POST: a header alone (innd says "No body" too) or an
+	   empty body is refused, so a peer stops offering it. */
+	if (!a->has_body)
+		return (art_reason(reason, reasonlen, "No body (no empty line "
+		    "after the header)"));
+	if (a->lines == 0)
+		return (art_reason(reason, reasonlen, "Empty body"));
 	if (art_date_field(a, "Date", &date, &present, reason,
 	    reasonlen) == -1 || art_date_policy(pol, date, 0, "Date", reason,
 	    reasonlen) == -1)

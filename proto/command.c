@@ -143,13 +143,24 @@ nntp_command_parse(char *line, struct nntp_command *cmd, const char **errstr)
 	size_t			 len;
 
 	memset(cmd, 0, sizeof(*cmd));
+	cmd->loggable = strlen(line);
 	if (errstr != NULL)
 		*errstr = NULL;
 	if ((verb = command_next_word(&p)) == NULL)
 		return (NNTP_PARSE_EMPTY);
 	if (command_has_keywords(verb))
 		keyword = command_next_word(&p);
-	if ((d = command_find(verb, keyword, &known)) == NULL) {
+	d = command_find(verb, keyword, &known);
+	/* Nothing after AUTHINFO's keyword may be shown, and not even the
+	   keyword when it is not one we know: "AUTHINFO hunter2" is a
+	   password with the PASS forgotten. */
+	if (strcasecmp(verb, "AUTHINFO") == 0) {
+		arg = d != NULL && keyword != NULL ? keyword : verb;
+		len = (size_t)(arg - line) + strlen(arg);
+		cmd->secret = cmd->loggable > len;
+		cmd->loggable = len;
+	}
+	if (d == NULL) {
 		if (!known)
 			return (NNTP_PARSE_UNKNOWN);
 		if (errstr != NULL)
@@ -157,6 +168,8 @@ nntp_command_parse(char *line, struct nntp_command *cmd, const char **errstr)
 			    "Unknown keyword";
 		return (NNTP_PARSE_SYNTAX);
 	}
+	/* Known from here on, also when the arguments are wrong: a command
+	   whose data block follows regardless (TAKETHIS) must be known. */
 	cmd->verb = d->id;
 	if (d->flags & VERB_REST) {
 		/* One argument: the rest of the line after one separator,

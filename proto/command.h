@@ -61,6 +61,17 @@ struct nntp_command {
 	enum nntp_verb	 verb;
 	int		 argc;			/* after the verb and keyword */
 	char		*argv[NNTP_ARGS_MAX];
+	/*
+	 * How many octets from the start of the line may be logged or kept.
+	 * The whole line, but for AUTHINFO (any keyword, known or not, and
+	 * also when the parse fails) only up to the end of the keyword:
+	 * whatever follows may be a password, however the client spaced or
+	 * cased it.  `secret` says the line holds more than that.  Set by
+	 * every return of nntp_command_parse(), so the caller decides what
+	 * to mask from the words the parser saw, never from the raw text.
+	 */
+	size_t		 loggable;
+	int		 secret;
 };
 
 enum nntp_parse_result {
@@ -75,7 +86,9 @@ enum nntp_parse_result {
  * CR or LF (the line codec strips them).  Words are separated by runs of
  * SPACE or TAB (RFC 3977 3.1); the verb and keyword match case-insensitively
  * and exactly (no abbreviations).  Arguments keep their case.  On failure
- * *errstr (if not NULL) points at a static, human-readable reason.
+ * *errstr (if not NULL) points at a static, human-readable reason.  On
+ * NNTP_PARSE_SYNTAX for a known verb and keyword, cmd->verb is set (the
+ * arguments are not to be used).
  */
 enum nntp_parse_result nntp_command_parse(char *line, struct nntp_command *cmd,
     const char **errstr);

@@ -264,9 +264,10 @@ range_walk_fill(struct session *s, void *arg)
 /*
  * Parse a range argument against the selected group and check that it
  * holds an article: 423 (or 420 for the current article) otherwise.
- * "n-" runs to the group's end as it is now, not as it was when the group
- * was selected: articles may have arrived since.  Returns -1 after
- * replying.
+ * Syntax comes before state (RFC 3977 3.2.1), as in nnrpd: a malformed
+ * range is 501 even with no group selected (412).  "n-" runs to the
+ * group's end as it is now, not as it was when the group was selected:
+ * articles may have arrived since.  Returns -1 after replying.
  */
 static int
 range_resolve(struct session *s, const char *arg, uint32_t *lo, uint32_t *hi)
@@ -274,6 +275,15 @@ range_resolve(struct session *s, const char *arg, uint32_t *lo, uint32_t *hi)
 	char		msgid[STORE_MSGID_MAX + 1];
 	uint32_t	first;
 
+	if (arg != NULL && nntp_range_parse(arg, NNTP_ARTNUM_MAX, lo,
+	    hi) == -1) {
+		reply(s, RPL_501_SYNTAX, "Bad range \"%s\"", arg);
+		return (-1);
+	}
+	if (!s->have_group) {
+		reply(s, RPL_412_NO_GROUP_SEL, "No newsgroup selected");
+		return (-1);
+	}
 	if (arg == NULL) {
 		if (s->article == 0) {
 			reply(s, RPL_420_NO_CURRENT, "Current article number "
@@ -281,9 +291,6 @@ range_resolve(struct session *s, const char *arg, uint32_t *lo, uint32_t *hi)
 			return (-1);
 		}
 		*lo = *hi = s->article;
-	} else if (nntp_range_parse(arg, NNTP_ARTNUM_MAX, lo, hi) == -1) {
-		reply(s, RPL_501_SYNTAX, "Bad range \"%s\"", arg);
-		return (-1);
 	}
 	if (*lo == 0)
 		*lo = 1;
@@ -346,10 +353,6 @@ cmd_over_exec(struct session *s, struct nntp_command *cmd)
 			reply(s, RPL_430_NO_MSGID, "No such article");
 		else if (rc != STORE_OK)
 			reply(s, RPL_403_INTERNAL, "Cannot read overview");
-		return (CMD_OK);
-	}
-	if (!s->have_group) {
-		reply(s, RPL_412_NO_GROUP_SEL, "No newsgroup selected");
 		return (CMD_OK);
 	}
 	if (range_resolve(s, arg, &lo, &hi) == -1)
@@ -530,11 +533,6 @@ hdr_exec(struct session *s, const char *field, const char *arg,
 			    w->value);
 			reply_end(s);
 		}
-		range_walk_free(w);
-		return (CMD_OK);
-	}
-	if (!s->have_group) {
-		reply(s, RPL_412_NO_GROUP_SEL, "No newsgroup selected");
 		range_walk_free(w);
 		return (CMD_OK);
 	}

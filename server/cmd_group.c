@@ -98,6 +98,15 @@ cmd_listgroup_exec(struct session *s, struct nntp_command *cmd)
 	struct listgroup_ctx	*c;
 	uint32_t		 lo, hi;
 
+	/* Syntax before state (RFC 3977 3.2.1), as nnrpd: a bad range is
+	   501 whether or not the group exists, and selects nothing. */
+	lo = 1;
+	hi = NNTP_ARTNUM_MAX;
+	if (cmd->argc == 2 && nntp_range_parse(cmd->argv[1], NNTP_ARTNUM_MAX,
+	    &lo, &hi) == -1) {
+		reply(s, RPL_501_SYNTAX, "Bad range \"%s\"", cmd->argv[1]);
+		return (CMD_OK);
+	}
 	if (cmd->argc >= 1) {
 		if (group_select(s, cmd->argv[0]) == -1) {
 			reply(s, RPL_411_NO_GROUP, "No such newsgroup");
@@ -106,13 +115,11 @@ cmd_listgroup_exec(struct session *s, struct nntp_command *cmd)
 	} else if (!s->have_group) {
 		reply(s, RPL_412_NO_GROUP_SEL, "No newsgroup selected");
 		return (CMD_OK);
-	} else
-		group_select(s, s->group.name);
-	lo = 1;
-	hi = NNTP_ARTNUM_MAX;
-	if (cmd->argc == 2 && nntp_range_parse(cmd->argv[1], NNTP_ARTNUM_MAX,
-	    &lo, &hi) == -1) {
-		reply(s, RPL_501_SYNTAX, "Bad range \"%s\"", cmd->argv[1]);
+	} else if (group_select(s, s->group.name) == -1) {
+		/* Removed (loomctl rmgroup) since it was selected. */
+		s->have_group = 0;
+		s->article = 0;
+		reply(s, RPL_411_NO_GROUP, "No such newsgroup");
 		return (CMD_OK);
 	}
 	group_reply_211(s, " list follows");

@@ -19,6 +19,10 @@
 #include "util.h"
 #include "writer.h"
 
+/* INN's reply to a duplicate, which client test suites match exactly:
+   nnrpd passes on innd's "435 Duplicate" after its own 441. */
+#define POST_DUPLICATE	"435 Duplicate"
+
 struct post {
 	struct writer_job	 job;		/* handed to the writer */
 	struct session		*s;		/* NULL once the client left */
@@ -100,8 +104,7 @@ post_done(struct writer_job *job, void *arg)
 			    msgid);
 			break;
 		case STORE_EXISTS:
-			reply(s, RPL_441_POST_FAILED, "Duplicate article %s",
-			    msgid);
+			reply(s, RPL_441_POST_FAILED, POST_DUPLICATE);
 			break;
 		case STORE_NOTFOUND:
 			reply(s, RPL_441_POST_FAILED, "No such newsgroup");
@@ -152,6 +155,43 @@ post_check_groups(struct session *s, const struct article_thread *t,
 		if (g.status == 'm') {
 			snprintf(reason, len, "%.80s is moderated and this server "
 			    "has no moderator for it", g.name);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/*
+ * Followups must go somewhere that exists here (nnrpd refuses them too):
+ * every group Followup-To names, unless it says "poster", under the same
+ * visibility as Newsgroups.
+ */
+static int
+post_check_followup(struct session *s, const struct article *a,
+    char *reason, size_t len)
+{
+	struct store_group	 g;
+	const char		*v, *p, *end, *item;
+	char			 name[STORE_GROUP_MAX + 1];
+	size_t			 n;
+
+	if ((v = article_header_get(a, "Followup-To")) == NULL ||
+	    strcmp(v, "poster") == 0)
+		return (0);
+	p = v;
+	end = v + strlen(v);
+	while (article_list_next(&p, end, &item, &n)) {
+		if (n == 0)
+			continue;
+		if (n < sizeof(name)) {
+			memcpy(name, item, n);
+			name[n] = '\0';
+		}
+		if (n >= sizeof(name) || (!access_can_read(&s->access, name) &&
+		    !access_can_post(&s->access, name)) ||
+		    store_group_get(s->srv->store, name, &g) != STORE_OK) {
+			snprintf(reason, len, "Followup-To names no such "
+			    "newsgroup: %.*s", (int)(n > 100 ? 100 : n), item);
 			return (-1);
 		}
 	}
@@ -295,8 +335,17 @@ post_end(struct session *s, int too_long, void *arg)
 	if (post_rate_exceeded(s, now, reason, sizeof(reason)) ||
 	    article_validate_post(proto, &pol, reason, sizeof(reason)) == -1 ||
 	    article_thread_extract(proto, &t) == -1 ||
-	    post_check_groups(s, &t, reason, sizeof(reason)) == -1) {
+	    post_check_groups(s, &t, reason, sizeof(reason)) == -1 ||
+	    post_check_followup(s, proto, reason, sizeof(reason)) == -1) {
 		reply(s, RPL_441_POST_FAILED, "%s", reason);
+		goto refused;
+	}
+	/* Known already (stored, or remembered in history): say so now
+	   rather than after the filter and the writer. */
+	if (t.msgid != NULL && store_history_lookup(s->srv->store, t.msgid,
+	    NULL) == STORE_EXISTS) {
+		snprintf(reason, sizeof(reason), "Duplicate %.100s", t.msgid);
+		reply(s, RPL_441_POST_FAILED, POST_DUPLICATE);
 		goto refused;
 	}
 	article_thread_free(&t);

@@ -33,13 +33,15 @@ struct transit {
 	int			 takethis;
 	int			 inflight;	/* msgid is in srv->inflight */
 	int			 duplicate;	/* in history when offered */
-	int			 bad_msgid;
+	int			 bad_msgid;	/* not an RFC 5536 msg-id */
+	const char		*bad_arguments;	/* TAKETHIS: why it is 501 */
 	struct article_parser	*parser;
 	struct article		*article;
 	struct article_thread	 thread;
 	uint32_t		*numbers;
 	uint64_t		 session_id;
-	char			 msgid[STORE_MSGID_MAX + 1];
+	/* As the peer sent it: a 439 must echo even an invalid one. */
+	char			 msgid[NNTP_COMMAND_MAX + 1];
 	char			 feed_names[SERVER_FEEDS_MAX][STORE_PEER_MAX + 1];
 	const char		*feeds[SERVER_FEEDS_MAX];
 };
@@ -283,22 +285,29 @@ transit_end(struct session *s, int too_long, void *arg)
 	char		 reason[ARTICLE_REASON_MAX];
 	int		 remember = 0;
 
-	if (too_long) {
+	if (t->takethis && !s->peer_ok) {
+		/* The article had to be read; now say no. */
+		reply(s, RPL_502_UNAVAILABLE, "Transit service not permitted");
+		transit_free(t);
+		return (CMD_OK);
+	} else if (t->bad_arguments != NULL) {
+		/* Nothing to echo in a 439, and the syntax is the fault. */
+		reply(s, RPL_501_SYNTAX, "%s", t->bad_arguments);
+		transit_free(t);
+		return (CMD_OK);
+	} else if (t->bad_msgid) {
+		/* Not a message-id: nothing to remember in history. */
+		transit_reply(s, t, 0, RPL_439_TAKETHIS_REJECTED,
+		    "Syntax error in message-id");
+		transit_free(t);
+		return (CMD_OK);
+	} else if (too_long) {
 		/* Not remembered: the article was never read whole, so
 		   nothing shows it is <msgid> ("IHAVE <victim>" and a
 		   megabyte of junk would block <victim>). */
 		snprintf(reason, sizeof(reason), "Article too large (at most "
 		    "%llu octets)",
 		    (unsigned long long)s->srv->cfg.max_article_size);
-	} else if (t->takethis && !s->peer_ok) {
-		/* The article had to be read; now say no. */
-		reply(s, RPL_502_UNAVAILABLE, "Transit service not permitted");
-		transit_free(t);
-		return (CMD_OK);
-	} else if (t->bad_msgid) {
-		reply(s, RPL_501_SYNTAX, "Bad message-id");
-		transit_free(t);
-		return (CMD_OK);
 	} else if (t->duplicate) {
 		transit_reply(s, t, 0, RPL_439_TAKETHIS_REJECTED, "Duplicate");
 		transit_free(t);
@@ -351,11 +360,17 @@ transit_new(struct session *s, const char *msgid, int takethis)
 	return (t);
 }
 
+/*
+ * A peer offers articles by their Message-ID, which must be an RFC 5536
+ * 3.1.3 msg-id ("<" id-left "@" id-right ">"), not merely the looser RFC
+ * 3977 3.6 form reader commands accept: the article's own Message-ID
+ * header has to be one (article_validate_transit), so an offer of
+ * anything else can only end in a refusal.
+ */
 static int
 transit_msgid_ok(const char *msgid)
 {
-	return (strlen(msgid) <= STORE_MSGID_MAX &&
-	    msgid_valid_nntp(msgid, strlen(msgid)));
+	return (msgid_valid(msgid, strlen(msgid)));
 }
 
 /* IHAVE <msgid> (RFC 3977 6.3.2). */
@@ -369,8 +384,10 @@ cmd_ihave_exec(struct session *s, struct nntp_command *cmd)
 		reply(s, RPL_502_UNAVAILABLE, "Transit service not permitted");
 		return (CMD_OK);
 	}
+	/* 435, not 501, as innd answers: a feeding peer then drops the
+	   article and goes on with the next instead of failing the feed. */
 	if (!transit_msgid_ok(msgid)) {
-		reply(s, RPL_501_SYNTAX, "Bad message-id");
+		reply(s, RPL_435_IHAVE_UNWANTED, "Syntax error in message-id");
 		return (CMD_OK);
 	}
 	if (store_history_lookup(s->srv->store, msgid, NULL) == STORE_EXISTS) {
@@ -419,8 +436,9 @@ cmd_check_exec(struct session *s, struct nntp_command *cmd)
 		reply(s, RPL_502_UNAVAILABLE, "Transit service not permitted");
 		return (CMD_OK);
 	}
+	/* Not wanted, with the id echoed (RFC 4644 2.4.1), as innd does. */
 	if (!transit_msgid_ok(msgid)) {
-		reply(s, RPL_501_SYNTAX, "Bad message-id");
+		reply(s, RPL_438_CHECK_UNWANTED, "%s", msgid);
 		return (CMD_OK);
 	}
 	if (store_history_lookup(s->srv->store, msgid, NULL) == STORE_EXISTS)
@@ -441,11 +459,20 @@ const struct cmd_entry cmd_check_entry = { VERB_CHECK, 0, cmd_check_exec };
 static enum cmd_result
 cmd_takethis_exec(struct session *s, struct nntp_command *cmd)
 {
-	const char	*msgid = cmd->argv[0];
+	const char	*msgid = cmd->argc == 1 ? cmd->argv[0] : "";
 	struct transit	*t;
 
 	t = transit_new(s, msgid, 1);
-	if (!transit_msgid_ok(msgid))
+	/*
+	 * No argument, or more than one (dispatch passes argc 0): the
+	 * article is read all the same, as innd reads it, and then
+	 * refused.  innd answers "439 " with no id; Loom answers 501, the
+	 * reply RFC 3977 3.2.1 gives a syntax error, since a 439 must echo
+	 * a message-id and there is none.
+	 */
+	if (cmd->argc != 1)
+		t->bad_arguments = "Syntax: TAKETHIS message-id";
+	else if (!transit_msgid_ok(msgid))
 		t->bad_msgid = 1;	/* read the article, then refuse */
 	else if (store_history_lookup(s->srv->store, msgid, NULL) ==
 	    STORE_EXISTS)
@@ -458,5 +485,5 @@ cmd_takethis_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_takethis_entry = {
-	VERB_TAKETHIS, 0, cmd_takethis_exec
+	VERB_TAKETHIS, CMD_BLOCK_FOLLOWS, cmd_takethis_exec
 };

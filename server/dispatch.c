@@ -5,7 +5,6 @@
  * are derived from it, and no switch mirrors it.
  */
 #include <string.h>
-#include <strings.h>
 
 #include "log.h"
 #include "server.h"
@@ -65,18 +64,14 @@ dispatch_find(enum nntp_verb verb)
 	return (NULL);
 }
 
-enum cmd_result
-dispatch_line(struct session *s, char *line, size_t len)
+/* The checks every command shares, then its handler. */
+static enum cmd_result
+dispatch_parsed(struct session *s, enum nntp_parse_result pr,
+    struct nntp_command *cmd, const char *errstr)
 {
 	const struct cmd_entry	*e;
-	struct nntp_command	 cmd;
-	const char		*errstr = NULL;
 
-	/* The whole line at debug level, but never an AUTHINFO argument. */
-	if (log_get_level() == LOG_LEVEL_DEBUG)
-		log_debug("session=%llx line=\"%.*s\"", (unsigned long long)s->id,
-		    strncasecmp(line, "AUTHINFO", 8) == 0 ? 13 : (int)len, line);
-	switch (nntp_command_parse(line, &cmd, &errstr)) {
+	switch (pr) {
 	case NNTP_PARSE_OK:
 		break;
 	case NNTP_PARSE_EMPTY:
@@ -86,12 +81,18 @@ dispatch_line(struct session *s, char *line, size_t len)
 		reply(s, RPL_500_UNKNOWN, "Unknown command");
 		return (CMD_OK);
 	case NNTP_PARSE_SYNTAX:
-		reply(s, RPL_501_SYNTAX, "%s", errstr != NULL ? errstr :
-		    "Syntax error");
+		if (errstr == NULL)
+			errstr = "Syntax error";
+		if ((e = dispatch_find(cmd->verb)) != NULL &&
+		    (e->flags & CMD_BLOCK_FOLLOWS)) {
+			cmd->argc = 0;
+			return (e->exec(s, cmd));
+		}
+		reply(s, RPL_501_SYNTAX, "%s", errstr);
 		return (CMD_OK);
 	}
 	/* Known to the parser but not served by this server. */
-	if ((e = dispatch_find(cmd.verb)) == NULL) {
+	if ((e = dispatch_find(cmd->verb)) == NULL) {
 		reply(s, RPL_500_UNKNOWN, "Command not supported");
 		return (CMD_OK);
 	}
@@ -103,5 +104,40 @@ dispatch_line(struct session *s, char *line, size_t len)
 		reply(s, RPL_412_NO_GROUP_SEL, "No newsgroup selected");
 		return (CMD_OK);
 	}
-	return (e->exec(s, &cmd));
+	return (e->exec(s, cmd));
+}
+
+enum cmd_result
+dispatch_line(struct session *s, char *line, size_t len)
+{
+	struct nntp_command	 cmd;
+	enum nntp_parse_result	 pr;
+	enum cmd_result		 res;
+	const char		*errstr = NULL;
+	char			 shown[NNTP_COMMAND_MAX + 1];
+	int			 debug = log_get_level() == LOG_LEVEL_DEBUG;
+
+	/* The whole line at debug level, but never an AUTHINFO argument:
+	   the parser says how much may be shown, from the words it found,
+	   so no spacing or case of the verb gets a password past it.  It
+	   cuts the line into words, hence the copy. */
+	if (len > NNTP_COMMAND_MAX)
+		len = NNTP_COMMAND_MAX;
+	if (debug)
+		memcpy(shown, line, len);
+	pr = nntp_command_parse(line, &cmd, &errstr);
+	if (debug) {
+		log_debug("session=%llx line=\"%.*s\"%s",
+		    (unsigned long long)s->id, (int)(cmd.loggable < len ?
+		    cmd.loggable : len), shown,
+		    cmd.secret ? " (arguments not logged)" : "");
+		if (cmd.secret)
+			explicit_bzero(shown, len);
+	}
+	res = dispatch_parsed(s, pr, &cmd, errstr);
+	/* The handler copied what it needs: leave no password in the line
+	   buffer for the next command to find. */
+	if (cmd.secret)
+		explicit_bzero(line, len);
+	return (res);
 }

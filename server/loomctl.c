@@ -46,6 +46,9 @@ usage(FILE *fp)
 	    "  groups                        list groups: name, status, count,"
 	    " low, high, description\n"
 	    "  newgroup NAME [DESCRIPTION]   create a group (status y)\n"
+	    "  rmgroup NAME                  remove a group and its articles "
+	    "(cross-posts stay\n"
+	    "                                in their other groups)\n"
 	    "  thread MESSAGE-ID             the thread holding an article, "
 	    "as a tree\n"
 	    "  threads GROUP                 the group's threads, most recent "
@@ -186,6 +189,56 @@ ctl_newgroup(struct ctl *c, int argc, char **argv)
 		return (1);
 	}
 	printf("created %s\n", argv[0]);
+	return (0);
+}
+
+/*
+ * Remove a group while loomd runs: LMDB serialises this writer with
+ * loomd's, and loomd reads the group table per command, so LIST, GROUP
+ * and NEWGROUPS stop showing it at once.  The store empties it the way
+ * expiry does (an article only here goes, its thread node stays as a
+ * placeholder if it has replies; a cross-post stays in its other groups)
+ * and keeps its high-water mark, so a group created again under the name
+ * numbers after the old articles and never collides with their Xref.
+ */
+static int
+ctl_rmgroup(struct ctl *c, int argc, char **argv)
+{
+	struct store_group	 g;
+	enum store_status	 rc;
+	size_t			 i;
+
+	if (argc != 1) {
+		fprintf(stderr, "loomctl: usage: rmgroup NAME\n");
+		return (2);
+	}
+	if (ctl_open(c) == -1)
+		return (1);
+	if ((rc = store_group_get(c->store, argv[0], &g)) == STORE_NOTFOUND) {
+		fprintf(stderr, "loomctl: no group %s\n", argv[0]);
+		return (1);
+	}
+	if (rc == STORE_OK)
+		rc = store_group_remove(c->store, argv[0]);
+	if (rc == STORE_NOTFOUND) {
+		/* Another loomctl removed it meanwhile. */
+		fprintf(stderr, "loomctl: no group %s\n", argv[0]);
+		return (1);
+	}
+	if (rc != STORE_OK) {
+		fprintf(stderr, "loomctl: cannot remove %s: %s\n", argv[0],
+		    store_strerror(rc));
+		return (1);
+	}
+	printf("removed %s (%u articles)\n", argv[0], g.count);
+	/* loomd creates the groups its config names at start and SIGHUP. */
+	for (i = 0; i < c->cfg.ngroups; i++)
+		if (strcmp(c->cfg.groups[i].name, argv[0]) == 0)
+			fprintf(stderr, "loomctl: note: the config file has a "
+			    "[group %s] section: loomd creates the group again "
+			    "at its next start or SIGHUP unless the section "
+			    "goes\n",
+			    argv[0]);
 	return (0);
 }
 
@@ -744,6 +797,7 @@ main(int argc, char *argv[])
 		{ "version", ctl_version },
 		{ "groups", ctl_groups },
 		{ "newgroup", ctl_newgroup },
+		{ "rmgroup", ctl_rmgroup },
 		{ "thread", ctl_thread },
 		{ "threads", ctl_threads },
 		{ "expire", ctl_expire },

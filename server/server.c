@@ -358,27 +358,23 @@ server_open_store(struct server *srv, char *err, size_t errlen)
 	return (0);
 }
 
-static int
-server_count_group(const struct store_group *g, void *arg)
-{
-	(*(size_t *)arg)++;
-	return (0);
-}
-
 /*
- * Create the groups the config names and, on a store with no groups at
- * all, the defaults.  Existing groups are left as they are: the store, not
- * the config, is the authority once a group exists.
+ * Create the groups the config names and, on a store that never had a
+ * group, the defaults.  Existing groups are left as they are: the store,
+ * not the config, is the authority once a group exists.  A store whose
+ * groups were all removed (loomctl rmgroup) stays empty: the defaults
+ * are for a fresh install, not for undoing an administrator.
  */
 void
 server_ensure_groups(struct server *srv)
 {
 	const struct config_group	*groups = srv->cfg.groups;
-	size_t				 n = srv->cfg.ngroups, i, count = 0;
+	size_t				 n = srv->cfg.ngroups, i;
+	struct store_stats		 stats;
 	enum store_status		 rc;
 
-	store_group_foreach(srv->store, server_count_group, &count);
-	if (n == 0 && count == 0) {
+	if (n == 0 && store_stats_get(srv->store, &stats) == STORE_OK &&
+	    stats.groups_ever == 0) {
 		groups = server_default_groups;
 		n = sizeof(server_default_groups) /
 		    sizeof(server_default_groups[0]);

@@ -263,6 +263,11 @@ enum cmd_result {
 /* Precondition flags checked centrally before a handler runs. */
 #define CMD_NEEDS_GROUP		0x01	/* 412 without a selected group */
 #define CMD_READER		0x02	/* 480/502 without read access */
+/* A data block follows the command whatever the reply (TAKETHIS, RFC 4644
+   2.5).  Bad arguments do not get a 501 from dispatch: the handler runs
+   with argc 0, reads the block (so it is not taken for commands), then
+   answers. */
+#define CMD_BLOCK_FOLLOWS	0x04
 
 struct cmd_entry {
 	enum nntp_verb		 verb;

@@ -763,10 +763,8 @@ session_command_step(struct session *s)
 		s->errors_in_row++;
 		return (1);
 	}
+	/* dispatch_line wipes a password from `line` itself. */
 	res = dispatch_line(s, line, linelen);
-	/* Do not leave a password on the stack for the next call. */
-	if (strncasecmp(line, "AUTHINFO", 8) == 0)
-		explicit_bzero(line, linelen);
 	if (s->last_code == RPL_500_UNKNOWN || s->last_code == RPL_501_SYNTAX)
 		s->errors_in_row++;
 	else

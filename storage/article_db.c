@@ -313,7 +313,7 @@ article_put_one(struct store *st, MDB_txn *txn, struct store_article *a)
 		}
 		rec_number_encode(&nr, val.mv_data);
 		if ((rc = thread_group_add(st, txn, g.id, root, strlen(root),
-		    a->arrival)) != 0)
+		    a->arrival, seq)) != 0)
 			goto out;
 	}
 

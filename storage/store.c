@@ -497,6 +497,7 @@ store_stats_get(struct store *st, struct store_stats *out)
 	MDB_txn			*txn;
 	MDB_envinfo		 info;
 	MDB_stat		 ms;
+	MDB_val			 val;
 	enum store_status	 ret;
 	int			 rc;
 
@@ -516,6 +517,11 @@ store_stats_get(struct store *st, struct store_stats *out)
 	if ((rc = mdb_stat(txn, st->dbi[DB_GROUPS], &ms)) != 0)
 		goto fail;
 	out->groups = ms.ms_entries;
+	rc = store_db_get(txn, st->dbi[DB_META], "gid", 3, &val);
+	if (rc == 0 && val.mv_size == 4)
+		out->groups_ever = rec_get_u32(val.mv_data);
+	else if (rc != MDB_NOTFOUND)
+		goto fail;
 	store_read_end(st, txn);
 	return (STORE_OK);
 fail:

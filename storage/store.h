@@ -314,13 +314,18 @@ struct store_thread_cursor {
 	int		 started;
 	int		 done;		/* set when the walk is complete */
 	uint64_t	 key_time;
+	uint64_t	 key_seq;
+	int		 key_old;
 	char		 root[STORE_MSGID_MAX + 1];
 };
 
 /*
  * The threads with articles in group_id, most recently active (in that
  * group) first, at most max per call (0: no limit), one cursor walk of a
- * per-group index.  Call again with the same cursor until cursor->done.
+ * per-group index.  Activity is the latest arrival in the group; arrivals
+ * within the same second are ordered as the store took them (the latest
+ * first), never by message-id.  Call again with the same cursor until
+ * cursor->done.
  */
 enum store_status store_thread_roots(struct store *st, uint32_t group_id,
     size_t max, store_summary_cb cb, void *arg,
@@ -423,6 +428,9 @@ struct store_stats {
 	uint64_t	 articles;
 	uint64_t	 history;
 	uint64_t	 groups;
+	/* groups ever created (ids handed out): 0 only on a store that
+	   never had one, however many were removed since */
+	uint64_t	 groups_ever;
 };
 
 enum store_status store_stats_get(struct store *st, struct store_stats *out);
@@ -443,5 +451,11 @@ enum store_status store_debug_set_version(struct store *st, uint32_t version);
    STORE_INVALID if high is below the current one. */
 enum store_status store_debug_group_set_high(struct store *st,
     const char *name, uint32_t high);
+
+/* Put a thread's entry in group_id's thread index back into the layout
+   stores had before it kept the arrival sequence (tests of reading and
+   converting old stores). */
+enum store_status store_debug_thread_index_old(struct store *st,
+    uint32_t group_id, const char *root);
 
 #endif /* LOOM_STORE_H */

@@ -105,7 +105,7 @@ int	thread_summary_add(struct store *, MDB_txn *, const char *root,
 	    size_t root_len, const char *msgid, const char *overview,
 	    size_t overview_len, int64_t arrival);
 int	thread_group_add(struct store *, MDB_txn *, uint32_t gid,
-	    const char *root, size_t root_len, int64_t arrival);
+	    const char *root, size_t root_len, int64_t arrival, uint64_t seq);
 /* ... and by expiry. */
 int	thread_group_remove(struct store *, MDB_txn *, uint32_t gid,
 	    const char *root, size_t root_len);

@@ -4,8 +4,17 @@
  *
  * threads: root msgid -> articles, last arrival, root's subject/from/date
  * tgroups: BE u32 gid + root -> BE u64 last arrival in the group, BE u32
- *          articles of the thread filed in the group
- * tindex:  BE u32 gid + BE u64 (~last) + root -> ""   (newest first)
+ *          articles of the thread filed in the group, BE u64 store
+ *          sequence of that last arrival
+ * tindex:  BE u32 gid + BE u64 (~last) + BE u64 (~sequence) + root -> 0x02
+ *          (newest first; within one second, the latest stored first)
+ *
+ * Stores written before the sequence was kept have 12-octet tgroups
+ * values and tindex entries "gid + ~last + root -> (empty)"; the empty
+ * value tells the layouts apart.  Such an entry sorts before the new ones
+ * of its second (a root's "<" is below the 0xff that starts ~sequence),
+ * and is rewritten in the new layout the next time its thread changes in
+ * the group.
  *
  * The root of an article is a property of the article (its first
  * References entry, else itself), so summaries do not depend on arrival
@@ -18,7 +27,10 @@
 #include "record.h"
 
 #define TGKEY_MAX	(4 + STORE_MSGID_MAX)
-#define TIKEY_MAX	(4 + 8 + STORE_MSGID_MAX)
+#define TIKEY_MAX	(4 + 8 + 8 + STORE_MSGID_MAX)
+#define TG_VAL_OLD	12		/* u64 last, u32 count */
+#define TG_VAL		20		/* ... and u64 sequence */
+#define TI_MARK		0x02		/* tindex value with a sequence */
 
 static int
 msgid_arg(const char *msgid, size_t *len)
@@ -134,65 +146,117 @@ tg_key(uint8_t *buf, uint32_t gid, const char *root, size_t rlen)
 	return (4 + rlen);
 }
 
+/* A tindex key; old: the layout without the sequence. */
 static size_t
-ti_key(uint8_t *buf, uint32_t gid, uint64_t tkey, const char *root,
-    size_t rlen)
+ti_key(uint8_t *buf, uint32_t gid, uint64_t tkey, uint64_t seq, int old,
+    const char *root, size_t rlen)
 {
+	size_t	off = 12;
+
 	rec_put_u32(buf, gid);
 	rec_put_u64(buf + 4, UINT64_MAX - tkey);	/* newest first */
-	memcpy(buf + 12, root, rlen);
-	return (12 + rlen);
+	if (!old) {
+		rec_put_u64(buf + 12, UINT64_MAX - seq);
+		off = 20;
+	}
+	memcpy(buf + off, root, rlen);
+	return (off + rlen);
 }
 
+/* A tgroups value: last arrival, count, its sequence (0 if old). */
+struct tg_val {
+	uint64_t	last;
+	uint32_t	count;
+	uint64_t	seq;
+	int		old;
+};
+
+static int
+tg_decode(const MDB_val *val, struct tg_val *v)
+{
+	if (val->mv_size != TG_VAL && val->mv_size != TG_VAL_OLD)
+		return (MDB_CORRUPTED);
+	v->last = rec_get_u64(val->mv_data);
+	v->count = rec_get_u32((uint8_t *)val->mv_data + 8);
+	v->old = val->mv_size == TG_VAL_OLD;
+	v->seq = v->old ? 0 : rec_get_u64((uint8_t *)val->mv_data + 12);
+	return (0);
+}
+
+static int
+tg_put(struct store *st, MDB_txn *txn, const uint8_t *tg, size_t tglen,
+    const struct tg_val *v)
+{
+	uint8_t	buf[TG_VAL];
+
+	rec_put_u64(buf, v->last);
+	rec_put_u32(buf + 8, v->count);
+	rec_put_u64(buf + 12, v->seq);
+	return (store_db_put(txn, st->dbi[DB_TGROUPS], tg, tglen, buf, TG_VAL,
+	    0));
+}
+
+/*
+ * An article of the thread `root` was filed in group gid, arriving at
+ * `arrival` as the store's sequence `seq`: count it, and move the thread
+ * to the front of the group's index if that is its latest activity.
+ * Arrival times are in seconds; the sequence orders arrivals within one.
+ */
 int
 thread_group_add(struct store *st, MDB_txn *txn, uint32_t gid,
-    const char *root, size_t root_len, int64_t arrival)
+    const char *root, size_t root_len, int64_t arrival, uint64_t seq)
 {
+	struct tg_val	v, was;
 	MDB_val		val;
-	uint8_t		tg[TGKEY_MAX], ti[TIKEY_MAX], v[12];
+	uint8_t		tg[TGKEY_MAX], ti[TIKEY_MAX];
 	size_t		tglen, tilen;
-	uint64_t	last = rec_time_key(arrival), old = 0;
-	uint32_t	count = 0;
 	int		rc, had = 0;
 
+	memset(&v, 0, sizeof(v));
+	memset(&was, 0, sizeof(was));
+	v.last = rec_time_key(arrival);
+	v.seq = seq;
 	tglen = tg_key(tg, gid, root, root_len);
 	rc = store_db_get(txn, st->dbi[DB_TGROUPS], tg, tglen, &val);
 	if (rc == 0) {
-		if (val.mv_size != 12)
-			return (MDB_CORRUPTED);
+		if ((rc = tg_decode(&val, &was)) != 0)
+			return (rc);
 		had = 1;
-		old = rec_get_u64(val.mv_data);
-		count = rec_get_u32((uint8_t *)val.mv_data + 8);
-		if (old > last)
-			last = old;
+		v.count = was.count;
+		/* An earlier (arrival, sequence) never moves it back. */
+		if (was.last > v.last || (was.last == v.last &&
+		    was.seq > v.seq)) {
+			v.last = was.last;
+			v.seq = was.seq;
+		}
 	} else if (rc != MDB_NOTFOUND)
 		return (rc);
-	if (had && old != last) {
-		tilen = ti_key(ti, gid, old, root, root_len);
+	if (had && (was.old || was.last != v.last || was.seq != v.seq)) {
+		tilen = ti_key(ti, gid, was.last, was.seq, was.old, root,
+		    root_len);
 		rc = store_db_del(txn, st->dbi[DB_TINDEX], ti, tilen, NULL, 0);
 		if (rc != 0 && rc != MDB_NOTFOUND)
 			return (rc);
 	}
-	if (!had || old != last) {
-		tilen = ti_key(ti, gid, last, root, root_len);
-		if ((rc = store_db_put(txn, st->dbi[DB_TINDEX], ti, tilen, "",
-		    0, 0)) != 0)
+	if (!had || was.old || was.last != v.last || was.seq != v.seq) {
+		tilen = ti_key(ti, gid, v.last, v.seq, 0, root, root_len);
+		if ((rc = store_db_put(txn, st->dbi[DB_TINDEX], ti, tilen,
+		    (uint8_t []){ TI_MARK }, 1, 0)) != 0)
 			return (rc);
 	}
-	rec_put_u64(v, last);
-	rec_put_u32(v + 8, count < UINT32_MAX ? count + 1 : count);
-	return (store_db_put(txn, st->dbi[DB_TGROUPS], tg, tglen, v, 12, 0));
+	if (v.count < UINT32_MAX)
+		v.count++;
+	return (tg_put(st, txn, tg, tglen, &v));
 }
 
 int
 thread_group_remove(struct store *st, MDB_txn *txn, uint32_t gid,
     const char *root, size_t root_len)
 {
+	struct tg_val	v;
 	MDB_val		val;
-	uint8_t		tg[TGKEY_MAX], ti[TIKEY_MAX], v[12];
+	uint8_t		tg[TGKEY_MAX], ti[TIKEY_MAX];
 	size_t		tglen, tilen;
-	uint64_t	last;
-	uint32_t	count;
 	int		rc;
 
 	tglen = tg_key(tg, gid, root, root_len);
@@ -201,17 +265,19 @@ thread_group_remove(struct store *st, MDB_txn *txn, uint32_t gid,
 		return (0);
 	if (rc != 0)
 		return (rc);
-	if (val.mv_size != 12)
-		return (MDB_CORRUPTED);
-	last = rec_get_u64(val.mv_data);
-	count = rec_get_u32((uint8_t *)val.mv_data + 8);
-	if (count > 1) {
-		rec_put_u64(v, last);
-		rec_put_u32(v + 8, count - 1);
-		return (store_db_put(txn, st->dbi[DB_TGROUPS], tg, tglen, v,
-		    12, 0));
+	if ((rc = tg_decode(&val, &v)) != 0)
+		return (rc);
+	if (v.count > 1) {
+		/* The index entry stays as it is: same (last, sequence),
+		   same layout, so an old value keeps its old size. */
+		uint8_t	buf[TG_VAL];
+
+		memcpy(buf, val.mv_data, val.mv_size);
+		rec_put_u32(buf + 8, v.count - 1);
+		return (store_db_put(txn, st->dbi[DB_TGROUPS], tg, tglen, buf,
+		    v.old ? TG_VAL_OLD : TG_VAL, 0));
 	}
-	tilen = ti_key(ti, gid, last, root, root_len);
+	tilen = ti_key(ti, gid, v.last, v.seq, v.old, root, root_len);
 	rc = store_db_del(txn, st->dbi[DB_TINDEX], ti, tilen, NULL, 0);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return (rc);
@@ -299,9 +365,10 @@ store_thread_roots(struct store *st, uint32_t group_id, size_t max,
 	uint8_t				 kbuf[TIKEY_MAX];
 	char				 rootbuf[STORE_MSGID_MAX + 1];
 	const char			*root;
-	uint64_t			 tk;
+	uint64_t			 tk, tseq;
 	size_t				 seen = 0, rlen, resume_len = 0;
-	int				 rc;
+	size_t				 off, kbuf_len = 0;
+	int				 rc, old;
 
 	if (cursor == NULL)
 		return (STORE_INVALID);
@@ -310,7 +377,9 @@ store_thread_roots(struct store *st, uint32_t group_id, size_t max,
 	if (cursor->started) {
 		resume_len = strnlen(cursor->root, STORE_MSGID_MAX);
 		key.mv_size = ti_key(kbuf, group_id, cursor->key_time,
-		    cursor->root, resume_len);
+		    cursor->key_seq, cursor->key_old, cursor->root,
+		    resume_len);
+		kbuf_len = key.mv_size;
 	} else {
 		rec_put_u32(kbuf, group_id);
 		key.mv_size = 4;
@@ -332,16 +401,27 @@ store_thread_roots(struct store *st, uint32_t group_id, size_t max,
 			rc = MDB_NOTFOUND;
 			break;
 		}
+		/* The value says which layout the key has. */
+		old = val.mv_size == 0;
+		off = old ? 12 : 20;
+		if ((!old && (val.mv_size != 1 ||
+		    *(uint8_t *)val.mv_data != TI_MARK)) ||
+		    key.mv_size <= off) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
 		/* Skip the entry the previous call ended with. */
 		if (cursor->started && resume_len > 0 &&
-		    key.mv_size == 12 + resume_len &&
+		    key.mv_size == kbuf_len &&
 		    memcmp(key.mv_data, kbuf, key.mv_size) == 0)
 			continue;
 		if (max > 0 && seen >= max)
 			break;
 		tk = rec_get_u64((uint8_t *)key.mv_data + 4);
-		root = (const char *)key.mv_data + 12;
-		rlen = key.mv_size - 12;
+		tseq = old ? 0 : UINT64_MAX - rec_get_u64((uint8_t *)
+		    key.mv_data + 12);
+		root = (const char *)key.mv_data + off;
+		rlen = key.mv_size - off;
 		rc = store_db_get(txn, st->dbi[DB_THREADS], root, rlen, &tval);
 		if (rc == MDB_NOTFOUND)
 			continue;
@@ -351,6 +431,8 @@ store_thread_roots(struct store *st, uint32_t group_id, size_t max,
 		seen++;
 		cursor->started = 1;
 		cursor->key_time = UINT64_MAX - tk;
+		cursor->key_seq = tseq;
+		cursor->key_old = old;
 		memcpy(cursor->root, rootbuf, rlen + 1);
 		resume_len = 0;
 		if (cb != NULL && cb(&ts, arg) != 0)
@@ -363,4 +445,63 @@ store_thread_roots(struct store *st, uint32_t group_id, size_t max,
 	mdb_cursor_close(c);
 	store_read_end(st, txn);
 	return (store_mdb_status(rc, "thread roots"));
+}
+
+/* ---- Test hook ------------------------------------------------------- */
+
+struct tindex_old_args {
+	uint32_t		 gid;
+	const char		*root;
+	size_t			 rlen;
+	enum store_status	 ret;
+};
+
+static int
+tindex_old_fn(struct store *st, MDB_txn *txn, void *arg)
+{
+	struct tindex_old_args	*a = arg;
+	struct tg_val		 v;
+	MDB_val			 val;
+	uint8_t			 tg[TGKEY_MAX], ti[TIKEY_MAX], buf[TG_VAL_OLD];
+	size_t			 tglen, tilen;
+	int			 rc;
+
+	tglen = tg_key(tg, a->gid, a->root, a->rlen);
+	rc = store_db_get(txn, st->dbi[DB_TGROUPS], tg, tglen, &val);
+	if (rc == MDB_NOTFOUND) {
+		a->ret = STORE_NOTFOUND;
+		return (STORE_WRITE_ABORT);
+	}
+	if (rc != 0 || (rc = tg_decode(&val, &v)) != 0)
+		return (rc);
+	tilen = ti_key(ti, a->gid, v.last, v.seq, v.old, a->root, a->rlen);
+	if ((rc = store_db_del(txn, st->dbi[DB_TINDEX], ti, tilen, NULL,
+	    0)) != 0)
+		return (rc);
+	tilen = ti_key(ti, a->gid, v.last, 0, 1, a->root, a->rlen);
+	if ((rc = store_db_put(txn, st->dbi[DB_TINDEX], ti, tilen, "", 0,
+	    0)) != 0)
+		return (rc);
+	rec_put_u64(buf, v.last);
+	rec_put_u32(buf + 8, v.count);
+	a->ret = STORE_OK;
+	return (store_db_put(txn, st->dbi[DB_TGROUPS], tg, tglen, buf,
+	    TG_VAL_OLD, 0));
+}
+
+enum store_status
+store_debug_thread_index_old(struct store *st, uint32_t group_id,
+    const char *root)
+{
+	struct tindex_old_args	a;
+	enum store_status	ret;
+
+	memset(&a, 0, sizeof(a));
+	if (!msgid_arg(root, &a.rlen))
+		return (STORE_INVALID);
+	a.gid = group_id;
+	a.root = root;
+	if ((ret = store_write(st, tindex_old_fn, &a, NULL)) != STORE_OK)
+		return (ret);
+	return (a.ret);
 }

@@ -5,6 +5,12 @@
 # A program that exits non-zero without reporting a failure counts as one
 # failed case, so a crash can never pass silently.
 #
+# Skips are listed with their reasons at the end.  With CI set (as CI
+# services set it: CI=true), a skip for a missing dependency ("# SKIP
+# missing dependency: ...", harness.missing_dependency) counts as a
+# failure, whichever program printed it: an install step missing from CI
+# must turn the run red, not quietly shrink it.
+#
 # usage: tests/run.sh UNIT_BINARY...   (BUILD and PYTHON from the environment;
 #        UNIT_ONLY=1 runs the unit binaries alone)
 set -u
@@ -18,10 +24,16 @@ export CMOCKA_MESSAGE_OUTPUT=TAP
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
+case $(printf '%s' "${CI:-}" | tr '[:upper:]' '[:lower:]') in
+""|0|false|no) ci=0 ;;
+*) ci=1 ;;
+esac
+
 passed=0 failed=0 skipped=0
 failures=""
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+skips=$(mktemp)
+trap 'rm -f "$log" "$skips"' EXIT
 
 run_one() {
 	name=$1; shift
@@ -33,6 +45,14 @@ run_one() {
 	s=$(grep -cE '^ok [0-9]+.*# *(SKIP|skip)' "$log")
 	f=$(grep -cE '^not ok [0-9]+' "$log")
 	p=$((p - s))
+	grep -E '^ok [0-9]+.*# *(SKIP|skip)' "$log" | sed "s|^|$name: |" >>"$skips"
+	if [ "$ci" = 1 ]; then
+		m=$(grep -ciE '^ok [0-9]+.*# *skip +missing dependency' "$log")
+		if [ "$m" -gt 0 ]; then
+			echo "not ok - $name: $m skipped for a missing dependency, and CI is set"
+			s=$((s - m)) f=$((f + m))
+		fi
+	fi
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1
 		echo "not ok - $name exited with status $rc"
@@ -56,6 +76,10 @@ for t in tests/integration/test_*.pl; do
 done
 
 echo
+if [ -s "$skips" ]; then
+	echo "skipped:"
+	sed 's/^/  /' "$skips"
+fi
 [ -n "$failures" ] && echo "failed programs:$failures"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -20,6 +20,9 @@ Environment:
   LOOM_TESTDATA    tests/data (default: the one beside this file)
   LOOM_KEEP_TMP=1  keep each server's temporary directory for inspection
   LOOM_TEST_TIMEOUT  seconds one test may take before it is failed (120)
+  CI               "true" (or any value but "", "0", "false", "no"): a test
+                   that needs something not installed fails instead of
+                   skipping (missing_dependency)
 
 Everything is bounded: socket operations time out, process waits time out,
 and every test runs under an alarm.  Processes are only ever signalled by
@@ -69,7 +72,28 @@ class Skip(Exception):
 
 
 def skip(reason):
+    """Skip for a property of the machine that no install step can change
+    (no IPv6 on loopback): a skip everywhere, CI included."""
     raise Skip(reason)
+
+
+MISSING_PREFIX = "missing dependency: "
+
+
+def in_ci():
+    """True when CI is set as CI services set it (GitHub, GitLab: "true")."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def missing_dependency(reason):
+    """The test needs something that is not installed (a program, a
+    package, root to run it).  Outside CI it is skipped with the reason;
+    under CI it fails, so a forgotten install step can never pass as
+    green."""
+    if in_ci():
+        raise TestFailure("%s%s (CI is set: a missing dependency is a "
+                          "failure)" % (MISSING_PREFIX, reason))
+    raise Skip(MISSING_PREFIX + reason)
 
 
 class TestFailure(AssertionError):

@@ -241,6 +241,63 @@ def test_client_vanishing_during_check():
         assert login(c, "frank")[0] == 281
 
 
+def test_no_password_in_debug_log_whatever_the_spelling():
+    """log_level = debug logs every command line; no spelling of AUTHINFO
+    a client could send (case, leading blanks, tabs, unknown keywords,
+    pipelined, over TLS) gets its argument into the log."""
+    conf = ("[server]\nlog_level = debug\n" + PLAIN +
+            "max_failures = 0\n")
+    with Loomd(config=conf, args=PAIR.args) as d:
+        add_user(d, "alice")
+        secrets = []
+
+        def spell(c, line_fmt, want=None):
+            pw = "pw-%d-kept-out" % len(secrets)
+            secrets.append(pw)
+            c.expect(381, "AUTHINFO USER alice")
+            code, text = c.cmd(line_fmt % pw)
+            if want is not None:
+                assert code == want, (line_fmt, code, text)
+
+        c = d.connect()
+        for fmt in ("AUTHINFO PASS %s", "authinfo pass %s",
+                    " AUTHINFO PASS %s", "\tAUTHINFO PASS %s",
+                    "AUTHINFO\tPASS\t%s", " \t AuThInFo   PaSs   %s  x",
+                    "AUTHINFO PASSWORD %s", "AUTHINFO %s",
+                    "AUTHINFO SASL PLAIN %s", "AUTHINFO GENERIC md5 %s"):
+            spell(c, fmt)
+        # Pipelined between other commands, all in one segment.
+        pw = "pw-pipelined-kept-out"
+        secrets.append(pw)
+        c.send("DATE\r\nAUTHINFO USER alice\r\n AUTHINFO PASS %s\r\n"
+               "DATE\r\n" % pw)
+        assert [c.response()[0] for _ in range(4)] == [111, 381, 481, 111]
+        # Over TLS: after STARTTLS, and on the implicit-TLS port, where
+        # the right password with a leading blank logs in.
+        t = d.connect()
+        t.expect(382, "STARTTLS")
+        t.sock = PAIR.client_context().wrap_socket(
+            t.sock, server_hostname="localhost")
+        spell(t, " AUTHINFO PASS %s", 481)
+        i = d.connect(addr=d.addrs[1], greeting=False)
+        i.sock = PAIR.client_context().wrap_socket(
+            i.sock, server_hostname="localhost")
+        i.greeting = i.response()
+        spell(i, "\tauthinfo pass %s", 481)
+        i.expect(381, "AUTHINFO USER alice")
+        code, text = i.cmd(" AUTHINFO PASS " + PASSWORD)
+        assert code == 281, (code, text)
+        c.expect(205, "QUIT")
+        d.wait_log(r"closed reason=quit")
+        no_secrets_in_log(d, PASSWORD, *secrets)
+        log = d.log_text()
+        # The lines were logged, without their arguments.
+        assert 'line=" AUTHINFO PASS" (arguments not logged)' in log, log
+        assert 'line="\tauthinfo pass" (arguments not logged)' in log, log
+        assert 'line="AUTHINFO" (arguments not logged)' in log, log
+        assert 'line="DATE"' in log, log
+
+
 if __name__ == "__main__":
     try:
         harness.main(globals())

@@ -484,7 +484,16 @@ def refusal_cases():
         ("Date in the future", base(Date=future), "Date header is in the future"),
         ("Injection-Date in the future", base(Injection_Date=future),
          "Injection-Date header is in the future"),
+        # The same window as Date, though the Date itself is fine.
+        ("Injection-Date too old", base(Injection_Date=old),
+         "Article too old (Injection-Date header)"),
         ("bad Followup-To", base(Followup_To="bad..group"), "Bad Followup-To header"),
+        ("empty Followup-To", base(Followup_To=""), "Empty Followup-To header"),
+        ("Followup-To a group not here", base(Followup_To="no.such.group"),
+         "Followup-To names no such newsgroup: no.such.group"),
+        ("Followup-To one group of two not here",
+         base(Followup_To="local.general, no.such.group"),
+         "Followup-To names no such newsgroup: no.such.group"),
         ("bad References", base(References="not-a-message-id"), "Bad References header"),
         ("bad Supersedes", base(Supersedes="nope"), "Bad Supersedes header"),
         ("no body, no empty line", base()[:3], "Article has no body"),
@@ -575,6 +584,10 @@ def test_good_variants_accepted():
             base(References="<old-style-id-without-at>"),
             base(Followup_To="poster"),
             base(Followup_To="local.general"),
+            base(Followup_To="local.general, local.test"),
+            # A group that takes no posts is still a place to follow up.
+            base(Followup_To="local.readonly"),
+            base(Injection_Date=rfc5322(now - datetime.timedelta(days=20))),
             base(Sender="s@example.org"),
             base(Expires=rfc5322(now + datetime.timedelta(days=10))),
             base(Subject="x", Organization="") ,
@@ -589,20 +602,30 @@ def test_good_variants_accepted():
 
 
 def test_duplicate_message_id():
+    # Exactly INN's reply (nnrpd passes on innd's "435 Duplicate"): client
+    # test suites match it.
+    dup = (441, "435 Duplicate")
     with Loomd(config=CONFIG) as d:
         c = d.connect()
         art = base(Message_ID="<dup.1@loom.test>")
         post_ok(c, art)
-        code, text = c.post(art)
-        assert code == 441, "second POST of the same Message-ID -> %d %s" % (code, text)
-        code, text = c.post(base(Message_ID="<dup.1@loom.test>", Newsgroups="local.general"))
-        assert code == 441, "same Message-ID to another group -> %d %s" % (code, text)
+        got = c.post(art)
+        assert got == dup, "second POST of the same Message-ID -> %r" % (got,)
+        got = c.post(base(Message_ID="<dup.1@loom.test>", Newsgroups="local.general"))
+        assert got == dup, "same Message-ID to another group -> %r" % (got,)
         assert group_count(c, "local.test") == 1
         assert group_count(c, "local.general") == 0
         # From another connection too.
-        code, text = d.connect().post(art)
-        assert code == 441, "same Message-ID from another session -> %d %s" % (code, text)
+        got = d.connect().post(art)
+        assert got == dup, "same Message-ID from another session -> %r" % (got,)
         c.expect(111, "DATE")
+        # In history only: a peer's article that was refused (and so
+        # remembered) is a duplicate for POST as well.
+        mid = "<dup.2@loom.test>"
+        code, text = c.ihave(mid, harness.relayed(mid, groups="no.such.group"))
+        assert code == 437, (code, text)
+        got = c.post(base(Message_ID=mid))
+        assert got == dup, "Message-ID in history -> %r" % (got,)
         # Two sessions racing with the same new Message-ID: one wins.
         for i in range(5):
             race = base(Message_ID="<race.%d@loom.test>" % i)
@@ -611,8 +634,10 @@ def test_duplicate_message_id():
                 k.expect(340, "POST")
             for k in conns:
                 k.send_block(race)
-            codes = sorted(k.response()[0] for k in conns)
-            assert codes == [240, 441], "race %d: replies %r" % (i, codes)
+            replies = sorted(k.response() for k in conns)
+            assert [r[0] for r in replies] == [240, 441], \
+                "race %d: replies %r" % (i, replies)
+            assert replies[1] == dup, replies
         assert group_count(c, "local.test") == 6
 
 

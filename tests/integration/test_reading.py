@@ -239,6 +239,32 @@ def test_listgroup():
         c.expect(111, "DATE")
 
 
+def test_syntax_before_state():
+    """A malformed argument is 501 whatever the state, as nnrpd answers:
+    before 411 (unknown group) and 412 (none selected).  Nothing is
+    selected by a command refused for its syntax."""
+    d, arts = start_reading_server()
+    with d:
+        c = d.connect()
+        for cmd in ("LISTGROUP no.such.group 1-x", "LISTGROUP no.such.group x",
+                    "LISTGROUP local.general 1-x",
+                    "OVER 1-x", "XOVER 1-x", "OVER x",
+                    "HDR Subject 1-x", "XHDR Subject 1-x",
+                    "XPAT Subject 1-x *", "XPAT Subject 1- [",
+                    "ARTICLE x", "HEAD 1-2", "STAT <a", "XROOTS no.such.group x-y",
+                    "NEWNEWS * 2020 000000", "NEWNEWS [ 20200101 000000",
+                    "NEWGROUPS 20200101 000000 XYZ", "GROUP", "GROUP a b"):
+            expect_code(c, cmd, 501)
+        # The refused LISTGROUP selected nothing.
+        expect_code(c, "LISTGROUP", 412)
+        expect_code(c, "STAT", 412)
+        # Well-formed, the state decides.
+        expect_code(c, "LISTGROUP no.such.group 1-", 411)
+        expect_code(c, "OVER 1-", 412)
+        expect_code(c, "HDR Subject 1-", 412)
+        c.expect(111, "DATE")
+
+
 # ------------------------------------------------- ARTICLE, HEAD, BODY, STAT
 
 

@@ -25,7 +25,15 @@ def test_ihave_codes():
         assert code == 235, (code, text)
         # Offered again: refused before transfer (435), as history says.
         c.expect(435, "IHAVE %s" % mid)
-        c.expect(501, "IHAVE not-a-msgid")
+        # Not an RFC 5536 msg-id: 435, as innd answers, so a feeding peer
+        # drops it and goes on; "<junk>" has no "@".
+        for bad in ("not-a-msgid", "junk", "<junk", "<junk>", "<a..b@c>",
+                    "<%s@x>" % ("a" * 300)):
+            code, text = c.cmd("IHAVE %s" % bad)
+            assert code == 435, (bad, code, text)
+        # A missing or extra argument is a syntax error: 501, never 500.
+        c.expect(501, "IHAVE")
+        c.expect(501, "IHAVE %s extra" % unique_msgid())
         # Stored with our Path identity first, and readable.
         c.expect(211, "GROUP local.test")
         text, lines = c.expect_multi(220, "ARTICLE %s" % mid)
@@ -174,12 +182,84 @@ def test_streaming_pipelined_in_order():
 
 
 def test_takethis_bad_msgid_reads_article():
+    """An invalid id given properly: the article is read, then 439 with
+    the id as sent (RFC 4644 2.5.1), as innd answers; nothing is stored
+    or remembered."""
     with Loomd() as d:
         c = d.connect()
-        c.send(b"TAKETHIS nonsense\r\n" + wire(relayed(unique_msgid())))
-        code, text = c.response()
-        assert code == 501, (code, text)
-        c.expect(111, "DATE")
+        c.expect(203, "MODE STREAM")
+        for bad in ("nonsense", "<junk", "<junk>", "<a..b@c>",
+                    "<%s@x>" % ("a" * 300)):
+            c.send(("TAKETHIS %s\r\n" % bad).encode() +
+                   wire(relayed(unique_msgid())))
+            code, text = c.response()
+            assert code == 439 and text.split()[0] == bad, (bad, code, text)
+            c.expect(111, "DATE")
+        code, text = c.cmd("GROUP local.test")
+        assert text.split()[0] == "0", text
+
+
+def test_takethis_bad_arguments_501_after_the_article():
+    """No argument, or two: the article that follows is still read (innd
+    reads it too), then one 501; nothing of it is taken for commands (no
+    500s), and replies stay in command order around it."""
+    with Loomd() as d:
+        c = d.connect()
+        c.expect(203, "MODE STREAM")
+        good = unique_msgid()
+        c.send(b"TAKETHIS\r\n" + wire(relayed(unique_msgid())) +
+               ("TAKETHIS %s <x@y>\r\n" % unique_msgid()).encode() +
+               wire(relayed(unique_msgid())) +
+               ("TAKETHIS %s\r\n" % good).encode() + wire(relayed(good)) +
+               b"DATE\r\n")
+        assert c.response()[0] == 501
+        assert c.response()[0] == 501
+        assert c.line() == "239 %s" % good
+        assert c.response()[0] == 111
+        code, text = c.cmd("GROUP local.test")
+        assert text.split()[0] == "1", text
+
+
+def test_check_and_mode_stream_argument_errors():
+    with Loomd() as d:
+        c = d.connect()
+        c.expect(203, "MODE STREAM")
+        # An invalid id: not wanted, the id echoed (RFC 4644 2.4.1).
+        for bad in ("junk", "<junk>"):
+            code, text = c.cmd("CHECK %s" % bad)
+            assert (code, text) == (438, bad), (bad, code, text)
+        # Argument count: 501, never 500.
+        c.expect(501, "CHECK")
+        c.expect(501, "CHECK <a@b> <c@d>")
+        c.expect(501, "MODE STREAM now")
+        c.expect(238, "CHECK %s" % unique_msgid())
+
+
+def test_ihave_takethis_need_a_body():
+    """No empty line after the header, or nothing after it: 437 (439 for
+    TAKETHIS), remembered like any refusal.  A body of one empty line is
+    a body."""
+    def art(mid, tail):
+        head = relayed(mid).split("\n\n")[0]
+        return head + tail
+
+    with Loomd() as d:
+        c = d.connect()
+        for tail, name in (("\n", "no separator"), ("\n\n", "empty body")):
+            mid = unique_msgid()
+            code, text = c.ihave(mid, art(mid, tail))
+            assert code == 437, (name, code, text)
+            c.expect(435, "IHAVE %s" % mid)
+            mid = unique_msgid()
+            c.send(("TAKETHIS %s\r\n" % mid).encode() +
+                   wire(art(mid, tail)))
+            code, text = c.response()
+            assert code == 439 and text.split()[0] == mid, (name, code, text)
+        mid = unique_msgid()
+        code, text = c.ihave(mid, art(mid, "\n\n\n"))
+        assert code == 235, (code, text)
+        code, text = c.cmd("GROUP local.test")
+        assert text.split()[0] == "1", text
 
 
 def test_peer_vanishing_mid_article_stores_nothing():

@@ -84,7 +84,7 @@ def inn_available():
                if not os.access(os.path.join(INN_BIN, b), os.X_OK)]
     if missing:
         return False, ("INN (Debian package inn2) is not installed (no %s in %s); "
-                       "as root run: bash scripts/install-inn.sh"
+                       "as root run: sh scripts/install-inn.sh"
                        % (", ".join(missing), INN_BIN))
     if os.geteuid() == 0:
         try:

@@ -6,7 +6,8 @@ local.* out (file feed + innxmit, and innfeed) to a dummy receiver, and
 stops leaving no process.
 
 Every test SKIPs when inn2 is not installed (scripts/install-inn.sh, run as
-root, installs it; this test never installs anything).
+root, installs it; this test never installs anything), and fails instead
+when CI is set (harness.missing_dependency).
 
     python3 tests/interop/test_inn_smoke.py [name-substring...]
 """
@@ -20,7 +21,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
 
 import harness                               # noqa: E402
-from harness import skip, TestFailure        # noqa: E402
+from harness import TestFailure              # noqa: E402
 import inn as innmod                         # noqa: E402
 from inn import Inn, FeedReceiver, Nntp      # noqa: E402
 
@@ -30,9 +31,10 @@ _seq = [0]
 def need_inn():
     ok, why = innmod.inn_available()
     if not ok:
-        skip(why)
+        harness.missing_dependency(why)
     if os.geteuid() != 0:
-        skip("INN must run as user news: run this test as root")
+        harness.missing_dependency("INN must run as user news: run this "
+                                   "test as root")
 
 
 def check(cond, msg):

@@ -268,8 +268,14 @@ test_article_check_followup_to(void **state)
 	assert_int_equal(post_with("Followup-To", "Followup-To: a..b", r),
 	    -1);
 	assert_string_equal(r, "Bad Followup-To header");
-	/* Empty optional fields are dropped, not refused. */
-	assert_int_equal(post_with("Followup-To", "Followup-To:", r), 0);
+	/* The one empty field not taken as absent: RFC 5536 3.2.6 wants
+	   "poster" or a group. */
+	assert_int_equal(post_with("Followup-To", "Followup-To:", r), -1);
+	assert_string_equal(r, "Empty Followup-To header");
+	assert_int_equal(post_with("Followup-To", "Followup-To:  \t", r), -1);
+	assert_string_equal(r, "Empty Followup-To header");
+	/* Other empty optional fields are dropped, not refused. */
+	assert_int_equal(post_with("Organization", "Organization:", r), 0);
 }
 
 static void
@@ -325,6 +331,12 @@ test_article_check_dates(void **state)
 	assert_int_equal(post_with("Injection-Date",
 	    "Injection-Date: Tue, 1 Dec 2026 02:48:00 +0000", r), -1);
 	assert_string_equal(r, "Injection-Date header is in the future");
+	/* The window of Date holds for a poster's Injection-Date too. */
+	assert_int_equal(post_with("Injection-Date",
+	    "Injection-Date: Thu, 19 Nov 2026 02:46:00 +0000", r), -1);
+	assert_string_equal(r, "Article too old (Injection-Date header)");
+	assert_int_equal(post_with("Injection-Date",
+	    "Injection-Date: Fri, 20 Nov 2026 02:48:00 +0000", r), 0);
 	assert_int_equal(post_with("Expires", "Expires: never", r), -1);
 	assert_int_equal(strncmp(r, "Bad Expires header", 18), 0);
 	assert_int_equal(post_with("Expires",
@@ -455,6 +467,39 @@ test_article_check_transit(void **state)
 	assert_string_equal(r, "Date header is in the future");
 }
 
+/* A header alone, or an empty body, is refused in transit too. */
+static void
+test_article_check_transit_body(void **state)
+{
+	static const struct {
+		const char	*tail;
+		const char	*reason;
+	} c[] = {
+		{ "", "No body (no empty line after the header)" },
+		{ "\n", "Empty body" },
+		{ "\n\n", "" },
+		{ "\nx", "" },
+	};
+	char		 text[2048], r[ARTICLE_REASON_MAX];
+	struct article	*a;
+	size_t		 i;
+	int		 rc;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s", transit_headers,
+		    c[i].tail);
+		a = art_parse(text);
+		r[0] = '\0';
+		rc = article_validate_transit(a, &policy, r,
+		    ARTICLE_REASON_MAX);
+		article_free(a);
+		if (rc != (c[i].reason[0] != '\0' ? -1 : 0) ||
+		    strcmp(r, c[i].reason) != 0)
+			fail_msg("tail %zu: %d \"%s\", want \"%s\"", i, rc, r,
+			    c[i].reason);
+	}
+}
+
 int
 main(void)
 {
@@ -467,6 +512,7 @@ main(void)
 		cmocka_unit_test(test_article_check_missing_required),
 		cmocka_unit_test(test_article_check_newsgroups),
 		cmocka_unit_test(test_article_check_followup_to),
+		cmocka_unit_test(test_article_check_transit_body),
 		cmocka_unit_test(
 		    test_article_check_message_id_and_references),
 		cmocka_unit_test(test_article_check_dates),

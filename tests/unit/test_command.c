@@ -99,6 +99,15 @@ test_command_unknown_and_syntax(void **state)
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
 		if (parse(c[i].line, &cmd) != c[i].want)
 			fail_msg("\"%s\": expected %d", c[i].line, c[i].want);
+	/* A known verb with bad arguments is still named, so dispatch can
+	   read the data block TAKETHIS brings before answering. */
+	assert_int_equal(parse("TAKETHIS", &cmd), NNTP_PARSE_SYNTAX);
+	assert_int_equal(cmd.verb, VERB_TAKETHIS);
+	assert_int_equal(parse("takethis <a@b> <c@d>", &cmd),
+	    NNTP_PARSE_SYNTAX);
+	assert_int_equal(cmd.verb, VERB_TAKETHIS);
+	assert_int_equal(parse("LIST FOO", &cmd), NNTP_PARSE_SYNTAX);
+	assert_int_equal(cmd.verb, VERB_NONE);
 }
 
 static void
@@ -131,6 +140,60 @@ test_command_authinfo_pass_keeps_spaces(void **state)
 	assert_string_equal(cmd.argv[0], "two words ");
 }
 
+/*
+ * What may be logged is decided from the words the parser found: every
+ * spelling of AUTHINFO a client could send, accepted or not, keeps its
+ * argument out of the loggable prefix.
+ */
+static void
+test_command_authinfo_argument_never_loggable(void **state)
+{
+	static const struct {
+		const char	*line;
+		const char	*loggable;
+		int		 secret;
+	} c[] = {
+		{ "AUTHINFO PASS hunter2", "AUTHINFO PASS", 1 },
+		{ "authinfo pass hunter2", "authinfo pass", 1 },
+		{ " AUTHINFO PASS hunter2", " AUTHINFO PASS", 1 },
+		{ "\tAUTHINFO\tPASS\thunter2", "\tAUTHINFO\tPASS", 1 },
+		{ "  AuthInfo   Pass   hunter 2  ", "  AuthInfo   Pass", 1 },
+		{ "AUTHINFO USER alice", "AUTHINFO USER", 1 },
+		{ "AUTHINFO SASL PLAIN AGFsaWNlAGh1bnRlcjI=", "AUTHINFO SASL", 1 },
+		{ "AUTHINFO GENERIC x hunter2", "AUTHINFO GENERIC", 1 },
+		/* Unknown keywords and bad arity fail to parse, and are
+		   masked all the same. */
+		{ "AUTHINFO PASSWORD hunter2", "AUTHINFO", 1 },
+		{ "AUTHINFO hunter2", "AUTHINFO", 1 },
+		{ " authinfo\thunter2 x", " authinfo", 1 },
+		{ "AUTHINFO SASL A B C", "AUTHINFO SASL", 1 },
+		{ "AUTHINFO PASS", "AUTHINFO PASS", 0 },
+		{ "AUTHINFO", "AUTHINFO", 0 },
+		/* Anything else is logged whole. */
+		{ " GROUP  misc.test ", " GROUP  misc.test ", 0 },
+		{ "XAUTHINFO PASS x", "XAUTHINFO PASS x", 0 },
+	};
+	struct nntp_command	cmd;
+	char			line[128];
+	size_t			i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		snprintf(line, sizeof(line), "%s", c[i].line);
+		(void)nntp_command_parse(line, &cmd, NULL);
+		if (cmd.loggable != strlen(c[i].loggable) ||
+		    memcmp(c[i].line, c[i].loggable, cmd.loggable) != 0 ||
+		    cmd.secret != c[i].secret)
+			fail_msg("\"%s\": loggable %zu secret %d, want \"%s\" %d",
+			    c[i].line, cmd.loggable, cmd.secret,
+			    c[i].loggable, c[i].secret);
+	}
+	/* An empty line: nothing to hide. */
+	snprintf(line, sizeof(line), "   ");
+	assert_int_equal(nntp_command_parse(line, &cmd, NULL),
+	    NNTP_PARSE_EMPTY);
+	assert_int_equal(cmd.secret, 0);
+}
+
 static void
 test_command_names_and_usage(void **state)
 {
@@ -154,6 +217,7 @@ main(void)
 		cmocka_unit_test(test_command_unknown_and_syntax),
 		cmocka_unit_test(test_command_argument_length_limit),
 		cmocka_unit_test(test_command_authinfo_pass_keeps_spaces),
+		cmocka_unit_test(test_command_authinfo_argument_never_loggable),
 		cmocka_unit_test(test_command_names_and_usage),
 	};
 

@@ -322,6 +322,8 @@ test_store_group_remove_keeps_history_and_numbers(void **state)
 	struct store_stats	 s;
 	uint32_t		 old_id;
 
+	assert_int_equal(store_stats_get(f->st, &s), STORE_OK);
+	assert_int_equal(s.groups_ever, 0);
 	assert_int_equal(store_group_create(f->st, "g.rm", 'y', NULL, NULL,
 	    0), STORE_OK);
 	assert_int_equal(store_group_create(f->st, "g.keep", 'y', NULL, NULL,
@@ -347,6 +349,13 @@ test_store_group_remove_keeps_history_and_numbers(void **state)
 	assert_int_equal(store_stats_get(f->st, &s), STORE_OK);
 	assert_int_equal(s.articles, 1);
 	assert_int_equal(s.groups, 1);
+	/* Removed groups still count as having existed (loomd creates its
+	   default groups only on a store that never had any). */
+	assert_int_equal(s.groups_ever, 2);
+	assert_int_equal(store_group_remove(f->st, "g.keep"), STORE_OK);
+	assert_int_equal(store_stats_get(f->st, &s), STORE_OK);
+	assert_int_equal(s.groups, 0);
+	assert_int_equal(s.groups_ever, 2);
 
 	/* Created again: a new id, and numbering continues after 3. */
 	assert_int_equal(store_group_create(f->st, "g.rm", 'y', NULL, NULL,

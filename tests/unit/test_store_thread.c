@@ -535,6 +535,111 @@ test_store_thread_roots_by_activity(void **state)
 	assert_true(cur.done);
 }
 
+/* All of a group's roots, walked `step` at a time (0: in one call). */
+static void
+walk_roots(struct store *st, uint32_t gid, size_t step, struct sums *s)
+{
+	struct store_thread_cursor	cur;
+	int				calls = 0;
+
+	memset(s, 0, sizeof(*s));
+	memset(&cur, 0, sizeof(cur));
+	while (!cur.done && calls++ < 20)
+		assert_int_equal(store_thread_roots(st, gid, step, sums_cb, s,
+		    &cur), STORE_OK);
+	assert_true(cur.done);
+}
+
+static void
+assert_roots(struct store *st, uint32_t gid, const char *want)
+{
+	struct sums	s;
+	char		got[256];
+	size_t		i, step;
+
+	for (step = 0; step <= 2; step++) {
+		walk_roots(st, gid, step, &s);
+		got[0] = '\0';
+		for (i = 0; i < s.n; i++) {
+			strcat(got, s.roots[i]);
+			strcat(got, " ");
+		}
+		if (strcmp(got, want) != 0)
+			fail_msg("roots (step %zu): \"%s\", want \"%s\"", step,
+			    got, want);
+	}
+}
+
+/*
+ * Most recently active first holds within one second too: arrivals in
+ * the same second are ordered as the store took them, the latest first,
+ * not by message-id (which would put <a> before <m> before <z>).
+ */
+static void
+test_store_thread_roots_same_second_by_arrival(void **state)
+{
+	struct st_fixture	*f = *state;
+	struct store_group	 g;
+
+	assert_int_equal(store_group_create(f->st, "t.g", 'y', NULL, NULL, 0),
+	    STORE_OK);
+	assert_int_equal(store_group_get(f->st, "t.g", &g), STORE_OK);
+	assert_int_equal(st_post(f->st, "<z>", "t.g", NULL, 100), STORE_OK);
+	assert_int_equal(st_post(f->st, "<a>", "t.g", NULL, 100), STORE_OK);
+	assert_int_equal(st_post(f->st, "<m>", "t.g", NULL, 100), STORE_OK);
+	assert_roots(f->st, g.id, "<m> <a> <z> ");
+	/* A reply in the same second brings its thread to the front. */
+	assert_int_equal(st_post(f->st, "<z1>", "t.g", "<z>", 100), STORE_OK);
+	assert_roots(f->st, g.id, "<z> <m> <a> ");
+	/* An article stored later but dated an earlier second (a clock
+	   step back) does not move its thread past a later second. */
+	assert_int_equal(st_post(f->st, "<a1>", "t.g", "<a>", 99), STORE_OK);
+	assert_roots(f->st, g.id, "<z> <m> <a> ");
+	assert_int_equal(st_post(f->st, "<b>", "t.g", NULL, 101), STORE_OK);
+	assert_roots(f->st, g.id, "<b> <z> <m> <a> ");
+}
+
+/*
+ * Stores written before the index kept the arrival sequence: their
+ * entries are read (before the new ones of the same second), converted
+ * when the thread changes, and removed cleanly.
+ */
+static void
+test_store_thread_roots_old_index_layout(void **state)
+{
+	struct st_fixture	*f = *state;
+	struct store_group	 g;
+
+	assert_int_equal(store_group_create(f->st, "t.g", 'y', NULL, NULL, 0),
+	    STORE_OK);
+	assert_int_equal(store_group_get(f->st, "t.g", &g), STORE_OK);
+	assert_int_equal(st_post(f->st, "<p>", "t.g", NULL, 100), STORE_OK);
+	assert_int_equal(st_post(f->st, "<q>", "t.g", NULL, 100), STORE_OK);
+	assert_int_equal(st_post(f->st, "<r>", "t.g", NULL, 200), STORE_OK);
+	assert_int_equal(st_post(f->st, "<q1>", "t.g", "<q>", 50), STORE_OK);
+	assert_int_equal(store_debug_thread_index_old(f->st, g.id, "<p>"),
+	    STORE_OK);
+	assert_int_equal(store_debug_thread_index_old(f->st, g.id, "<q>"),
+	    STORE_OK);
+	assert_int_equal(store_debug_thread_index_old(f->st, g.id, "<nope>"),
+	    STORE_NOTFOUND);
+	/* Old entries of one second sort by root among themselves. */
+	assert_roots(f->st, g.id, "<r> <p> <q> ");
+	/* A new article converts <p>'s entry; <q> stays old. */
+	assert_int_equal(st_post(f->st, "<p1>", "t.g", "<p>", 100), STORE_OK);
+	assert_roots(f->st, g.id, "<r> <q> <p> ");
+	/* Expiry of an old-layout thread removes its entry: <q> had two
+	   articles, so it stays until both are gone. */
+	assert_int_equal(store_expire_group(f->st, "t.g", 51, NULL), STORE_OK);
+	assert_roots(f->st, g.id, "<r> <q> <p> ");
+	assert_int_equal(store_expire_group(f->st, "t.g", 101, NULL),
+	    STORE_OK);
+	assert_roots(f->st, g.id, "<r> ");
+	assert_int_equal(store_expire_group(f->st, "t.g", 201, NULL),
+	    STORE_OK);
+	assert_roots(f->st, g.id, "");
+}
+
 /* Children sorted by posting time (Date) when the server knows it. */
 static int
 collect_child(const char *msgid, void *arg)
@@ -592,6 +697,8 @@ main(void)
 		T(test_store_thread_deep_chain_no_recursion),
 		T(test_store_thread_summary_incremental),
 		T(test_store_thread_roots_by_activity),
+		T(test_store_thread_roots_same_second_by_arrival),
+		T(test_store_thread_roots_old_index_layout),
 #undef T
 	};
 
