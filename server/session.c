@@ -796,10 +796,14 @@ session_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (what & BEV_EVENT_ERROR) {
-		unsigned long	e = s->tls ? bufferevent_get_openssl_error(bev) :
-				    0;
-		char		buf[160];
+		struct bufferevent	*b;
+		unsigned long		 e = 0;
+		char			 buf[160];
 
+		/* Under COMPRESS the TLS bufferevent is one below. */
+		for (b = bev; s->tls && e == 0 && b != NULL;
+		    b = bufferevent_get_underlying(b))
+			e = bufferevent_get_openssl_error(b);
 		if (e != 0) {
 			ERR_error_string_n(e, buf, sizeof(buf));
 			log_info("session=%llx tls error: %s",

@@ -259,6 +259,15 @@ def test_tls_then_compress_and_not_the_reverse():
         c.expect(502, "STARTTLS")
         c.expect(205, "QUIT")
         assert c.closed()
+        # A broken TLS record below the layer is still a TLS error.
+        c = zconnect(d)
+        c.expect(382, "STARTTLS")
+        c.sock = ctx.wrap_socket(c.sock, server_hostname="localhost")
+        c.compress()
+        c.expect(111, "DATE")
+        os.write(c.sock.fileno(), b"\x17\x03\x03\x00\x10" + b"\x00" * 16)
+        assert c.closed()
+        d.wait_log(r"tls error: .*\n.*closed reason=tls error")
         # Implicit TLS.
         raw = socket.create_connection(d.addrs[1], timeout=10)
         c = ZConn.__new__(ZConn)
