@@ -65,12 +65,12 @@ struct compress {
 	z_stream		 zout;
 	int			 zin_live;
 	int			 zout_live;
-	int			 dirty;		/* deflated since the last flush */
-	int			 ended;		/* the peer sent a final block */
+	int			 dirty;		/* input since the flush */
+	int			 ended;		/* the peer's final block */
 	const char		*error;
-	unsigned char		*dict;		/* deflate window, while released */
+	unsigned char		*dict;		/* released deflate's window */
 	unsigned		 dictlen;
-	unsigned char		*idict;		/* inflate window, while released */
+	unsigned char		*idict;		/* released inflate's window */
 	unsigned		 idictlen;
 	struct compress_stats	 st;
 	char			 name[48];
@@ -231,7 +231,8 @@ compress_in(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
 	while (made < budget && evbuffer_peek(src, -1, NULL, &v, 1) > 0) {
 		want = budget - made < COMPRESS_CHUNK ? budget - made :
 		    COMPRESS_CHUNK;
-		if (evbuffer_reserve_space(dst, (ev_ssize_t)want, &iov, 1) < 1) {
+		if (evbuffer_reserve_space(dst, (ev_ssize_t)want, &iov,
+		    1) < 1) {
 			compress_fail(zc, "out of memory");
 			return (BEV_ERROR);
 		}

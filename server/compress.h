@@ -32,8 +32,9 @@ struct compress_stats {
  * the owner's watermarks see it.  `name` labels log lines ("session=1f").
  * *zcp is valid for as long as the returned bufferevent.
  */
-struct bufferevent	*compress_new(struct bufferevent *under, size_t out_high,
-			    const char *name, struct compress **zcp);
+struct bufferevent	*compress_new(struct bufferevent *under,
+			    size_t out_high, const char *name,
+			    struct compress **zcp);
 
 /* Why the layer failed (corrupt input, no memory), or NULL: the owner's
    event callback gets BEV_EVENT_ERROR and asks. */

@@ -116,7 +116,8 @@ feeder_save_status(struct feeder *f)
 	    "accepted=%llu refused=%llu deferred=%llu%s%.200s",
 	    f->stats.connected ? "connected" : "disconnected",
 	    f->stats.connected ? (f->streaming ? "streaming" : "ihave") : "-",
-	    f->stats.connected && f->zc != NULL ? " deflate" : "", since, (unsigned long long)f->stats.offered,
+	    f->stats.connected && f->zc != NULL ? " deflate" : "", since,
+	    (unsigned long long)f->stats.offered,
 	    (unsigned long long)f->stats.accepted,
 	    (unsigned long long)f->stats.refused,
 	    (unsigned long long)f->stats.deferred,
@@ -504,8 +505,8 @@ feeder_read_cb(struct bufferevent *bev, void *arg)
 			feeder_save_status(f);
 			log_info("feed=%s connected to %s:%u (%s%s)",
 			    f->peer.name, f->peer.host, f->peer.port,
-			    f->streaming ? "streaming" : "IHAVE", f->zc != NULL ?
-			    ", compressed" : "");
+			    f->streaming ? "streaming" : "IHAVE",
+			    f->zc != NULL ? ", compressed" : "");
 			break;
 		case FEED_RUNNING:
 			feeder_answer(f, code, line);
