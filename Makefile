@@ -11,7 +11,8 @@
 # scripts/deps.sh once: as root it installs the Debian packages, otherwise it
 # prints the apt-get line to run and stops.
 
-PKGS     = libevent libevent_openssl libevent_pthreads lmdb openssl cmocka inih
+PKGS     = libevent libevent_openssl libevent_pthreads lmdb openssl cmocka inih \
+           zlib
 
 ifeq ($(shell pkg-config --exists $(PKGS) 2>/dev/null && echo ok),)
 $(info loom: some libraries are missing; running scripts/deps.sh)

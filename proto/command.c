@@ -22,7 +22,7 @@ struct verb_def {
 
 /*
  * Every command Loom recognises, with its arity from RFC 3977, 4642, 4643,
- * 4644, 6048 and 2980 (XHDR, XPAT, XOVER), and Loom's own XTREE/XROOTS.
+ * 4644, 6048, 8054 and 2980 (XHDR, XPAT, XOVER), and Loom's own XTREE/XROOTS.
  * Verbs with keywords list each keyword; a verb's bare form (LIST alone)
  * has keyword "".
  */
@@ -38,6 +38,7 @@ static const struct verb_def verb_table[] = {
 	{ "BODY", NULL, VERB_BODY, 0, 1, 0, "[message-id|number]" },
 	{ "CAPABILITIES", NULL, VERB_CAPABILITIES, 0, 1, 0, "[keyword]" },
 	{ "CHECK", NULL, VERB_CHECK, 1, 1, 0, "message-id" },
+	{ "COMPRESS", NULL, VERB_COMPRESS, 1, 1, 0, "algorithm" },
 	{ "DATE", NULL, VERB_DATE, 0, 0, 0, "" },
 	{ "GROUP", NULL, VERB_GROUP, 1, 1, 0, "group" },
 	{ "HDR", NULL, VERB_HDR, 1, 2, 0, "field [message-id|range]" },
@@ -209,6 +210,19 @@ nntp_command_parse(char *line, struct nntp_command *cmd, const char **errstr)
 		return (NNTP_PARSE_SYNTAX);
 	}
 	return (NNTP_PARSE_OK);
+}
+
+int
+nntp_algorithm_valid(const char *name)
+{
+	size_t	n;
+
+	for (n = 0; name[n] != '\0'; n++)
+		if (!((name[n] >= 'A' && name[n] <= 'Z') ||
+		    (name[n] >= '0' && name[n] <= '9') || name[n] == '-' ||
+		    name[n] == '_'))
+			return (0);
+	return (n >= 1 && n <= 20);
 }
 
 /* Canonical names of the verbs that take a keyword. */

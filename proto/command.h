@@ -22,6 +22,7 @@ enum nntp_verb {
 	VERB_BODY,
 	VERB_CAPABILITIES,
 	VERB_CHECK,
+	VERB_COMPRESS,		/* RFC 8054 */
 	VERB_DATE,
 	VERB_GROUP,
 	VERB_HDR,
@@ -92,6 +93,13 @@ enum nntp_parse_result {
  */
 enum nntp_parse_result nntp_command_parse(char *line, struct nntp_command *cmd,
     const char **errstr);
+
+/*
+ * Is `name` a syntactically valid algorithm name: 1 to 20 upper-case
+ * letters, digits, "-" or "_" (RFC 8054 4.3 for COMPRESS; the same rule
+ * as a SASL mechanism, RFC 4643 4)?  Case matters: "deflate" is not one.
+ */
+int nntp_algorithm_valid(const char *name);
 
 /* Canonical spelling of a verb ("LIST ACTIVE", "MODE READER"); never NULL. */
 const char *nntp_verb_name(enum nntp_verb verb);

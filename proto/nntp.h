@@ -1,6 +1,7 @@
 /*
  * NNTP constants shared by every layer: limits from RFC 3977 and the reply
- * codes of RFC 3977, 4642, 4643, 4644 and 6048.  Pure header, no functions.
+ * codes of RFC 3977, 4642, 4643, 4644, 6048 and 8054.  Pure header, no
+ * functions.
  */
 #ifndef LOOM_NNTP_H
 #define LOOM_NNTP_H
@@ -22,6 +23,7 @@
 #define RPL_201_NO_POSTING	201
 #define RPL_203_STREAMING_OK	203
 #define RPL_205_BYE		205
+#define RPL_206_COMPRESS_OK	206
 #define RPL_211_GROUP		211
 #define RPL_215_LIST		215
 #define RPL_220_ARTICLE		220

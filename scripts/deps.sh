@@ -7,7 +7,7 @@ set -u
 # pkg-config name -> Debian package
 pairs="libevent:libevent-dev libevent_openssl:libevent-dev
 libevent_pthreads:libevent-dev lmdb:liblmdb-dev openssl:libssl-dev
-cmocka:libcmocka-dev inih:libinih-dev"
+cmocka:libcmocka-dev inih:libinih-dev zlib:zlib1g-dev"
 
 missing=""
 command -v pkg-config >/dev/null 2>&1 || missing="pkg-config"

@@ -16,11 +16,13 @@
 #include "server.h"
 #include "util.h"
 
-/* RFC 4643 2.2: a password is sent only under TLS unless allowed. */
+/* RFC 4643 2.2: a password is sent only under TLS unless allowed, and
+   RFC 8054 2.2.2: never once compression is on (CRIME). */
 int
 session_auth_allowed(struct session *s)
 {
-	return (!s->authenticated && (s->tls || s->srv->cfg.auth_plaintext));
+	return (!s->authenticated && s->zc == NULL &&
+	    (s->tls || s->srv->cfg.auth_plaintext));
 }
 
 /* Resolve the access rules for the client as it is now. */
@@ -67,6 +69,11 @@ auth_refused(struct session *s)
 {
 	if (s->authenticated) {
 		reply(s, RPL_502_UNAVAILABLE, "Already authenticated");
+		return (1);
+	}
+	if (s->zc != NULL) {
+		reply(s, RPL_502_UNAVAILABLE, "DEFLATE compression already "
+		    "active");
 		return (1);
 	}
 	if (!s->tls && !s->srv->cfg.auth_plaintext) {
@@ -257,6 +264,9 @@ cmd_authinfo_unsupported_exec(struct session *s, struct nntp_command *cmd)
 {
 	if (s->authenticated)
 		reply(s, RPL_502_UNAVAILABLE, "Already authenticated");
+	else if (s->zc != NULL)
+		reply(s, RPL_502_UNAVAILABLE, "DEFLATE compression already "
+		    "active");
 	else
 		reply(s, RPL_503_UNSUPPORTED, "Only AUTHINFO USER/PASS is "
 		    "supported");

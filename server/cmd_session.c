@@ -1,7 +1,14 @@
-/* Session-level commands: CAPABILITIES, DATE, HELP, MODE READER, QUIT. */
+/*
+ * Session-level commands: CAPABILITIES, COMPRESS, DATE, HELP, MODE READER,
+ * QUIT, STARTTLS.
+ */
+#include <event2/bufferevent.h>
+
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "compress.h"
 #include "datetime.h"
 #include "server.h"
 
@@ -94,12 +101,17 @@ cmd_capabilities_exec(struct session *s, struct nntp_command *cmd)
 		reply_line(s, "%s", list);
 	if (SERVED(VERB_XTREE, VERB_XROOTS))
 		reply_line(s, "XTREE");
-	/* RFC 4642 2.1: offered until TLS is active (or a login). */
-	if (s->srv->tls_ctx != NULL && !s->tls && !s->authenticated)
+	/* RFC 4642 2.1: offered until TLS is active (or a login); RFC 8054
+	   2.2.2: not once compression is. */
+	if (s->srv->tls_ctx != NULL && !s->tls && !s->authenticated &&
+	    s->zc == NULL)
 		reply_line(s, "STARTTLS");
+	if (SERVED(VERB_COMPRESS) && s->zc == NULL &&
+	    !compress_tls_level(s->bev))
+		reply_line(s, "COMPRESS DEFLATE");
 	/* RFC 4643 2.1: USER only where a password may be sent now; the
-	   bare capability says AUTHINFO exists (after STARTTLS); nothing
-	   once logged in. */
+	   bare capability says AUTHINFO exists (after STARTTLS, or on
+	   another connection before COMPRESS); nothing once logged in. */
 	if (!s->authenticated && SERVED(VERB_AUTHINFO_USER,
 	    VERB_AUTHINFO_PASS))
 		reply_line(s, session_auth_allowed(s) ? "AUTHINFO USER" :
@@ -181,6 +193,12 @@ cmd_starttls_exec(struct session *s, struct nntp_command *cmd)
 		reply(s, RPL_502_UNAVAILABLE, "TLS is already active");
 		return (CMD_OK);
 	}
+	/* RFC 8054 2.2.2: TLS could bring compression of its own. */
+	if (s->zc != NULL) {
+		reply(s, RPL_502_UNAVAILABLE, "DEFLATE compression already "
+		    "active");
+		return (CMD_OK);
+	}
 	/* RFC 4642 2.2.2: not after a login (a client sending credentials
 	   in clear must not be told they were safe). */
 	if (s->authenticated) {
@@ -203,4 +221,62 @@ cmd_starttls_exec(struct session *s, struct nntp_command *cmd)
 
 const struct cmd_entry cmd_starttls_entry = {
 	VERB_STARTTLS, 0, cmd_starttls_exec
+};
+
+/*
+ * COMPRESS DEFLATE (RFC 8054).  The 206 goes out as it is; everything
+ * after it, both ways, passes through the layer (compress.c), which sits
+ * above TLS when TLS is on.  The checks follow 2.2.2's order: a malformed
+ * name is 501, any well-formed COMPRESS once compression is on is 502, an
+ * unknown algorithm 503, a layer that cannot be built 403.
+ */
+static enum cmd_result
+cmd_compress_exec(struct session *s, struct nntp_command *cmd)
+{
+	struct bufferevent	*bev;
+	struct compress		*zc;
+	char			 name[32];
+
+	if (!nntp_algorithm_valid(cmd->argv[0])) {
+		reply(s, RPL_501_SYNTAX, "Syntax error in compression "
+		    "algorithm name");
+		return (CMD_OK);
+	}
+	if (s->zc != NULL) {
+		reply(s, RPL_502_UNAVAILABLE, "DEFLATE compression already "
+		    "active");
+		return (CMD_OK);
+	}
+	if (compress_tls_level(s->bev)) {
+		reply(s, RPL_502_UNAVAILABLE, "Compression already active via "
+		    "TLS");
+		return (CMD_OK);
+	}
+	if (strcmp(cmd->argv[0], "DEFLATE") != 0) {
+		reply(s, RPL_503_UNSUPPORTED, "Compression algorithm not "
+		    "supported");
+		return (CMD_OK);
+	}
+	/* Their replies are held and would come out after the 206. */
+	if (s->npending > 0) {
+		reply(s, RPL_403_INTERNAL, "Unable to activate compression "
+		    "while articles are in flight");
+		return (CMD_OK);
+	}
+	snprintf(name, sizeof(name), "session=%llx",
+	    (unsigned long long)s->id);
+	if ((bev = compress_new(s->bev, s->srv->cfg.output_buffer, name,
+	    &zc)) == NULL) {
+		reply(s, RPL_403_INTERNAL, "Unable to activate compression");
+		return (CMD_OK);
+	}
+	/* Still the bufferevent below the layer: the reply is not
+	   compressed. */
+	reply(s, RPL_206_COMPRESS_OK, "Compression active");
+	session_compress(s, bev, zc);
+	return (CMD_OK);
+}
+
+const struct cmd_entry cmd_compress_entry = {
+	VERB_COMPRESS, 0, cmd_compress_exec
 };

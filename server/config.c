@@ -526,6 +526,7 @@ config_peer_key(struct config_parse *cp, const char *name, const char *key,
 		loom_strlcpy(pe->groups, "*", sizeof(pe->groups));
 		pe->port = 119;
 		pe->max_in_flight = 64;
+		pe->compress = 1;
 	}
 	if (strlen(value) > CONFIG_NAME_MAX) {
 		snprintf(cp->err, sizeof(cp->err), "%s: value too long", key);
@@ -578,8 +579,17 @@ config_peer_key(struct config_parse *cp, const char *name, const char *key,
 			pe->max_in_flight = (unsigned)v;
 		return (1);
 	}
+	if (strcmp(key, "compress") == 0) {
+		if (config_parse_bool(value, &pe->compress) == -1) {
+			snprintf(cp->err, sizeof(cp->err), "compress: \"%s\" is "
+			    "not yes or no", value);
+			return (0);
+		}
+		return (1);
+	}
 	snprintf(cp->err, sizeof(cp->err), "unknown key \"%s\" in [peer %s] "
-	    "(known: host, port, groups, pathhost, max_in_flight)", key, name);
+	    "(known: host, port, groups, pathhost, max_in_flight, compress)",
+	    key, name);
 	return (0);
 }
 

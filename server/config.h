@@ -38,6 +38,7 @@ struct config_peer {
 	char			 groups[CONFIG_NAME_MAX + 1];	/* wildmat */
 	char			 pathhost[CONFIG_NAME_MAX + 1];
 	unsigned		 max_in_flight;
+	int			 compress;	/* COMPRESS DEFLATE if offered */
 	struct sockaddr_storage	 addr;		/* host, resolved at load */
 	socklen_t		 addrlen;
 };

@@ -18,6 +18,7 @@ static const struct cmd_entry *const dispatch_table[] = {
 	&cmd_body_entry,
 	&cmd_capabilities_entry,
 	&cmd_check_entry,
+	&cmd_compress_entry,
 	&cmd_date_entry,
 	&cmd_group_entry,
 	&cmd_hdr_entry,

@@ -10,6 +10,11 @@
  * every unanswered entry, and the next connection offers them again (by
  * CHECK first, so a peer that already has one says 438 and the article is
  * not sent twice).  Reconnects back off exponentially.
+ *
+ * Before MODE STREAM the feeder asks CAPABILITIES and, when the peer lists
+ * COMPRESS DEFLATE and the [peer] section does not say `compress = no`,
+ * sends COMPRESS DEFLATE (RFC 8054): after a 206 the connection carries
+ * the compress.c layer, and any other answer leaves it uncompressed.
  */
 #include <sys/socket.h>
 
@@ -24,9 +29,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "article.h"
+#include "compress.h"
 #include "feeder.h"
 #include "log.h"
 #include "server.h"
@@ -44,6 +51,8 @@ enum feed_state {
 	FEED_IDLE,		/* waiting to (re)connect */
 	FEED_CONNECTING,
 	FEED_GREETING,
+	FEED_CAPS,		/* CAPABILITIES sent */
+	FEED_COMPRESS,		/* COMPRESS DEFLATE sent */
 	FEED_MODE,		/* MODE STREAM sent */
 	FEED_RUNNING
 };
@@ -67,7 +76,10 @@ struct feeder {
 	struct config_peer	 peer;		/* a copy: reloads do not move it */
 	enum feed_state		 state;
 	struct bufferevent	*bev;
+	struct compress		*zc;		/* COMPRESS layer, or NULL */
 	struct event		*timer;
+	int			 caps_list;	/* in the 101 list */
+	int			 peer_deflate;	/* it offers COMPRESS DEFLATE */
 	int			 streaming;
 	unsigned		 backoff;
 	uint64_t		 last_seq;	/* highest offered this pass */
@@ -85,6 +97,7 @@ struct feeder {
 
 static void	feeder_connect(struct feeder *);
 static void	feeder_fill(struct feeder *);
+static void	feeder_setup_bev(struct feeder *);
 
 /*
  * Publish what this feeder knows in the store, where `loomctl peers` (a
@@ -99,11 +112,12 @@ feeder_save_status(struct feeder *f)
 
 	gmtime_r(&f->state_since, &tm);
 	strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	snprintf(text, sizeof(text), "%s %s since=%s offered=%llu "
+	snprintf(text, sizeof(text), "%s %s%s since=%s offered=%llu "
 	    "accepted=%llu refused=%llu deferred=%llu%s%.200s",
 	    f->stats.connected ? "connected" : "disconnected",
 	    f->stats.connected ? (f->streaming ? "streaming" : "ihave") : "-",
-	    since, (unsigned long long)f->stats.offered,
+	    f->stats.connected && f->zc != NULL ? " deflate" : "", since,
+	    (unsigned long long)f->stats.offered,
 	    (unsigned long long)f->stats.accepted,
 	    (unsigned long long)f->stats.refused,
 	    (unsigned long long)f->stats.deferred,
@@ -166,6 +180,7 @@ feeder_error(struct feeder *f, const char *fmt, ...)
 		bufferevent_free(f->bev);
 		f->bev = NULL;
 	}
+	f->zc = NULL;
 	f->state = FEED_IDLE;
 	if (f->stats.connected)
 		f->state_since = time(NULL);
@@ -372,6 +387,78 @@ feeder_answer(struct feeder *f, int code, const char *line)
 }
 
 static void
+feeder_mode_stream(struct feeder *f)
+{
+	evbuffer_add_printf(bufferevent_get_output(f->bev), "MODE STREAM\r\n");
+	f->state = FEED_MODE;
+}
+
+/* One line of the CAPABILITIES answer: note COMPRESS DEFLATE; at its end
+   ask for compression, or go on without. */
+static void
+feeder_caps_line(struct feeder *f, int code, char *line)
+{
+	char	*p, *word;
+
+	if (!f->caps_list) {
+		/* A peer without CAPABILITIES (500) simply has no COMPRESS. */
+		if (code == 101) {
+			f->caps_list = 1;
+			return;
+		}
+	} else if (strcmp(line, ".") != 0) {
+		p = line;
+		if ((word = strsep(&p, " \t")) == NULL ||
+		    strcasecmp(word, "COMPRESS") != 0)
+			return;
+		while ((word = strsep(&p, " \t")) != NULL)
+			if (strcmp(word, "DEFLATE") == 0)
+				f->peer_deflate = 1;
+		return;
+	}
+	if (f->peer_deflate) {
+		evbuffer_add_printf(bufferevent_get_output(f->bev),
+		    "COMPRESS DEFLATE\r\n");
+		f->state = FEED_COMPRESS;
+	} else
+		feeder_mode_stream(f);
+}
+
+/*
+ * The answer to COMPRESS.  After 206 the layer goes on the connection and
+ * the caller must stop reading the input below it; returns 1 then.
+ */
+static int
+feeder_compress_reply(struct feeder *f, int code, const char *line)
+{
+	struct bufferevent	*bev, *under = f->bev;
+	char			 name[80];
+
+	if (code != 206) {
+		log_info("feed=%s COMPRESS refused: \"%.60s\"; going on "
+		    "uncompressed", f->peer.name, line);
+		feeder_mode_stream(f);
+		return (0);
+	}
+	snprintf(name, sizeof(name), "feed=%s", f->peer.name);
+	if ((bev = compress_new(under, FEED_OUTPUT_HIGH, name, &f->zc)) ==
+	    NULL) {
+		/* The peer compresses from now on: we cannot go on. */
+		feeder_error(f, "cannot start compression");
+		return (1);
+	}
+	f->bev = bev;
+	feeder_setup_bev(f);
+	feeder_mode_stream(f);
+	/* A peer says nothing unasked after 206; if it did, it is
+	   compressed. */
+	if (evbuffer_get_length(bufferevent_get_input(under)) != 0)
+		bufferevent_trigger(under, EV_READ,
+		    BEV_TRIG_IGNORE_WATERMARKS);
+	return (1);
+}
+
+static void
 feeder_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct feeder	*f = arg;
@@ -380,7 +467,7 @@ feeder_read_cb(struct bufferevent *bev, void *arg)
 	size_t		 len;
 	int		 code;
 
-	while (f->bev != NULL && (line = evbuffer_readln(in, &len,
+	while (f->bev == bev && (line = evbuffer_readln(in, &len,
 	    EVBUFFER_EOL_CRLF)) != NULL) {
 		code = len >= 3 ? atoi(line) : 0;
 		switch (f->state) {
@@ -389,9 +476,23 @@ feeder_read_cb(struct bufferevent *bev, void *arg)
 				feeder_error(f, "greeting \"%.60s\"", line);
 				break;
 			}
-			evbuffer_add_printf(bufferevent_get_output(bev),
-			    "MODE STREAM\r\n");
-			f->state = FEED_MODE;
+			if (f->peer.compress) {
+				evbuffer_add_printf(bufferevent_get_output(bev),
+				    "CAPABILITIES\r\n");
+				f->caps_list = 0;
+				f->peer_deflate = 0;
+				f->state = FEED_CAPS;
+			} else
+				feeder_mode_stream(f);
+			break;
+		case FEED_CAPS:
+			feeder_caps_line(f, code, line);
+			break;
+		case FEED_COMPRESS:
+			if (feeder_compress_reply(f, code, line)) {
+				free(line);
+				return;
+			}
 			break;
 		case FEED_MODE:
 			f->streaming = code == 203;
@@ -402,9 +503,10 @@ feeder_read_cb(struct bufferevent *bev, void *arg)
 			f->stats.connected = 1;
 			f->state_since = time(NULL);
 			feeder_save_status(f);
-			log_info("feed=%s connected to %s:%u (%s)", f->peer.name,
-			    f->peer.host, f->peer.port, f->streaming ?
-			    "streaming" : "IHAVE");
+			log_info("feed=%s connected to %s:%u (%s%s)",
+			    f->peer.name, f->peer.host, f->peer.port,
+			    f->streaming ? "streaming" : "IHAVE",
+			    f->zc != NULL ? ", compressed" : "");
 			break;
 		case FEED_RUNNING:
 			feeder_answer(f, code, line);
@@ -414,11 +516,11 @@ feeder_read_cb(struct bufferevent *bev, void *arg)
 		}
 		free(line);
 	}
-	if (f->bev != NULL && evbuffer_get_length(in) > FEED_LINE_MAX) {
+	if (f->bev == bev && evbuffer_get_length(in) > FEED_LINE_MAX) {
 		feeder_error(f, "reply line too long");
 		return;
 	}
-	if (f->bev != NULL)
+	if (f->bev == bev)
 		feeder_fill(f);
 }
 
@@ -437,7 +539,9 @@ feeder_event_cb(struct bufferevent *bev, short what, void *arg)
 		f->state = FEED_GREETING;
 		return;
 	}
-	if (what & BEV_EVENT_EOF)
+	if ((what & BEV_EVENT_ERROR) && compress_error(f->zc) != NULL)
+		feeder_error(f, "compress: %s", compress_error(f->zc));
+	else if (what & BEV_EVENT_EOF)
 		feeder_error(f, "connection closed by peer");
 	else if (what & BEV_EVENT_TIMEOUT)
 		feeder_error(f, "timeout");
@@ -446,11 +550,24 @@ feeder_event_cb(struct bufferevent *bev, short what, void *arg)
 		    strerror(EVUTIL_SOCKET_ERROR()));
 }
 
+/* Callbacks, watermark and timeouts of the feed's bufferevent (also the
+   COMPRESS layer put in its place). */
+static void
+feeder_setup_bev(struct feeder *f)
+{
+	struct timeval	tv = { 300, 0 };
+
+	bufferevent_setcb(f->bev, feeder_read_cb, feeder_write_cb,
+	    feeder_event_cb, f);
+	bufferevent_setwatermark(f->bev, EV_WRITE, FEED_OUTPUT_HIGH / 2, 0);
+	bufferevent_set_timeouts(f->bev, &tv, &tv);
+	bufferevent_enable(f->bev, EV_READ | EV_WRITE);
+}
+
 static void
 feeder_connect(struct feeder *f)
 {
 	struct sockaddr_storage	 ss = f->peer.addr;
-	struct timeval		 tv = { 300, 0 };
 
 	/* The host was resolved without a port: add the peer's. */
 	if (ss.ss_family == AF_INET)
@@ -464,11 +581,8 @@ feeder_connect(struct feeder *f)
 		feeder_error(f, "bufferevent_socket_new failed");
 		return;
 	}
-	bufferevent_setcb(f->bev, feeder_read_cb, feeder_write_cb,
-	    feeder_event_cb, f);
-	bufferevent_setwatermark(f->bev, EV_WRITE, FEED_OUTPUT_HIGH / 2, 0);
-	bufferevent_set_timeouts(f->bev, &tv, &tv);
-	bufferevent_enable(f->bev, EV_READ | EV_WRITE);
+	f->zc = NULL;
+	feeder_setup_bev(f);
 	f->state = FEED_CONNECTING;
 	if (bufferevent_socket_connect(f->bev, (struct sockaddr *)&ss,
 	    (int)f->peer.addrlen) == -1)

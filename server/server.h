@@ -22,6 +22,7 @@
 #include "store.h"
 
 struct bufferevent;
+struct compress;
 struct evconnlistener;
 struct event;
 struct event_base;
@@ -161,6 +162,7 @@ struct session {
 	unsigned		 npending;
 	int			 peer_ok;	/* may feed us (IHAVE, ...) */
 	int			 tls;		/* the connection is encrypted */
+	struct compress		*zc;		/* COMPRESS layer, or NULL */
 	struct event		*close_timer;	/* waits for TLS output */
 	struct event		*handshake_timer; /* bounds the TLS handshake */
 	int			 handshaking;	/* TLS not yet established */
@@ -228,6 +230,8 @@ void	 server_log_refused_flush(struct server *srv);
 void	 session_accept(struct server *srv, int fd, struct sockaddr *sa,
 	    int salen, int tls);
 void	 session_starttls(struct session *s);
+void	 session_compress(struct session *s, struct bufferevent *bev,
+	    struct compress *zc);
 void	 session_close(struct session *s, const char *reason);
 void	 session_close_after_flush(struct session *s, const char *reason);
 void	 session_stream_start(struct session *s, int (*fill)(struct session *,
@@ -281,6 +285,7 @@ const struct cmd_entry *dispatch_find(enum nntp_verb verb);
 
 /* cmd_session.c */
 extern const struct cmd_entry cmd_capabilities_entry;
+extern const struct cmd_entry cmd_compress_entry;
 extern const struct cmd_entry cmd_date_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_mode_reader_entry;

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compress.h"
 #include "log.h"
 #include "server.h"
 #include "util.h"
@@ -251,6 +252,30 @@ session_tls_upgrade(struct session *s)
 	log_info("session=%llx starttls", (unsigned long long)s->id);
 }
 
+/*
+ * COMPRESS was answered 206, into the output of `bev`'s underlying
+ * bufferevent (so it leaves uncompressed): the layer becomes the session's
+ * bufferevent.  Input the client sent after COMPRESS (it must not,
+ * RFC 8054 2.2.1) is inflated now, so the command loop, which still holds
+ * the input below, finds it empty.
+ */
+void
+session_compress(struct session *s, struct bufferevent *bev,
+    struct compress *zc)
+{
+	struct bufferevent	*under = s->bev;
+
+	s->bev = bev;
+	s->zc = zc;
+	session_setup_bev(s);
+	log_info("session=%llx compress deflate", (unsigned long long)s->id);
+	if (evbuffer_get_length(bufferevent_get_input(under)) == 0)
+		return;
+	bufferevent_trigger(under, EV_READ, BEV_TRIG_IGNORE_WATERMARKS);
+	if (evbuffer_get_length(bufferevent_get_input(under)) != 0)
+		session_close_after_flush(s, "input after COMPRESS");
+}
+
 /* The one teardown path: log, unlink, free (the bufferevent closes the
    socket).  The session must not be touched afterwards. */
 void
@@ -325,17 +350,16 @@ session_close_after_flush(struct session *s, const char *reason)
 		    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
 }
 
-/* Octets not yet handed to the kernel: after STARTTLS the TLS filter's
-   output drains into the socket bufferevent below it. */
+/* Octets not yet handed to the kernel: the output of a COMPRESS or TLS
+   layer drains into the bufferevent below it, down to the socket's. */
 static size_t
 session_unsent(struct session *s)
 {
-	struct bufferevent	*under = bufferevent_get_underlying(s->bev);
-	size_t			 n;
+	struct bufferevent	*b;
+	size_t			 n = 0;
 
-	n = evbuffer_get_length(bufferevent_get_output(s->bev));
-	if (under != NULL)
-		n += evbuffer_get_length(bufferevent_get_output(under));
+	for (b = s->bev; b != NULL; b = bufferevent_get_underlying(b))
+		n += evbuffer_get_length(bufferevent_get_output(b));
 	return (n);
 }
 
@@ -949,16 +973,22 @@ session_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (what & BEV_EVENT_ERROR) {
-		unsigned long	e = s->tls ? bufferevent_get_openssl_error(bev) :
-				    0;
-		char		buf[160];
+		struct bufferevent	*b;
+		unsigned long		 e = 0;
+		char			 buf[160];
 
+		/* Under COMPRESS the TLS bufferevent is one below. */
+		for (b = bev; s->tls && e == 0 && b != NULL;
+		    b = bufferevent_get_underlying(b))
+			e = bufferevent_get_openssl_error(b);
 		if (e != 0) {
 			ERR_error_string_n(e, buf, sizeof(buf));
 			log_info("session=%llx tls error: %s",
 			    (unsigned long long)s->id, buf);
 			session_close(s, "tls error");
-		} else
+		} else if (compress_error(s->zc) != NULL)
+			session_close(s, "compress error");
+		else
 			session_close(s, errno == 0 ? "error" :
 			    strerror(errno));
 		return;

@@ -50,6 +50,7 @@ test_command_verbs_and_keywords(void **state)
 		{ "XROOTS", VERB_XROOTS, 0 },
 		{ "\tDATE\t", VERB_DATE, 0 },
 		{ "GROUP\t local.test ", VERB_GROUP, 1 },
+		{ "compress DEFLATE", VERB_COMPRESS, 1 },
 	};
 	struct nntp_command	cmd;
 	size_t			i;
@@ -92,6 +93,8 @@ test_command_unknown_and_syntax(void **state)
 		{ "XPAT Subject 1-", NNTP_PARSE_SYNTAX },
 		{ "LIST OVERVIEW.FMT x", NNTP_PARSE_SYNTAX },
 		{ "AUTHINFO USER", NNTP_PARSE_SYNTAX },
+		{ "COMPRESS", NNTP_PARSE_SYNTAX },
+		{ "COMPRESS DEFLATE SHRINK", NNTP_PARSE_SYNTAX },
 	};
 	struct nntp_command	cmd;
 	size_t			i;
@@ -209,6 +212,24 @@ test_command_names_and_usage(void **state)
 			fail_msg("verb %d has no table entry", v);
 }
 
+/* RFC 8054 4.3: algorithm = %s"DEFLATE" / 1*20alg-char. */
+static void
+test_command_algorithm_names(void **state)
+{
+	static const char *const good[] = { "DEFLATE", "SHRINK", "X-Z_9",
+	    "A", "ABCDEFGHIJKLMNOPQRST" };
+	static const char *const bad[] = { "", "deflate", "Deflate", "FOO!",
+	    "A.B", "ABCDEFGHIJKLMNOPQRSTU", "\xc3\x89" };
+	size_t	i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (!nntp_algorithm_valid(good[i]))
+			fail_msg("\"%s\" refused", good[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (nntp_algorithm_valid(bad[i]))
+			fail_msg("\"%s\" accepted", bad[i]);
+}
+
 int
 main(void)
 {
@@ -219,6 +240,7 @@ main(void)
 		cmocka_unit_test(test_command_authinfo_pass_keeps_spaces),
 		cmocka_unit_test(test_command_authinfo_argument_never_loggable),
 		cmocka_unit_test(test_command_names_and_usage),
+		cmocka_unit_test(test_command_algorithm_names),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

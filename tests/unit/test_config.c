@@ -167,6 +167,27 @@ test_config_listen_forms(void **state)
 	    sizeof(err)), -1);
 }
 
+/* COMPRESS is negotiated with a peer unless its section says no. */
+static void
+test_config_peer_compress(void **state)
+{
+	struct config	cfg;
+	char		err[256];
+
+	assert_int_equal(load(&cfg, "[peer a.test]\nhost = 127.0.0.1\n"
+	    "[peer b.test]\nhost = 127.0.0.1\ncompress = no\n", err,
+	    sizeof(err)), 0);
+	assert_int_equal(cfg.npeers, 2);
+	assert_int_equal(cfg.peers[0].compress, 1);
+	assert_int_equal(cfg.peers[1].compress, 0);
+	config_clear(&cfg);
+	assert_int_equal(load(&cfg, "[peer a.test]\ncompress = maybe\n", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, ":2: "));
+	assert_non_null(strstr(err, "compress"));
+	config_clear(&cfg);
+}
+
 int
 main(void)
 {
@@ -176,6 +197,7 @@ main(void)
 		cmocka_unit_test(test_config_errors_name_the_line),
 		cmocka_unit_test(test_config_listen_forms),
 		cmocka_unit_test(test_config_bare_group_section),
+		cmocka_unit_test(test_config_peer_compress),
 	};
 
 	log_init("test", LOG_LEVEL_ERROR, 0);
