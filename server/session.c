@@ -23,7 +23,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -241,6 +240,10 @@ session_tls_upgrade(struct session *s)
 		return;
 	}
 	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	/* The TLS filter writes below only up to the socket's high
+	   watermark; without one, a long reply to a slow reader would pile
+	   up there, unseen by session_output_full. */
+	bufferevent_setwatermark(s->bev, EV_WRITE, 0, s->srv->cfg.output_buffer);
 	s->bev = bev;
 	s->tls = 1;
 	s->have_group = 0;

@@ -218,5 +218,45 @@ def test_slowloris_command_line_times_out():
         c.expect(111, "DATE")
 
 
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise harness.TestFailure("no VmRSS")
+
+
+def test_starttls_reader_that_never_reads_costs_bounded_memory():
+    # After STARTTLS the TLS filter wrote into the socket's buffer with no
+    # limit: a reader pipelining OVERs and never reading held megabytes.
+    import ssl
+    pair = harness.TLSPair()
+    try:
+        with Loomd(config="[limits]\noutput_buffer = 65536\n"
+                   "commands_per_second = 0\n", args=pair.args) as d:
+            feed(d, 150, body="A body line.\n" * 4)
+            s = socket.create_connection((d.host, d.port), timeout=10)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            f = s.makefile("rb")
+            assert f.readline().startswith(b"200")
+            s.sendall(b"STARTTLS\r\n")
+            assert f.readline().startswith(b"382")
+            t = pair.client_context().wrap_socket(
+                s, server_hostname="localhost")
+            before = rss_kb(d.pid())
+            # About 40 KB a reply: 24 MB asked for, none of it read.
+            t.sendall(b"GROUP local.test\r\n" + b"OVER 1-\r\n" * 600)
+            time.sleep(3)
+            grown = rss_kb(d.pid()) - before
+            harness.diag("loomd grew %d kB with 24 MB of replies unread"
+                         % grown)
+            assert grown < 8 * 1024, "loomd grew %d kB" % grown
+            t.close()
+            c = d.connect()
+            c.expect(111, "DATE")
+    finally:
+        pair.remove()
+
+
 if __name__ == "__main__":
     harness.main(globals())
