@@ -43,14 +43,19 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(RUN_PKGS) 2>/dev/null)
 TEST_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)
 
-CPPFLAGS = -D_GNU_SOURCE -DLOOM_VERSION='"$(VERSION)"' -Iproto -Istorage -Iserver
+SERVER_DIRS = server/core server/nntp server/intake server/policy server/feed server/ctl
+CPPFLAGS = -D_GNU_SOURCE -DLOOM_VERSION='"$(VERSION)"' -Iproto -Istorage \
+           $(addprefix -I,$(SERVER_DIRS))
 CFLAGS  += -std=c11 $(WARN) $(OPT) $(SANFLAGS) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
 LDLIBS   = $(PKG_LIBS) -lpthread
 
 PROTO_SRC   = $(wildcard proto/*.c)
 STORAGE_SRC = $(wildcard storage/*.c)
-SERVER_SRC  = $(filter-out server/loomd.c server/loomctl.c,$(wildcard server/*.c))
+# loomd's subsystems; server/ctl/ is loomctl's alone.
+SERVER_SRC  = $(wildcard server/core/*.c server/nntp/*.c server/intake/*.c \
+                server/policy/*.c server/feed/*.c)
+CTL_SRC     = $(filter-out server/ctl/loomctl.c,$(wildcard server/ctl/*.c))
 UNIT_SRC    = $(wildcard tests/unit/test_*.c)
 UNIT_HELP   = $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
 
@@ -84,7 +89,7 @@ $(LIBPROTO) $(LIBSTORAGE) $(LIBSERVER):
 $(BUILD)/loomd: $(BUILD)/server/loomd.o $(LIBS_ALL)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/loomctl: $(BUILD)/server/loomctl.o $(LIBS_ALL)
+$(BUILD)/loomctl: $(BUILD)/server/ctl/loomctl.o $(call obj,$(CTL_SRC)) $(LIBS_ALL)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(call obj,$(UNIT_HELP)) $(LIBS_ALL)

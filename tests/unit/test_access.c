@@ -1,4 +1,4 @@
-/* Unit tests for server/access.c: [access] sections and who gets what. */
+/* Unit tests for server/policy/access.c: [access] sections and who gets what. */
 #include <sys/socket.h>
 
 #include <arpa/inet.h>

@@ -1,5 +1,5 @@
 /*
- * The COMPRESS layer (server/compress.c) over a bufferevent pair: one end
+ * The COMPRESS layer (server/core/compress.c) over a bufferevent pair: one end
  * carries the layer, the test holds the other and sees the wire.  What the
  * test checks is what integration tests cannot see: one flush per round
  * of writes (not per line), all of a round decodable at once, and corrupt

@@ -1,4 +1,4 @@
-/* Unit tests for server/config.c: schema, values, errors with lines. */
+/* Unit tests for server/core/config.c: schema, values, errors with lines. */
 #include <sys/socket.h>
 
 #include <netinet/in.h>

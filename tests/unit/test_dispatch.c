@@ -20,7 +20,7 @@
 #include <cmocka.h>
 
 #include "log.h"
-#include "server.h"
+#include "commands.h"
 
 struct fixture {
 	char		 dir[64];

@@ -1,5 +1,5 @@
 /*
- * Unit tests for server/filter.c: real programs (small shell scripts in a
+ * Unit tests for server/policy/filter.c: real programs (small shell scripts in a
  * temporary directory) run from a real event loop.
  */
 #include <sys/prctl.h>

@@ -1,4 +1,4 @@
-/* Unit tests for server/password.c and server/pwcheck.c. */
+/* Unit tests for server/policy/password.c and server/policy/pwcheck.c. */
 #include <event2/event.h>
 #include <event2/thread.h>
 

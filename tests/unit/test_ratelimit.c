@@ -1,4 +1,4 @@
-/* Unit tests for server/ratelimit.c. */
+/* Unit tests for server/policy/ratelimit.c. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -23,6 +23,7 @@
 #include "pwcheck.h"
 #include "tls.h"
 #include "server.h"
+#include "session.h"
 #include "util.h"
 #include "writer.h"
 

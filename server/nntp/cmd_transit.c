@@ -21,7 +21,7 @@
 #include "intake.h"
 #include "log.h"
 #include "msgid.h"
-#include "server.h"
+#include "commands.h"
 #include "util.h"
 #include "writer.h"
 

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "server.h"
+#include "commands.h"
 
 static const struct cmd_entry *const dispatch_table[] = {
 	&cmd_article_entry,

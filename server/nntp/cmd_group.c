@@ -8,7 +8,7 @@
 
 #include "datetime.h"
 #include "range.h"
-#include "server.h"
+#include "commands.h"
 #include "util.h"
 #include "wildmat.h"
 

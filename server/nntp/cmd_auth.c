@@ -13,55 +13,8 @@
 #include "log.h"
 #include "pwcheck.h"
 #include "ratelimit.h"
-#include "server.h"
+#include "commands.h"
 #include "util.h"
-
-/* RFC 4643 2.2: a password is sent only under TLS unless allowed, and
-   RFC 8054 2.2.2: never once compression is on (CRIME). */
-int
-session_auth_allowed(struct session *s)
-{
-	return (!s->authenticated && s->zc == NULL &&
-	    (s->tls || s->srv->cfg.auth_plaintext));
-}
-
-/* Resolve the access rules for the client as it is now. */
-void
-session_access_update(struct session *s)
-{
-	access_resolve(&s->srv->cfg, (struct sockaddr *)&s->addr,
-	    s->authenticated ? s->user : NULL, &s->access);
-	if (s->have_group && !access_can_read(&s->access, s->group.name)) {
-		s->have_group = 0;
-		s->article = 0;
-	}
-}
-
-/*
- * Could this client gain rights by logging in?  Only if a rule names users
- * for its address, and AUTHINFO can be used here now or after STARTTLS.
- */
-int
-session_login_helps(struct session *s)
-{
-	return (!s->authenticated && (s->tls || s->srv->tls_ctx != NULL ||
-	    s->srv->cfg.auth_plaintext) && access_login_helps(&s->srv->cfg,
-	    (struct sockaddr *)&s->addr));
-}
-
-/*
- * Refuse `what` for want of rights: 480 when logging in could grant them
- * (RFC 4643 2.1), else the command's own refusal code.
- */
-void
-session_refuse_access(struct session *s, int code, const char *what)
-{
-	if (session_login_helps(s))
-		reply(s, RPL_480_AUTH_REQUIRED, "%s needs authentication "
-		    "(AUTHINFO USER)", what);
-	else
-		reply(s, code, "%s not permitted from here", what);
-}
 
 /* 483 or 502 when AUTHINFO cannot be used now; 0 when it can. */
 static int

@@ -13,7 +13,7 @@
 #include "header.h"
 #include "msgid.h"
 #include "range.h"
-#include "server.h"
+#include "commands.h"
 #include "util.h"
 #include "wildmat.h"
 

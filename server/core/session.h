@@ -1,10 +1,11 @@
 /*
- * The server: one libevent loop thread owns every connection and serves all
- * reads; the writer thread (writer.c) commits articles in batches.  State
- * is passed explicitly through struct server, never through globals.
+ * A client connection: its bufferevent, its state machine and the one
+ * driver that runs its work (session_run in session.c), the long replies
+ * it streams, the article blocks it receives and the replies it holds
+ * while a commit is pending.  Handlers write only through reply*().
  */
-#ifndef LOOM_SERVER_H
-#define LOOM_SERVER_H
+#ifndef LOOM_SESSION_H
+#define LOOM_SESSION_H
 
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -14,74 +15,22 @@
 #include <time.h>
 
 #include "access.h"
-#include "command.h"
-#include "config.h"
 #include "linecodec.h"
-#include "nntp.h"
 #include "ratelimit.h"
 #include "store.h"
 
 struct bufferevent;
 struct compress;
-struct evconnlistener;
+struct evbuffer;
 struct event;
-struct event_base;
+struct server;
 struct session;
-struct writer;
 
-struct listener {
-	struct server		*srv;
-	struct evconnlistener	*evl;
-	int			 tls;		/* implicit TLS */
-	char			 name[64];	/* "127.0.0.1:1119" */
-	TAILQ_ENTRY(listener)	 entry;
-};
-
-struct inflight;
-struct pwcheck;
-struct ratelimit;
-struct feeder;
-struct ssl_ctx_st;
-
-/* Why session_accept turned a connection away. */
-enum server_refusal {
-	REFUSED_NONE = -1,
-	REFUSED_MAX_CONNECTIONS,
-	REFUSED_PER_HOST,
-	REFUSED_SHUTDOWN,
-	REFUSED_NREASONS
-};
-
-/* Most peers an article can be queued for. */
-#define SERVER_FEEDS_MAX	32
-
-struct server {
-	struct event_base	*base;
-	struct inflight		*inflight;	/* msgids being received */
-	struct ssl_ctx_st	*tls_ctx;	/* NULL: no TLS configured */
-	struct feeder		**feeders;	/* one per [peer] with a host */
-	size_t			 nfeeders;
-	struct config		 cfg;
-	const char		*config_path;	/* NULL: defaults only */
-	struct store		*store;
-	struct writer		*writer;
-	TAILQ_HEAD(, listener)	 listeners;
-	TAILQ_HEAD(, session)	 sessions;
-	unsigned		 nsessions;
-	uint64_t		 next_session_id;
-	struct event		*ev_sigterm, *ev_sigint, *ev_sighup;
-	struct event		*ev_accept_resume;	/* after EMFILE */
-	struct event		*ev_refused;	/* ends a refusal log interval */
-	time_t			 refused_since;
-	unsigned		 refused_logged;	/* this interval */
-	unsigned		 refused_more[REFUSED_NREASONS];
-	struct pwcheck		*pwcheck;	/* AUTHINFO PASS, off-loop */
-	struct ratelimit	*auth_failures;	/* by address */
-	unsigned		 auth_failures_gen; /* bumped when replaced */
-	struct ratelimit	*post_rate;	/* by user or address */
-	int			 limits_ready;
-	int			 shutting_down;
-	time_t			 started;
+/* What a command handler (or a block's end) tells the session. */
+enum cmd_result {
+	CMD_OK = 0,		/* reply sent; read the next command */
+	CMD_CLOSE,		/* reply sent; close once it is flushed */
+	CMD_ASYNC		/* a reply will come later (stream, writer) */
 };
 
 /*
@@ -206,26 +155,6 @@ struct session {
 	TAILQ_ENTRY(session)	 entry;
 };
 
-/* server.c */
-struct server *server_new(struct config *cfg, const char *config_path,
-	    char *err, size_t errlen);
-void	 server_run(struct server *srv);
-void	 server_free(struct server *srv);
-int	 server_listen(struct server *srv);
-void	 server_shutdown(struct server *srv);
-int	 server_open_store(struct server *srv, char *err, size_t errlen);
-void	 server_ensure_groups(struct server *srv);
-int	 server_reload(struct server *srv);
-int	 server_peer_allowed(struct server *srv, const struct sockaddr *sa);
-void	 server_feeds_start(struct server *srv);
-void	 server_feeds_stop(struct server *srv);
-void	 server_feeds_kick(struct server *srv);
-void	 server_limits_setup(struct server *srv, const struct config *next);
-uint64_t server_now_ms(void);
-void	 server_log_refused(struct server *srv, const char *peer,
-	    enum server_refusal why);
-void	 server_log_refused_flush(struct server *srv);
-
 /* session.c */
 void	 session_accept(struct server *srv, int fd, struct sockaddr *sa,
 	    int salen, int tls);
@@ -257,91 +186,10 @@ void	 reply_data(struct session *s, const void *data, size_t len);
 void	 reply_stuffed(struct session *s, const void *data, size_t len);
 void	 reply_end(struct session *s);
 
-/* dispatch.c */
-enum cmd_result {
-	CMD_OK = 0,		/* reply sent; read the next command */
-	CMD_CLOSE,		/* reply sent; close once it is flushed */
-	CMD_ASYNC		/* a reply will come later (stream, writer) */
-};
-
-/* Precondition flags checked centrally before a handler runs. */
-#define CMD_NEEDS_GROUP		0x01	/* 412 without a selected group */
-#define CMD_READER		0x02	/* 480/502 without read access */
-/* A data block follows the command whatever the reply (TAKETHIS, RFC 4644
-   2.5).  Bad arguments do not get a 501 from dispatch: the handler runs
-   with argc 0, reads the block (so it is not taken for commands), then
-   answers. */
-#define CMD_BLOCK_FOLLOWS	0x04
-
-struct cmd_entry {
-	enum nntp_verb		 verb;
-	unsigned		 flags;
-	enum cmd_result		(*exec)(struct session *,
-				    struct nntp_command *);
-};
-
-enum cmd_result	 dispatch_line(struct session *s, char *line, size_t len);
-const struct cmd_entry *dispatch_find(enum nntp_verb verb);
-
-/* cmd_session.c */
-extern const struct cmd_entry cmd_capabilities_entry;
-extern const struct cmd_entry cmd_compress_entry;
-extern const struct cmd_entry cmd_date_entry;
-extern const struct cmd_entry cmd_help_entry;
-extern const struct cmd_entry cmd_mode_reader_entry;
-extern const struct cmd_entry cmd_quit_entry;
-extern const struct cmd_entry cmd_starttls_entry;
-void	 server_greeting(struct session *s);
-
-/* cmd_auth.c */
-extern const struct cmd_entry cmd_authinfo_generic_entry;
-extern const struct cmd_entry cmd_authinfo_pass_entry;
-extern const struct cmd_entry cmd_authinfo_sasl_entry;
-extern const struct cmd_entry cmd_authinfo_user_entry;
+/* session_access.c */
 int	 session_auth_allowed(struct session *s);
 int	 session_login_helps(struct session *s);
 void	 session_access_update(struct session *s);
 void	 session_refuse_access(struct session *s, int code, const char *what);
 
-/* cmd_group.c */
-extern const struct cmd_entry cmd_group_entry;
-extern const struct cmd_entry cmd_last_entry;
-extern const struct cmd_entry cmd_list_active_entry;
-extern const struct cmd_entry cmd_list_active_times_entry;
-extern const struct cmd_entry cmd_list_counts_entry;
-extern const struct cmd_entry cmd_list_distrib_pats_entry;
-extern const struct cmd_entry cmd_list_headers_entry;
-extern const struct cmd_entry cmd_list_newsgroups_entry;
-extern const struct cmd_entry cmd_list_overview_fmt_entry;
-extern const struct cmd_entry cmd_listgroup_entry;
-extern const struct cmd_entry cmd_newgroups_entry;
-extern const struct cmd_entry cmd_next_entry;
-int	 group_parse_since(struct session *s, char **argv, int argc,
-	    time_t *since);
-
-/* cmd_thread.c */
-extern const struct cmd_entry cmd_xroots_entry;
-extern const struct cmd_entry cmd_xtree_entry;
-
-/* cmd_transit.c */
-extern const struct cmd_entry cmd_check_entry;
-extern const struct cmd_entry cmd_ihave_entry;
-extern const struct cmd_entry cmd_mode_stream_entry;
-extern const struct cmd_entry cmd_takethis_entry;
-
-/* cmd_post.c */
-extern const struct cmd_entry cmd_post_entry;
-
-/* cmd_article.c */
-extern const struct cmd_entry cmd_article_entry;
-extern const struct cmd_entry cmd_body_entry;
-extern const struct cmd_entry cmd_hdr_entry;
-extern const struct cmd_entry cmd_head_entry;
-extern const struct cmd_entry cmd_newnews_entry;
-extern const struct cmd_entry cmd_over_entry;
-extern const struct cmd_entry cmd_stat_entry;
-extern const struct cmd_entry cmd_xhdr_entry;
-extern const struct cmd_entry cmd_xover_entry;
-extern const struct cmd_entry cmd_xpat_entry;
-
-#endif /* LOOM_SERVER_H */
+#endif /* LOOM_SESSION_H */

@@ -29,6 +29,8 @@
 #include "compress.h"
 #include "log.h"
 #include "server.h"
+#include "session.h"
+#include "commands.h"
 #include "util.h"
 
 /* Input kept while a reply is pending: bounds memory per client. */

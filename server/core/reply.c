@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "server.h"
+#include "session.h"
 
 static void
 reply_vadd(struct session *s, const char *fmt, va_list ap)

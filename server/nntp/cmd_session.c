@@ -10,7 +10,7 @@
 
 #include "compress.h"
 #include "datetime.h"
-#include "server.h"
+#include "commands.h"
 
 /* Posting is offered when configured, served and allowed to the client
    (to some group: which ones is checked per article). */

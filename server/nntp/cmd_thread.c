@@ -15,7 +15,7 @@
 #include "log.h"
 #include "msgid.h"
 #include "range.h"
-#include "server.h"
+#include "commands.h"
 #include "util.h"
 
 #define XROOTS_CHUNK	256	/* threads per read transaction */

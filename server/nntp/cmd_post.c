@@ -15,7 +15,7 @@
 #include "intake.h"
 #include "log.h"
 #include "ratelimit.h"
-#include "server.h"
+#include "commands.h"
 #include "util.h"
 #include "writer.h"
 
