@@ -128,6 +128,7 @@ struct store_article {
 	const char *const	 *groups;	/* from Newsgroups */
 	size_t			  ngroups;
 	const char		 *parent;	/* last References entry, or NULL */
+	const char		 *root;		/* first References entry, or NULL */
 	const char *const	 *references;	/* all References entries, or NULL */
 	size_t			  nreferences;
 	/* "Subject\tFrom\tDate\tMessage-ID\tReferences", already sanitised

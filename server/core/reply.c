@@ -40,6 +40,23 @@ reply(struct session *s, int code, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * A status line into a pending command's own slot (TAKETHIS answered after
+ * its commit, while the session read on).  It leaves, and is counted,
+ * when session_pending_done() reaches the slot.
+ */
+void
+reply_pending(struct session_pending *p, int code, const char *fmt, ...)
+{
+	va_list	ap;
+
+	evbuffer_add_printf(p->own, "%03d ", code);
+	va_start(ap, fmt);
+	evbuffer_add_vprintf(p->own, fmt, ap);
+	va_end(ap);
+	evbuffer_add(p->own, "\r\n", 2);
+}
+
 /* One line of a multi-line block that cannot start with "." (or the
    caller has stuffed it). */
 void

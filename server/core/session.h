@@ -105,8 +105,8 @@ struct session {
 	int			 last_code;	/* of the last reply() */
 	struct session_stream	 stream;
 	struct session_receive	 rx;
-	void			*async;		/* pending job; see writer.h */
-	void			(*async_cancel)(void *);
+	void			*async;		/* the job it waits for */
+	void			(*async_cancel)(void *); /* on close */
 	TAILQ_HEAD(session_pending_head, session_pending) pending;
 	unsigned		 npending;
 	int			 peer_ok;	/* may feed us (IHAVE, ...) */
@@ -180,6 +180,8 @@ void	 session_pending_done(struct session *s, struct session_pending *p);
 /* reply.c: everything a handler writes goes through these. */
 void	 reply(struct session *s, int code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+void	 reply_pending(struct session_pending *p, int code,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void	 reply_line(struct session *s, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 reply_data(struct session *s, const void *data, size_t len);

@@ -40,10 +40,7 @@ writer_done_cb(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_unlock(&w->lock);
 	while ((job = TAILQ_FIRST(&done)) != NULL) {
 		TAILQ_REMOVE(&done, job, entry);
-		if (job->done != NULL)
-			job->done(job, job->arg);
-		else
-			job->free_job(job);
+		job->done(job, job->arg);
 	}
 }
 

@@ -19,13 +19,13 @@ struct writer_job {
 	struct store_article	 art;		/* in: filled by the submitter */
 	enum store_status	 batch_status;	/* out: the transaction's */
 	/*
-	 * Called in the loop thread once the batch is committed (or failed).
-	 * The callback owns the job from then on.  Set to NULL to cancel
-	 * (the submitter went away): the job is then freed with free_job.
+	 * Called in the loop thread once the batch is committed (or failed),
+	 * always, also when whoever submitted the job has gone (cancelling
+	 * is the submitter's business: an article's intake forgets its
+	 * session).  The callback owns the job from then on.
 	 */
 	void			(*done)(struct writer_job *, void *);
 	void			 *arg;
-	void			(*free_job)(struct writer_job *);
 	TAILQ_ENTRY(writer_job)	  entry;
 };
 

@@ -1,5 +1,9 @@
-/* Turning a checked article into its store record, and the checks every
-   incoming article shares. */
+/*
+ * The article in flight (intake.h): receiving, parsing and checking an
+ * article, its store record, the writer and the way back.
+ */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "article.h"
@@ -7,40 +11,148 @@
 #include "feeder.h"
 #include "filter_rules.h"
 #include "intake.h"
+#include "log.h"
+#include "util.h"
+
+struct intake *
+intake_new(struct session *s, const struct intake_ops *ops, void *ctx)
+{
+	const struct config	*cfg = &s->srv->cfg;
+	struct article_limits	 lim;
+	struct intake		*in;
+
+	memset(&lim, 0, sizeof(lim));
+	lim.max_size = cfg->max_article_size;
+	lim.max_headers = cfg->max_headers;
+	lim.max_header_len = cfg->max_header_size;
+	lim.max_lines = cfg->max_lines;
+	in = xcalloc(1, sizeof(*in));
+	in->ops = ops;
+	in->ctx = ctx;
+	in->srv = s->srv;
+	in->s = s;
+	in->session_id = s->id;
+	if ((in->parser = article_parser_new(&lim)) == NULL)
+		fatalx("article_parser_new: out of memory");
+	return (in);
+}
 
 void
-intake_record(struct server *srv, struct store_article *art,
-    const struct article *a, const struct article_thread *t,
-    uint32_t *numbers, char feed_names[SERVER_FEEDS_MAX][STORE_PEER_MAX + 1],
-    const char **feeds, time_t now)
+intake_free(struct intake *in)
 {
-	const char	*date = article_header_get(a, "Date");
-	time_t		 posted;
+	if (in == NULL)
+		return;
+	if (in->ops->free != NULL)
+		in->ops->free(in);
+	article_parser_free(in->parser);
+	article_free(in->article);
+	article_thread_free(&in->thread);
+	free(in->numbers);
+	free(in);
+}
 
-	/* Siblings sort by posting time; a Date that does not parse (it
-	   was checked, so only a far edge case) counts as now. */
-	if (date == NULL || rfc5322_date_parse(date, strlen(date), &posted,
-	    NULL) == -1)
-		posted = now;
-	memset(art, 0, sizeof(*art));
-	art->msgid = t->msgid;
-	art->wire = a->wire;
-	art->wire_len = a->wire_len;
-	art->header_len = a->header_len;
-	art->stuffed_dots = a->stuffed_dots;
-	art->lines = (uint32_t)a->lines;
-	art->groups = t->groups;
-	art->ngroups = t->ngroups;
-	art->parent = t->parent;
-	art->references = t->refs;
-	art->nreferences = t->nrefs;
-	art->overview = t->overview;
-	art->arrival = now;
-	art->posted = posted;
-	art->numbers = numbers;
-	art->feeds = feeds;
-	art->nfeeds = feeder_select(srv, a, t, feed_names, feeds,
-	    SERVER_FEEDS_MAX);
+/* The session is going away: forget it.  See intake.h. */
+static void
+intake_cancel(void *arg)
+{
+	struct intake	*in = arg;
+
+	in->s = NULL;
+	in->pend = NULL;
+	if (in->submitted)
+		return;		/* the commit happens; nobody is told */
+	if (in->ops->abort != NULL)
+		in->ops->abort(in);
+	intake_free(in);
+}
+
+/* ---- Receiving ------------------------------------------------------- */
+
+static void
+intake_line(struct session *s, const char *line, size_t len, void *arg)
+{
+	struct intake	*in = arg;
+
+	article_parser_push(in->parser, line, len);
+}
+
+static enum cmd_result
+intake_end(struct session *s, int too_long, void *arg)
+{
+	struct intake	*in = arg;
+
+	switch (in->ops->end(in, s, too_long)) {
+	case INTAKE_SUBMIT:
+		return (intake_submit(in, s, time(NULL)));
+	case INTAKE_LATER:
+		session_wait(s, in, intake_cancel);
+		return (CMD_ASYNC);
+	case INTAKE_REFUSED:
+		break;
+	}
+	intake_free(in);
+	return (CMD_OK);
+}
+
+static void
+intake_free_ctx(void *arg)
+{
+	intake_free(arg);
+}
+
+void
+intake_receive(struct intake *in, struct session *s)
+{
+	/* The session reads the whole article even past the limit, so the
+	   client's next command is not taken for article text. */
+	session_receive_start(s, s->srv->cfg.max_article_size, intake_line,
+	    intake_end, intake_free_ctx, in);
+}
+
+/* ---- Parsing and checking -------------------------------------------- */
+
+int
+intake_parse(struct intake *in, char *reason, size_t len)
+{
+	if (article_parser_finish(in->parser, &in->article) != ARTICLE_OK) {
+		snprintf(reason, len, "%s", article_parser_reason(in->parser));
+		return (-1);
+	}
+	article_parser_free(in->parser);
+	in->parser = NULL;
+	return (0);
+}
+
+int
+intake_validate(struct intake *in, time_t now, char *reason, size_t len)
+{
+	const struct config	*cfg = &in->srv->cfg;
+	struct article_policy	 pol;
+	int			 rc;
+
+	memset(&pol, 0, sizeof(pol));
+	pol.now = now;
+	pol.max_age = (time_t)cfg->history_days * 86400;
+	pol.max_skew = cfg->date_skew;
+	if (in->ops->kind == INTAKE_POST)
+		rc = article_validate_post(in->article, &pol, reason, len);
+	else
+		rc = article_validate_transit(in->article, &pol, reason, len);
+	return (rc);
+}
+
+int
+intake_thread(struct intake *in)
+{
+	article_thread_free(&in->thread);
+	return (article_thread_extract(in->article, &in->thread));
+}
+
+void
+intake_replace(struct intake *in, struct article *a)
+{
+	article_free(in->article);
+	in->article = a;
 }
 
 int
@@ -55,4 +167,97 @@ intake_filter_rules(const struct config *cfg, const struct article *a,
 	r.patterns = cfg->reject_headers;
 	r.npatterns = cfg->nreject_headers;
 	return (filter_rules_check(&r, a, reason, len));
+}
+
+/* ---- The writer and back --------------------------------------------- */
+
+/*
+ * Everything store_put_batch needs: wire form, thread links, overview,
+ * arrival `now`, posting time from the Date, and the peers it is queued
+ * for (names copied into feed_names, so a reload cannot pull them away
+ * while the writer holds the record).  The record points into the intake.
+ */
+static void
+intake_record(struct intake *in, time_t now)
+{
+	struct store_article	*art = &in->job.art;
+	const struct article	*a = in->article;
+	const struct article_thread *t = &in->thread;
+	const char		*date = article_header_get(a, "Date");
+	time_t			 posted;
+
+	/* Siblings sort by posting time; a Date that does not parse (it
+	   was checked, so only a far edge case) counts as now. */
+	if (date == NULL || rfc5322_date_parse(date, strlen(date), &posted,
+	    NULL) == -1)
+		posted = now;
+	in->numbers = xcalloc(t->ngroups, sizeof(*in->numbers));
+	memset(art, 0, sizeof(*art));
+	art->msgid = t->msgid;
+	art->wire = a->wire;
+	art->wire_len = a->wire_len;
+	art->header_len = a->header_len;
+	art->stuffed_dots = a->stuffed_dots;
+	art->lines = (uint32_t)a->lines;
+	art->groups = t->groups;
+	art->ngroups = t->ngroups;
+	art->parent = t->parent;
+	art->root = t->root;
+	art->references = t->refs;
+	art->nreferences = t->nrefs;
+	art->overview = t->overview;
+	art->arrival = now;
+	art->posted = posted;
+	art->numbers = in->numbers;
+	art->feeds = in->feeds;
+	art->nfeeds = feeder_select(in->srv, a, t, in->feed_names, in->feeds,
+	    SERVER_FEEDS_MAX);
+}
+
+/* Loop thread, after the commit: now the client may be told. */
+static void
+intake_done(struct writer_job *job, void *arg)
+{
+	struct intake		*in = arg;
+	struct session		*s = in->s;
+	struct session_pending	*pend = in->pend;
+	enum store_status	 st;
+
+	st = job->batch_status != STORE_OK ? job->batch_status :
+	    job->art.status;
+	if (st == STORE_OK && job->art.nfeeds > 0)
+		server_feeds_kick(in->srv);
+	in->ops->done(in, s, st);
+	intake_free(in);
+	if (s == NULL)
+		return;
+	if (pend != NULL)
+		session_pending_done(s, pend);
+	else
+		session_resume(s);
+}
+
+enum cmd_result
+intake_submit(struct intake *in, struct session *s, time_t now)
+{
+	intake_record(in, now);
+	in->job.done = intake_done;
+	in->job.arg = in;
+	in->s = s;
+	in->submitted = 1;
+	if (in->ops->streaming)
+		in->pend = session_pending_add(s, in, intake_cancel);
+	else
+		session_wait(s, in, intake_cancel);
+	writer_submit(s->srv->writer, &in->job);
+	return (in->ops->streaming ? CMD_OK : CMD_ASYNC);
+}
+
+void
+intake_refused(struct intake *in)
+{
+	struct session	*s = in->s;
+
+	intake_free(in);
+	session_resume(s);
 }

@@ -9,8 +9,6 @@
  * leave in command order (session_pending_*).  Nothing is acknowledged
  * (235, 239) before its transaction has committed.
  */
-#include <event2/buffer.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,60 +23,25 @@
 #include "util.h"
 #include "writer.h"
 
+/* What a transit intake adds: the offer and what was found about it. */
 struct transit {
-	struct writer_job	 job;
-	struct server		*srv;
-	struct session		*s;		/* NULL once the peer left */
-	struct session_pending	*pend;		/* TAKETHIS: its reply slot */
 	int			 takethis;
 	int			 inflight;	/* msgid is in srv->inflight */
 	int			 duplicate;	/* in history when offered */
 	int			 bad_msgid;	/* not an RFC 5536 msg-id */
 	const char		*bad_arguments;	/* TAKETHIS: why it is 501 */
-	struct article_parser	*parser;
-	struct article		*article;
-	struct article_thread	 thread;
-	uint32_t		*numbers;
-	uint64_t		 session_id;
 	/* As the peer sent it: a 439 must echo even an invalid one. */
 	char			 msgid[NNTP_COMMAND_MAX + 1];
-	char			 feed_names[SERVER_FEEDS_MAX][STORE_PEER_MAX + 1];
-	const char		*feeds[SERVER_FEEDS_MAX];
 };
 
 static void
-transit_free(struct transit *t)
+transit_free(struct intake *in)
 {
-	if (t == NULL)
-		return;
+	struct transit	*t = in->ctx;
+
 	if (t->inflight)
-		inflight_del(t->srv->inflight, t->msgid);
-	article_parser_free(t->parser);
-	article_free(t->article);
-	article_thread_free(&t->thread);
-	free(t->numbers);
+		inflight_del(in->srv->inflight, t->msgid);
 	free(t);
-}
-
-static void
-transit_free_ctx(void *arg)
-{
-	transit_free(arg);
-}
-
-static void
-transit_free_job(struct writer_job *job)
-{
-	transit_free((struct transit *)job);
-}
-
-static void
-transit_cancel(void *arg)
-{
-	struct transit	*t = arg;
-
-	t->s = NULL;
-	t->pend = NULL;
 }
 
 /* A refusal: remember the id so repeated offers are refused at once. */
@@ -102,51 +65,27 @@ transit_reply(struct session *s, struct transit *t, int ihave_code,
 		reply(s, ihave_code, "%s", text);
 }
 
-/* After the commit: acknowledge, in order, to whoever is still there. */
 static void
-transit_done(struct writer_job *job, void *arg)
+transit_log(struct intake *in, enum store_status st)
 {
-	struct transit		*t = arg;
-	struct session		*s = t->s;
-	struct session_pending	*pend = t->pend;
-	struct evbuffer		*out;
-	enum store_status	 st;
+	struct transit	*t = in->ctx;
 
-	st = t->job.batch_status != STORE_OK ? t->job.batch_status :
-	    t->job.art.status;
 	if (st == STORE_OK)
 		log_debug("session=%llx stored msgid=%s",
-		    (unsigned long long)t->session_id, t->msgid);
+		    (unsigned long long)in->session_id, t->msgid);
 	else
 		log_info("session=%llx not stored msgid=%s: %s",
-		    (unsigned long long)t->session_id, t->msgid,
+		    (unsigned long long)in->session_id, t->msgid,
 		    store_strerror(st));
-	if (st == STORE_OK && t->job.art.nfeeds > 0)
-		server_feeds_kick(t->srv);
-	if (s == NULL) {
-		transit_free(t);
+}
+
+/* After the commit: 235, or why not. */
+static void
+ihave_done(struct intake *in, struct session *s, enum store_status st)
+{
+	transit_log(in, st);
+	if (s == NULL)
 		return;
-	}
-	if (t->takethis) {
-		/* The reply goes in its slot, not after later replies. */
-		out = pend->own;
-		if (st == STORE_OK)
-			evbuffer_add_printf(out, "239 %s\r\n", t->msgid);
-		else if (st == STORE_EXISTS || st == STORE_NOTFOUND)
-			evbuffer_add_printf(out, "439 %s %s\r\n", t->msgid,
-			    st == STORE_EXISTS ? "Duplicate" :
-			    "Unwanted newsgroups");
-		else {
-			/* Not stored and not refused for good: the peer
-			   must keep it and offer it again later. */
-			evbuffer_add_printf(out, "400 Storage unavailable: %s\r\n",
-			    store_strerror(st));
-			session_close_after_flush(s, "storage unavailable");
-		}
-		transit_free(t);
-		session_pending_done(s, pend);
-		return;
-	}
 	if (st == STORE_OK)
 		reply(s, RPL_235_IHAVE_OK, "Article transferred OK");
 	else if (st == STORE_EXISTS)
@@ -156,16 +95,30 @@ transit_done(struct writer_job *job, void *arg)
 	else
 		reply(s, RPL_436_IHAVE_RETRY, "Storage unavailable (%s), try "
 		    "again later", store_strerror(st));
-	transit_free(t);
-	session_resume(s);
 }
 
+/* After the commit: 239 or 439 in the command's own slot, in order. */
 static void
-transit_line(struct session *s, const char *line, size_t len, void *arg)
+takethis_done(struct intake *in, struct session *s, enum store_status st)
 {
-	struct transit	*t = arg;
+	struct transit	*t = in->ctx;
 
-	article_parser_push(t->parser, line, len);
+	transit_log(in, st);
+	if (s == NULL)
+		return;
+	if (st == STORE_OK)
+		reply_pending(in->pend, RPL_239_TAKETHIS_OK, "%s", t->msgid);
+	else if (st == STORE_EXISTS || st == STORE_NOTFOUND)
+		reply_pending(in->pend, RPL_439_TAKETHIS_REJECTED, "%s %s",
+		    t->msgid, st == STORE_EXISTS ? "Duplicate" :
+		    "Unwanted newsgroups");
+	else {
+		/* Not stored and not refused for good: the peer must keep
+		   it and offer it again later. */
+		reply_pending(in->pend, RPL_400_UNAVAILABLE, "Storage "
+		    "unavailable: %s", store_strerror(st));
+		session_close_after_flush(s, "storage unavailable");
+	}
 }
 
 /* Does the article go to at least one group we carry? */
@@ -183,180 +136,169 @@ transit_wanted(struct session *s, const struct article_thread *th)
 }
 
 /*
- * Check the article (RFC 5537 3.6), prepend our Path identity and build the
- * store record.  Returns NULL, or a refusal reason (and whether to
- * remember the id as refused).
- *
- * A refusal is remembered only when it is the article's own fault and the
- * article carries the offered Message-ID itself.  Remembering the
- * command's argument whatever the article said let any feeder block a
- * Message-ID for history_days: "IHAVE <victim>" with an article about
- * something else, and the real <victim> was refused everywhere after.
+ * Is the article the one offered?  A refusal is remembered only when it
+ * is the article's own fault and the article carries the offered
+ * Message-ID itself.  Remembering the command's argument whatever the
+ * article said let any feeder block a Message-ID for history_days:
+ * "IHAVE <victim>" with an article about something else, and the real
+ * <victim> was refused everywhere after.
  */
-static const char *
-transit_prepare(struct session *s, struct transit *t, char *reason,
+static int
+transit_carries_offer(const struct article *a, const struct transit *t)
+{
+	const char	*own = article_header_get(a, "Message-ID");
+
+	return (article_header_count(a, "Message-ID") == 1 && own != NULL &&
+	    strcmp(own, t->msgid) == 0);
+}
+
+/*
+ * Check the article (RFC 5537 3.6) and prepend our Path identity.  0, or
+ * -1 with a reason and whether to remember the id as refused.
+ */
+static int
+transit_prepare(struct session *s, struct intake *in, char *reason,
     size_t len, int *remember)
 {
 	const struct config	*cfg = &s->srv->cfg;
-	struct article		*a = NULL;
-	struct article_policy	 pol;
-	struct article_thread	 th;
-	const char		*own;
-	time_t			 now = time(NULL);
+	struct transit		*t = in->ctx;
+	struct article		*a;
 
 	/* Unparsed, there is no telling which Message-ID it carries. */
 	*remember = 0;
-	memset(&th, 0, sizeof(th));
-	if (article_parser_finish(t->parser, &a) != ARTICLE_OK) {
-		snprintf(reason, len, "%s", article_parser_reason(t->parser));
-		return (reason);
-	}
-	own = article_header_get(a, "Message-ID");
-	*remember = article_header_count(a, "Message-ID") == 1 &&
-	    own != NULL && strcmp(own, t->msgid) == 0;
-	memset(&pol, 0, sizeof(pol));
-	pol.now = now;
-	pol.max_age = (time_t)cfg->history_days * 86400;
-	pol.max_skew = cfg->date_skew;
-	if (article_validate_transit(a, &pol, reason, len) == -1)
-		goto refuse;
-	if (article_thread_extract(a, &th) == -1) {
-		snprintf(reason, len, "Out of memory");
-		*remember = 0;
-		goto refuse;
-	}
-	if (th.msgid == NULL || strcmp(th.msgid, t->msgid) != 0) {
+	if (intake_parse(in, reason, len) == -1)
+		return (-1);
+	*remember = transit_carries_offer(in->article, t);
+	if (intake_validate(in, time(NULL), reason, len) == -1)
+		return (-1);
+	if (intake_thread(in) == -1)
+		goto nomem;
+	if (in->thread.msgid == NULL || strcmp(in->thread.msgid,
+	    t->msgid) != 0) {
 		snprintf(reason, len, "Message-ID header does not match the "
 		    "command");
 		*remember = 0;
-		goto refuse;
+		return (-1);
 	}
-	if (article_path_contains(a, cfg->pathhost)) {
+	if (article_path_contains(in->article, cfg->pathhost)) {
 		snprintf(reason, len, "Loop: Path already holds %.100s",
 		    cfg->pathhost);
-		goto refuse;
+		return (-1);
 	}
-	if (!transit_wanted(s, &th)) {
+	if (!transit_wanted(s, &in->thread)) {
 		snprintf(reason, len, "Unwanted newsgroups");
-		goto refuse;
+		return (-1);
 	}
 	if (cfg->filter_transit) {
-		switch (intake_filter_rules(cfg, a, reason, len)) {
+		switch (intake_filter_rules(cfg, in->article, reason, len)) {
 		case 0:
 			break;
 		case 1:
-			goto refuse;
+			return (-1);
 		default:
-			snprintf(reason, len, "Out of memory");
-			*remember = 0;
-			goto refuse;
+			goto nomem;
 		}
 	}
-	article_thread_free(&th);
-	if ((t->article = article_path_prepend(a, cfg->pathhost, NULL)) ==
-	    NULL || article_thread_extract(t->article, &t->thread) == -1) {
-		snprintf(reason, len, "Out of memory");
-		*remember = 0;
-		article_free(a);
-		return (reason);
-	}
-	article_free(a);
-	article_parser_free(t->parser);
-	t->parser = NULL;
+	/* The thread stays: a Path does not change it. */
+	if ((a = article_path_prepend(in->article, cfg->pathhost, NULL)) ==
+	    NULL)
+		goto nomem;
+	intake_replace(in, a);
+	return (0);
 
-	t->numbers = xcalloc(t->thread.ngroups, sizeof(*t->numbers));
-	intake_record(s->srv, &t->job.art, t->article, &t->thread, t->numbers,
-	    t->feed_names, t->feeds, now);
-	t->job.done = transit_done;
-	t->job.arg = t;
-	t->job.free_job = transit_free_job;
-	return (NULL);
-
-refuse:
-	article_thread_free(&th);
-	article_free(a);
-	return (reason);
+nomem:
+	snprintf(reason, len, "Out of memory");
+	*remember = 0;
+	return (-1);
 }
 
-static enum cmd_result
-transit_end(struct session *s, int too_long, void *arg)
+/* The offer itself was refused, whatever the article: say so now. */
+static int
+transit_bad_offer(struct session *s, struct transit *t)
 {
-	struct transit	*t = arg;
-	char		 reason[ARTICLE_REASON_MAX];
-	int		 remember = 0;
-
-	if (t->takethis && !s->peer_ok) {
+	if (t->takethis && !s->peer_ok)
 		/* The article had to be read; now say no. */
 		reply(s, RPL_502_UNAVAILABLE, "Transit service not permitted");
-		transit_free(t);
-		return (CMD_OK);
-	} else if (t->bad_arguments != NULL) {
+	else if (t->bad_arguments != NULL)
 		/* Nothing to echo in a 439, and the syntax is the fault. */
 		reply(s, RPL_501_SYNTAX, "%s", t->bad_arguments);
-		transit_free(t);
-		return (CMD_OK);
-	} else if (t->bad_msgid) {
+	else if (t->bad_msgid)
 		/* Not a message-id: nothing to remember in history. */
 		transit_reply(s, t, 0, RPL_439_TAKETHIS_REJECTED,
 		    "Syntax error in message-id");
-		transit_free(t);
-		return (CMD_OK);
-	} else if (too_long) {
+	else
+		return (0);
+	return (1);
+}
+
+/* TAKETHIS of an article we have, or another peer is sending us. */
+static int
+transit_known(struct session *s, struct transit *t)
+{
+	if (t->duplicate)
+		transit_reply(s, t, 0, RPL_439_TAKETHIS_REJECTED, "Duplicate");
+	else if (t->takethis && !t->inflight)
+		/* Another connection is receiving it right now. */
+		transit_reply(s, t, 0, RPL_439_TAKETHIS_REJECTED,
+		    "Being received from another peer");
+	else
+		return (0);
+	return (1);
+}
+
+static enum intake_next
+transit_end(struct intake *in, struct session *s, int too_long)
+{
+	struct transit	*t = in->ctx;
+	char		 reason[ARTICLE_REASON_MAX];
+	int		 remember = 0;
+
+	if (transit_bad_offer(s, t))
+		return (INTAKE_REFUSED);
+	if (too_long)
 		/* Not remembered: the article was never read whole, so
 		   nothing shows it is <msgid> ("IHAVE <victim>" and a
 		   megabyte of junk would block <victim>). */
 		snprintf(reason, sizeof(reason), "Article too large (at most "
 		    "%llu octets)",
 		    (unsigned long long)s->srv->cfg.max_article_size);
-	} else if (t->duplicate) {
-		transit_reply(s, t, 0, RPL_439_TAKETHIS_REJECTED, "Duplicate");
-		transit_free(t);
-		return (CMD_OK);
-	} else if (t->takethis && !t->inflight) {
-		/* Another connection is receiving it right now. */
-		transit_reply(s, t, 0, RPL_439_TAKETHIS_REJECTED,
-		    "Being received from another peer");
-		transit_free(t);
-		return (CMD_OK);
-	} else if (transit_prepare(s, t, reason, sizeof(reason),
-	    &remember) == NULL) {
-		t->s = s;
-		t->session_id = s->id;
-		if (t->takethis)
-			t->pend = session_pending_add(s, t, transit_cancel);
-		else
-			session_wait(s, t, transit_cancel);
-		writer_submit(s->srv->writer, &t->job);
-		return (t->takethis ? CMD_OK : CMD_ASYNC);
-	}
+	else if (transit_known(s, t))
+		return (INTAKE_REFUSED);
+	else if (transit_prepare(s, in, reason, sizeof(reason),
+	    &remember) == 0)
+		return (INTAKE_SUBMIT);
 	log_info("session=%llx refused msgid=%s: %s",
 	    (unsigned long long)s->id, t->msgid, reason);
 	if (remember)
 		transit_remember(s, t->msgid);
 	transit_reply(s, t, RPL_437_IHAVE_REJECTED, RPL_439_TAKETHIS_REJECTED,
 	    reason);
-	transit_free(t);
-	return (CMD_OK);
+	return (INTAKE_REFUSED);
 }
 
-static struct transit *
-transit_new(struct session *s, const char *msgid, int takethis)
-{
-	const struct config	*cfg = &s->srv->cfg;
-	struct article_limits	 lim;
-	struct transit		*t;
+static const struct intake_ops ihave_ops = {
+	.kind = INTAKE_TRANSIT,
+	.end = transit_end,
+	.done = ihave_done,
+	.free = transit_free,
+};
 
-	memset(&lim, 0, sizeof(lim));
-	lim.max_size = cfg->max_article_size;
-	lim.max_headers = cfg->max_headers;
-	lim.max_header_len = cfg->max_header_size;
-	lim.max_lines = cfg->max_lines;
+static const struct intake_ops takethis_ops = {
+	.kind = INTAKE_TRANSIT,
+	.streaming = 1,
+	.end = transit_end,
+	.done = takethis_done,
+	.free = transit_free,
+};
+
+static struct transit *
+transit_new(const char *msgid, int takethis)
+{
+	struct transit	*t;
+
 	t = xcalloc(1, sizeof(*t));
-	t->srv = s->srv;
 	t->takethis = takethis;
 	loom_strlcpy(t->msgid, msgid, sizeof(t->msgid));
-	if ((t->parser = article_parser_new(&lim)) == NULL)
-		fatalx("article_parser_new: out of memory");
 	return (t);
 }
 
@@ -399,11 +341,10 @@ cmd_ihave_exec(struct session *s, struct nntp_command *cmd)
 		    "peer, try again later");
 		return (CMD_OK);
 	}
-	t = transit_new(s, msgid, 0);
+	t = transit_new(msgid, 0);
 	t->inflight = 1;
 	reply(s, RPL_335_IHAVE_SEND, "Send it; end with <CR-LF>.<CR-LF>");
-	session_receive_start(s, s->srv->cfg.max_article_size, transit_line,
-	    transit_end, transit_free_ctx, t);
+	intake_receive(intake_new(s, &ihave_ops, t), s);
 	return (CMD_ASYNC);
 }
 
@@ -462,7 +403,7 @@ cmd_takethis_exec(struct session *s, struct nntp_command *cmd)
 	const char	*msgid = cmd->argc == 1 ? cmd->argv[0] : "";
 	struct transit	*t;
 
-	t = transit_new(s, msgid, 1);
+	t = transit_new(msgid, 1);
 	/*
 	 * No argument, or more than one (dispatch passes argc 0): the
 	 * article is read all the same, as innd reads it, and then
@@ -479,8 +420,7 @@ cmd_takethis_exec(struct session *s, struct nntp_command *cmd)
 		t->duplicate = 1;
 	else if (inflight_add(s->srv->inflight, msgid) == 0)
 		t->inflight = 1;
-	session_receive_start(s, s->srv->cfg.max_article_size, transit_line,
-	    transit_end, transit_free_ctx, t);
+	intake_receive(intake_new(s, &takethis_ops, t), s);
 	return (CMD_ASYNC);
 }
 
