@@ -76,8 +76,10 @@ article_delete(struct store *st, MDB_txn *txn, const char *msgid, size_t len,
 
 /* ---- Storing --------------------------------------------------------- */
 
+/* Usable as a key here: 1 to STORE_MSGID_MAX octets, no white space or
+   line end (not proto/'s msgid_valid, an RFC 5536 syntax check). */
 static int
-msgid_valid(const char *msgid, size_t *len)
+msgid_key_valid(const char *msgid, size_t *len)
 {
 	if (msgid == NULL)
 		return (0);
@@ -91,7 +93,7 @@ article_check(const struct store_article *a)
 {
 	size_t	len, i;
 
-	if (!msgid_valid(a->msgid, &len))
+	if (!msgid_key_valid(a->msgid, &len))
 		return (STORE_INVALID);
 	if ((a->wire == NULL && a->wire_len > 0) ||
 	    a->wire_len > ARTICLE_WIRE_MAX || a->header_len > a->wire_len ||
@@ -117,119 +119,36 @@ article_check(const struct store_article *a)
 	return (STORE_OK);
 }
 
+/* One article on its way into the batch's transaction: what the steps of
+   article_put_one share. */
+struct put {
+	struct store_article	*a;
+	size_t			 mlen;
+	uint32_t		*nums;		/* per group: its number, 0 */
+	uint32_t		*gids;		/* per group: its id */
+	const char		*parent;	/* NULL: a root */
+	const char		*root;		/* the article itself if a root */
+	uint64_t		 seq;
+	uint64_t		 bytes;		/* :bytes */
+	char			*xref;		/* "group:number ..." */
+	size_t			 xlen;
+	char			*xline;		/* "Xref: host xref\r\n" */
+	size_t			 xllen;
+	char			*over;		/* the overview tail */
+	size_t			 olen;
+};
+
 /*
- * Store one article inside the batch's transaction.  Returns an LMDB code
- * that fails the whole batch, or 0 with a->status set.
+ * The article's parent and root, as every index takes them: the given
+ * parent (else the last reference) unless empty, too long or itself; the
+ * given root (else the first reference, else the parent), the article
+ * itself when there is none usable.
  */
-static int
-article_put_one(struct store *st, MDB_txn *txn, struct store_article *a)
+static void
+put_links(struct put *p)
 {
-	struct rec_group	 g;
-	struct rec_article	 r;
-	struct rec_number	 nr;
-	struct rec_iov		 iov[3];
-	MDB_val			 key, val;
-	uint32_t		*nums = NULL;
-	uint8_t			 nkey[REC_NUMKEY_SIZE], akey[16];
-	uint8_t			 hist[REC_HIST_SIZE];
-	char			*xref = NULL, *xline = NULL, *over = NULL;
-	const char		*parent, *root;
-	size_t			 mlen, i, j, numbered, exhausted, xlen, xllen;
-	size_t			 olen, size, cap;
-	uint64_t		 seq, bytes;
-	int			 rc = 0, n;
-
-	mlen = strlen(a->msgid);
-	rc = store_db_get(txn, st->dbi[DB_HISTORY], a->msgid, mlen, &val);
-	if (rc == 0) {
-		a->status = STORE_EXISTS;
-		return (0);
-	}
-	if (rc != MDB_NOTFOUND)
-		return (rc);
-
-	/* Which groups exist and can take another number? */
-	if ((nums = calloc(a->ngroups, sizeof(*nums))) == NULL)
-		return (ENOMEM);
-	numbered = exhausted = 0;
-	for (i = 0; i < a->ngroups; i++) {
-		rc = store_group_load(st, txn, a->groups[i],
-		    strlen(a->groups[i]), &g);
-		if (rc == MDB_NOTFOUND || strlen(a->groups[i]) == 0)
-			continue;
-		if (rc != 0)
-			goto out;
-		if (g.high >= ARTNUM_MAX)
-			exhausted++;
-		else
-			numbered++;
-	}
-	rc = 0;
-	if (numbered == 0) {
-		a->status = exhausted ? STORE_FULL : STORE_NOTFOUND;
-		if (exhausted)
-			store_set_error("article numbers exhausted in every "
-			    "group of %s", a->msgid);
-		goto out;
-	}
-
-	/* Assign numbers (a group named twice gets one number). */
-	cap = 1;
-	for (i = 0; i < a->ngroups; i++)
-		cap += strlen(a->groups[i]) + 12;
-	if ((xref = malloc(cap)) == NULL) {
-		rc = ENOMEM;
-		goto out;
-	}
-	xlen = 0;
-	xref[0] = '\0';
-	for (i = 0; i < a->ngroups; i++) {
-		for (j = 0; j < i; j++)
-			if (strcmp(a->groups[j], a->groups[i]) == 0)
-				break;
-		if (j < i) {
-			nums[i] = nums[j];
-			continue;
-		}
-		if (a->groups[i][0] == '\0')
-			continue;
-		rc = store_group_load(st, txn, a->groups[i],
-		    strlen(a->groups[i]), &g);
-		if (rc == MDB_NOTFOUND) {
-			rc = 0;
-			continue;
-		}
-		if (rc != 0)
-			goto out;
-		if (g.high >= ARTNUM_MAX)
-			continue;
-		nums[i] = ++g.high;
-		if (g.count++ == 0)
-			g.low = nums[i];
-		if ((rc = store_group_save(st, txn, a->groups[i],
-		    strlen(a->groups[i]), &g)) != 0)
-			goto out;
-		n = snprintf(xref + xlen, cap - xlen, "%s%s:%" PRIu32,
-		    xlen > 0 ? " " : "", a->groups[i], nums[i]);
-		xlen += (size_t)n;
-	}
-
-	/* The Xref header line and the overview tail. */
-	cap = strlen(st->xref_host) + xlen + 16;
-	if ((xline = malloc(cap)) == NULL) {
-		rc = ENOMEM;
-		goto out;
-	}
-	xllen = (size_t)snprintf(xline, cap, "Xref: %s %s\r\n", st->xref_host,
-	    xref);
-	bytes = (uint64_t)a->wire_len + xllen - a->stuffed_dots;
-	cap = strlen(a->overview) + xllen + 48;
-	if ((over = malloc(cap)) == NULL) {
-		rc = ENOMEM;
-		goto out;
-	}
-	olen = (size_t)snprintf(over, cap, "%s\t%" PRIu64 "\t%" PRIu32
-	    "\t%.*s", a->overview, bytes, a->lines, (int)(xllen - 2), xline);
+	const struct store_article	*a = p->a;
+	const char			*parent, *root;
 
 	parent = a->parent;
 	if (parent == NULL && a->nreferences > 0)
@@ -237,111 +156,266 @@ article_put_one(struct store *st, MDB_txn *txn, struct store_article *a)
 	if (parent != NULL && (parent[0] == '\0' ||
 	    strlen(parent) > STORE_MSGID_MAX || strcmp(parent, a->msgid) == 0))
 		parent = NULL;
-	root = a->nreferences > 0 ? a->references[0] : parent;
+	root = a->root;
+	if (root == NULL)
+		root = a->nreferences > 0 ? a->references[0] : parent;
 	if (root == NULL || root[0] == '\0' || strlen(root) > STORE_MSGID_MAX)
 		root = a->msgid;
+	p->parent = parent;
+	p->root = root;
+}
 
-	if ((rc = store_seq_next(st, txn, &seq)) != 0)
-		goto out;
+/*
+ * Give the article the next number in each of its groups that exists and
+ * has numbers left (a group named twice gets one number), loading each
+ * group record once, and write the Xref text.  *numbered counts the
+ * groups that took a number, *exhausted those out of numbers.
+ */
+static int
+put_number(struct store *st, MDB_txn *txn, struct put *p, size_t *numbered,
+    size_t *exhausted)
+{
+	struct store_article	*a = p->a;
+	struct rec_group	 g;
+	size_t			 i, j, cap, glen;
+	int			 rc, n;
 
-	/* The article record, written straight into the map. */
+	*numbered = *exhausted = 0;
+	cap = 1;
+	for (i = 0; i < a->ngroups; i++)
+		cap += strlen(a->groups[i]) + 12;
+	if ((p->xref = malloc(cap)) == NULL)
+		return (ENOMEM);
+	p->xref[0] = '\0';
+	for (i = 0; i < a->ngroups; i++) {
+		for (j = 0; j < i; j++)
+			if (strcmp(a->groups[j], a->groups[i]) == 0)
+				break;
+		if (j < i) {
+			p->nums[i] = p->nums[j];
+			p->gids[i] = p->gids[j];
+			continue;
+		}
+		if ((glen = strlen(a->groups[i])) == 0)
+			continue;
+		rc = store_group_load(st, txn, a->groups[i], glen, &g);
+		if (rc == MDB_NOTFOUND)
+			continue;
+		if (rc != 0)
+			return (rc);
+		if (g.high >= ARTNUM_MAX) {
+			(*exhausted)++;
+			continue;
+		}
+		(*numbered)++;
+		p->gids[i] = g.id;
+		p->nums[i] = ++g.high;
+		if (g.count++ == 0)
+			g.low = p->nums[i];
+		if ((rc = store_group_save(st, txn, a->groups[i], glen,
+		    &g)) != 0)
+			return (rc);
+		n = snprintf(p->xref + p->xlen, cap - p->xlen, "%s%s:%" PRIu32,
+		    p->xlen > 0 ? " " : "", a->groups[i], p->nums[i]);
+		p->xlen += (size_t)n;
+	}
+	return (0);
+}
+
+/* The Xref header line, :bytes and the overview tail. */
+static int
+put_overview(struct store *st, struct put *p)
+{
+	struct store_article	*a = p->a;
+	size_t			 cap;
+
+	cap = strlen(st->xref_host) + p->xlen + 16;
+	if ((p->xline = malloc(cap)) == NULL)
+		return (ENOMEM);
+	p->xllen = (size_t)snprintf(p->xline, cap, "Xref: %s %s\r\n",
+	    st->xref_host, p->xref);
+	p->bytes = (uint64_t)a->wire_len + p->xllen - a->stuffed_dots;
+	cap = strlen(a->overview) + p->xllen + 48;
+	if ((p->over = malloc(cap)) == NULL)
+		return (ENOMEM);
+	p->olen = (size_t)snprintf(p->over, cap, "%s\t%" PRIu64 "\t%" PRIu32
+	    "\t%.*s", a->overview, p->bytes, a->lines, (int)(p->xllen - 2),
+	    p->xline);
+	return (0);
+}
+
+/* The article record, with the Xref line spliced in, written straight
+   into the map.  STORE_INVALID in a->status if it cannot be encoded. */
+static int
+put_record(struct store *st, MDB_txn *txn, struct put *p)
+{
+	struct store_article	*a = p->a;
+	struct rec_article	 r;
+	struct rec_iov		 iov[3];
+	MDB_val			 key, val;
+	size_t			 size;
+	int			 rc;
+
 	memset(&r, 0, sizeof(r));
 	r.arrival = a->arrival;
-	r.seq = seq;
-	r.bytes = bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)bytes;
+	r.seq = p->seq;
+	r.bytes = p->bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)p->bytes;
 	r.lines = a->lines;
-	r.header_len = (uint32_t)(a->header_len + xllen);
+	r.header_len = (uint32_t)(a->header_len + p->xllen);
 	r.msgid = a->msgid;
-	r.msgid_len = mlen;
-	r.parent = parent ? parent : "";
+	r.msgid_len = p->mlen;
+	r.parent = p->parent != NULL ? p->parent : "";
 	r.parent_len = strlen(r.parent);
-	r.root = root;
-	r.root_len = strlen(root);
-	r.xref = xref;
-	r.xref_len = xlen;
-	r.overview = over;
-	r.overview_len = olen;
+	r.root = p->root;
+	r.root_len = strlen(p->root);
+	r.xref = p->xref;
+	r.xref_len = p->xlen;
+	r.overview = p->over;
+	r.overview_len = p->olen;
 	iov[0].base = a->wire != NULL ? a->wire : "";
 	iov[0].len = a->header_len;
-	iov[1].base = xline;
-	iov[1].len = xllen;
+	iov[1].base = p->xline;
+	iov[1].len = p->xllen;
 	iov[2].base = (const char *)iov[0].base + a->header_len;
 	iov[2].len = a->wire_len - a->header_len;
 	r.wire = iov;
 	r.nwire = 3;
-	r.wire_len = a->wire_len + xllen;
+	r.wire_len = a->wire_len + p->xllen;
 	if ((size = rec_article_size(&r)) == 0) {
 		a->status = STORE_INVALID;
-		goto out;
+		return (0);
 	}
 	key.mv_data = (void *)a->msgid;
-	key.mv_size = mlen;
+	key.mv_size = p->mlen;
 	val.mv_size = size;
 	if ((rc = mdb_put(txn, st->dbi[DB_ARTICLES], &key, &val,
 	    MDB_RESERVE)) != 0)
-		goto out;
+		return (rc);
 	rec_article_encode(&r, val.mv_data);
+	return (0);
+}
 
-	/* One overview entry per group, so OVER is one cursor walk. */
+/* One overview entry per group, so OVER is one cursor walk, and the
+   thread in each group's list. */
+static int
+put_group_entries(struct store *st, MDB_txn *txn, struct put *p)
+{
+	struct store_article	*a = p->a;
+	struct rec_number	 nr;
+	MDB_val			 key, val;
+	uint8_t			 nkey[REC_NUMKEY_SIZE];
+	size_t			 i, j, size;
+	int			 rc;
+
 	memset(&nr, 0, sizeof(nr));
 	nr.arrival = a->arrival;
 	nr.msgid = a->msgid;
-	nr.msgid_len = mlen;
-	nr.overview = over;
-	nr.overview_len = olen;
+	nr.msgid_len = p->mlen;
+	nr.overview = p->over;
+	nr.overview_len = p->olen;
 	size = rec_number_size(&nr);
 	for (i = 0; i < a->ngroups; i++) {
 		for (j = 0; j < i; j++)
-			if (nums[j] == nums[i] &&
+			if (p->nums[j] == p->nums[i] &&
 			    strcmp(a->groups[j], a->groups[i]) == 0)
 				break;
-		if (nums[i] == 0 || j < i)
+		if (p->nums[i] == 0 || j < i)
 			continue;
-		rc = store_group_load(st, txn, a->groups[i],
-		    strlen(a->groups[i]), &g);
-		if (rc != 0)
-			goto out;
-		rec_numkey_encode(nkey, g.id, nums[i]);
+		rec_numkey_encode(nkey, p->gids[i], p->nums[i]);
 		key.mv_data = nkey;
 		key.mv_size = sizeof(nkey);
 		val.mv_size = size;
 		if ((rc = mdb_put(txn, st->dbi[DB_NUMBERS], &key, &val,
-		    MDB_RESERVE | MDB_NOOVERWRITE)) != 0) {
-			if (rc == MDB_KEYEXIST)
-				rc = MDB_CORRUPTED;
-			goto out;
-		}
+		    MDB_RESERVE | MDB_NOOVERWRITE)) != 0)
+			return (rc == MDB_KEYEXIST ? MDB_CORRUPTED : rc);
 		rec_number_encode(&nr, val.mv_data);
-		if ((rc = thread_group_add(st, txn, g.id, root, strlen(root),
-		    a->arrival, seq)) != 0)
-			goto out;
+		if ((rc = thread_group_add(st, txn, p->gids[i], p->root,
+		    strlen(p->root), a->arrival, p->seq)) != 0)
+			return (rc);
 	}
+	return (0);
+}
+
+/* History, arrivals, feed queues, reply links and the thread summary. */
+static int
+put_indexes(struct store *st, MDB_txn *txn, struct put *p)
+{
+	struct store_article	*a = p->a;
+	uint8_t			 akey[16], hist[REC_HIST_SIZE];
+	size_t			 i;
+	int			 rc;
 
 	rec_hist_encode(hist, REC_HIST_STORED, a->arrival);
-	if ((rc = store_db_put(txn, st->dbi[DB_HISTORY], a->msgid, mlen, hist,
-	    sizeof(hist), 0)) != 0)
-		goto out;
-	arrival_key(akey, a->arrival, seq);
+	if ((rc = store_db_put(txn, st->dbi[DB_HISTORY], a->msgid, p->mlen,
+	    hist, sizeof(hist), 0)) != 0)
+		return (rc);
+	arrival_key(akey, a->arrival, p->seq);
 	if ((rc = store_db_put(txn, st->dbi[DB_ARRIVALS], akey, sizeof(akey),
-	    a->msgid, mlen, 0)) != 0)
-		goto out;
+	    a->msgid, p->mlen, 0)) != 0)
+		return (rc);
 	for (i = 0; i < a->nfeeds; i++)
 		if ((rc = feed_queue_txn(st, txn, a->feeds[i],
-		    strlen(a->feeds[i]), a->msgid, mlen)) != 0)
-			goto out;
-	if ((rc = thread_link_article(st, txn, a, root, strlen(root))) != 0 ||
-	    (rc = thread_summary_add(st, txn, root, strlen(root), a->msgid,
-	    a->overview, strlen(a->overview), a->arrival)) != 0)
-		goto out;
+		    strlen(a->feeds[i]), a->msgid, p->mlen)) != 0)
+			return (rc);
+	if ((rc = thread_link_article(st, txn, a, p->parent)) != 0)
+		return (rc);
+	return (thread_summary_add(st, txn, p->root, strlen(p->root),
+	    a->msgid, a->overview, strlen(a->overview), a->arrival));
+}
 
+/*
+ * Store one article inside the batch's transaction.  Returns an LMDB code
+ * that fails the whole batch, or 0 with a->status set.
+ */
+static int
+article_put_one(struct store *st, MDB_txn *txn, struct store_article *a)
+{
+	struct put	p;
+	MDB_val		val;
+	size_t		numbered, exhausted;
+	int		rc;
+
+	memset(&p, 0, sizeof(p));
+	p.a = a;
+	p.mlen = strlen(a->msgid);
+	rc = store_db_get(txn, st->dbi[DB_HISTORY], a->msgid, p.mlen, &val);
+	if (rc == 0) {
+		a->status = STORE_EXISTS;
+		return (0);
+	}
+	if (rc != MDB_NOTFOUND)
+		return (rc);
+	if ((p.nums = calloc(a->ngroups, sizeof(*p.nums))) == NULL ||
+	    (p.gids = calloc(a->ngroups, sizeof(*p.gids))) == NULL) {
+		rc = ENOMEM;
+		goto out;
+	}
+	if ((rc = put_number(st, txn, &p, &numbered, &exhausted)) != 0)
+		goto out;
+	if (numbered == 0) {
+		/* Nothing was written: no group took a number. */
+		a->status = exhausted ? STORE_FULL : STORE_NOTFOUND;
+		if (exhausted)
+			store_set_error("article numbers exhausted in every "
+			    "group of %s", a->msgid);
+		goto out;
+	}
+	put_links(&p);
+	if ((rc = put_overview(st, &p)) != 0 ||
+	    (rc = store_seq_next(st, txn, &p.seq)) != 0 ||
+	    (rc = put_record(st, txn, &p)) != 0 || a->status == STORE_INVALID ||
+	    (rc = put_group_entries(st, txn, &p)) != 0 ||
+	    (rc = put_indexes(st, txn, &p)) != 0)
+		goto out;
 	if (a->numbers != NULL)
-		memcpy(a->numbers, nums, a->ngroups * sizeof(*nums));
+		memcpy(a->numbers, p.nums, a->ngroups * sizeof(*p.nums));
 	a->status = STORE_OK;
 out:
-	free(nums);
-	free(xref);
-	free(xline);
-	free(over);
+	free(p.nums);
+	free(p.gids);
+	free(p.xref);
+	free(p.xline);
+	free(p.over);
 	return (rc);
 }
 
@@ -427,7 +501,7 @@ store_article_get(struct store *st, const char *msgid, store_article_cb cb,
 	size_t				len;
 	int				rc;
 
-	if (!msgid_valid(msgid, &len))
+	if (!msgid_key_valid(msgid, &len))
 		return (STORE_NOTFOUND);
 	if ((ret = store_read_begin(st, &txn)) != STORE_OK)
 		return (ret);

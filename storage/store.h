@@ -127,8 +127,12 @@ struct store_article {
 	uint32_t		  lines;	/* body lines */
 	const char *const	 *groups;	/* from Newsgroups */
 	size_t			  ngroups;
-	const char		 *parent;	/* last References entry, or NULL */
-	const char		 *root;		/* first References entry, or NULL */
+	/* The thread links as the article's References give them.  NULL
+	   parent: the last references entry; NULL root: the first, else the
+	   parent.  The store sanitises them once (empty, too long, itself:
+	   none) and files every index under the same pair. */
+	const char		 *parent;
+	const char		 *root;
 	const char *const	 *references;	/* all References entries, or NULL */
 	size_t			  nreferences;
 	/* "Subject\tFrom\tDate\tMessage-ID\tReferences", already sanitised
@@ -242,11 +246,13 @@ enum store_status store_arrivals(struct store *st, int64_t since, size_t max,
 typedef int (*store_msgid_cb)(const char *msgid, void *arg);
 
 /*
- * Children of msgid in arrival order (placeholders included): ordered by
- * their arrival time, a placeholder by the arrival of the earliest article
+ * Children of msgid in thread order (placeholders included): ordered by
+ * their posting time (the Date; the arrival time if it had none that
+ * parsed), a placeholder by the posting time of the earliest article
  * referring to it, ties by message-id, so that the order does not depend
- * on which article the store happened to get first.  NOTFOUND if msgid is
- * not a node (neither stored, nor linked, nor referenced).
+ * on which article the store happened to get first (docs/threads.md).
+ * NOTFOUND if msgid is not a node (neither stored, nor linked, nor
+ * referenced).
  */
 enum store_status store_children(struct store *st, const char *msgid,
     store_msgid_cb cb, void *arg);
@@ -269,7 +275,7 @@ typedef int (*store_thread_cb)(const struct store_thread_node *node,
 
 /*
  * Walk the whole thread containing msgid: its root first, then depth-first,
- * siblings in arrival order (as store_children).  At most max_nodes nodes
+ * siblings in thread order (as store_children).  At most max_nodes nodes
  * are visited (0: no limit), and no deeper than 10000 levels; *truncated
  * (if not NULL) is set when the thread had more.  Iterative: no recursion,
  * each node visited once.  NOTFOUND if msgid is not a node.

@@ -100,7 +100,7 @@ int	store_group_fix_low(struct store *, MDB_txn *, struct rec_group *,
 /* thread_db.c: called inside the write transaction of store_put_batch. */
 struct rec_article;
 int	thread_link_article(struct store *, MDB_txn *,
-	    const struct store_article *, const char *root, size_t root_len);
+	    const struct store_article *, const char *parent);
 int	thread_summary_add(struct store *, MDB_txn *, const char *root,
 	    size_t root_len, const char *msgid, const char *overview,
 	    size_t overview_len, int64_t arrival);

@@ -1,5 +1,5 @@
 /*
- * Reply links and thread summaries.
+ * Reply links: the tree of each thread, and walking it.
  *
  * links:   child msgid -> flags, order, source, parent  (one per node)
  * replies: parent msgid -> BE u64 order + child msgid   (DUPSORT)
@@ -18,7 +18,7 @@
  *    present, and for a placeholder that of the earliest article implying
  *    its link;
  *  - when descendants disagree about a placeholder's parent, the
- *    implication from the earliest (arrival, msgid) article wins;
+ *    implication from the earliest (order, msgid) article wins;
  *  - an OWN link always replaces an implied one.
  * Arrival order (the store-wide sequence) would break this: a placeholder
  * linked by a late reply would sort differently from the same article
@@ -29,7 +29,6 @@
  * not link if we meet the child (or go too deep).  An OWN link that would
  * close a cycle through an implied link cuts that implied link instead.
  * Walks are iterative with an explicit stack and a visited set.
-
  *
  * Thread summaries live in summary_db.c.
  */
@@ -41,6 +40,16 @@
 
 #define LINK_BUF	(14 + 2 * (STORE_MSGID_MAX + 1))
 #define REPLY_BUF	(8 + STORE_MSGID_MAX + 1)
+
+/* A message-id that can be a node: 1 to STORE_MSGID_MAX octets. */
+static int
+id_usable(const char *id, size_t *len)
+{
+	if (id == NULL)
+		return (0);
+	*len = strlen(id);
+	return (*len > 0 && *len <= STORE_MSGID_MAX);
+}
 
 static int
 link_load(struct store *st, MDB_txn *txn, const char *id, size_t len,
@@ -305,21 +314,16 @@ link_imply(struct store *st, MDB_txn *txn, const char *child, size_t clen,
 	return (link_set(st, txn, child, clen, &nl));
 }
 
-static int
-ref_usable(const char *ref, size_t *len)
-{
-	if (ref == NULL)
-		return (0);
-	*len = strlen(ref);
-	return (*len > 0 && *len <= STORE_MSGID_MAX);
-}
-
+/*
+ * The links of a new article: its own (under parent, NULL for a root: the
+ * one article_db.c's put_links chose) and those its References imply.
+ */
 int
 thread_link_article(struct store *st, MDB_txn *txn,
-    const struct store_article *a, const char *root, size_t root_len)
+    const struct store_article *a, const char *parent)
 {
-	const char	*parent, *c, *p;
-	size_t		 mlen, plen = 0, clen, i, start;
+	const char	*c, *p;
+	size_t		 mlen, plen, clen, i, start;
 	uint64_t	 order;
 	int		 rc;
 
@@ -327,12 +331,7 @@ thread_link_article(struct store *st, MDB_txn *txn,
 	/* Posting time, not arrival, when known: peers that got the same
 	   articles in other orders still order siblings alike. */
 	order = rec_time_key(a->posted != 0 ? a->posted : a->arrival);
-	parent = a->parent;
-	if (parent == NULL && a->nreferences > 0)
-		parent = a->references[a->nreferences - 1];
-	if (!ref_usable(parent, &plen) || (plen == mlen &&
-	    memcmp(parent, a->msgid, mlen) == 0))
-		plen = 0;
+	plen = parent != NULL ? strlen(parent) : 0;
 	if ((rc = link_own(st, txn, a->msgid, mlen, parent, plen, order)) != 0)
 		return (rc);
 
@@ -341,7 +340,7 @@ thread_link_article(struct store *st, MDB_txn *txn,
 	for (i = start + 1; i < a->nreferences; i++) {
 		c = a->references[i];
 		p = a->references[i - 1];
-		if (!ref_usable(c, &clen) || !ref_usable(p, &plen) ||
+		if (!id_usable(c, &clen) || !id_usable(p, &plen) ||
 		    strcmp(c, p) == 0 || strcmp(c, a->msgid) == 0 ||
 		    strcmp(p, a->msgid) == 0)
 			continue;
@@ -356,7 +355,7 @@ thread_link_article(struct store *st, MDB_txn *txn,
 	 */
 	for (i = a->nreferences; i > start; i--) {
 		c = a->references[i - 1];
-		if (ref_usable(c, &clen) && (rc = node_prune(st, txn, c,
+		if (id_usable(c, &clen) && (rc = node_prune(st, txn, c,
 		    clen)) != 0)
 			return (rc);
 	}
@@ -430,15 +429,6 @@ node_top(struct store *st, MDB_txn *txn, const char *msgid, size_t len,
 	return (0);
 }
 
-static int
-msgid_arg(const char *msgid, size_t *len)
-{
-	if (msgid == NULL)
-		return (0);
-	*len = strlen(msgid);
-	return (*len > 0 && *len <= STORE_MSGID_MAX);
-}
-
 enum store_status
 store_children(struct store *st, const char *msgid, store_msgid_cb cb,
     void *arg)
@@ -452,7 +442,7 @@ store_children(struct store *st, const char *msgid, store_msgid_cb cb,
 	size_t			 len;
 	int			 rc, known;
 
-	if (!msgid_arg(msgid, &len))
+	if (!id_usable(msgid, &len))
 		return (STORE_NOTFOUND);
 	if ((ret = store_read_begin(st, &txn)) != STORE_OK)
 		return (ret);
@@ -492,7 +482,7 @@ store_parent(struct store *st, const char *msgid, char *parent, char *root)
 	size_t			 len, top_len;
 	int			 rc, known;
 
-	if (!msgid_arg(msgid, &len))
+	if (!id_usable(msgid, &len))
 		return (STORE_NOTFOUND);
 	if ((ret = store_read_begin(st, &txn)) != STORE_OK)
 		return (ret);
@@ -671,7 +661,7 @@ store_thread_walk(struct store *st, const char *msgid, size_t max_nodes,
 
 	if (truncated != NULL)
 		*truncated = 0;
-	if (!msgid_arg(msgid, &len))
+	if (!id_usable(msgid, &len))
 		return (STORE_NOTFOUND);
 	memset(&w, 0, sizeof(w));
 	memset(&seen, 0, sizeof(seen));
