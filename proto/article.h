@@ -164,9 +164,12 @@ const char *article_header_block(const struct article *a, size_t *len);
  * 24 hours.
  */
 struct article_policy {
-	time_t	now;
-	time_t	max_age;
-	time_t	max_skew;
+	time_t	 now;
+	time_t	 max_age;
+	time_t	 max_skew;
+	time_t	*date;		/* out, if not NULL: the Date header's
+				   time when the article passes, 0 when it
+				   has none (the date is parsed once) */
 };
 
 /*

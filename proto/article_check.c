@@ -432,8 +432,8 @@ article_validate_post(const struct article *a,
 		"From", "Subject", "Newsgroups"
 	};
 	const struct article_header	*h;
-	time_t				 t;
-	int				 present, posted;
+	time_t				 t, date = 0;
+	int				 present, date_present, posted;
 
 	if (art_check_required(a, required, 3, reason, reasonlen) == -1 ||
 	    art_check_once(a, reason, reasonlen) == -1)
@@ -450,9 +450,9 @@ article_validate_post(const struct article *a,
 	if (posted)
 		return (art_reason(reason, reasonlen,
 		    "Path header shows an earlier injection"));
-	if (art_date_field(a, "Date", &t, &present, reason, reasonlen) == -1 ||
-	    (present && art_date_policy(pol, t, 1, "Date", reason,
-	    reasonlen) == -1))
+	if (art_date_field(a, "Date", &date, &date_present, reason,
+	    reasonlen) == -1 || (date_present && art_date_policy(pol, date, 1,
+	    "Date", reason, reasonlen) == -1))
 		return (-1);
 	/* The same window as Date: an old Injection-Date would make peers
 	   drop the article as stale (RFC 5537 3.6), and one cannot inject
@@ -486,6 +486,8 @@ article_validate_post(const struct article *a,
 		    "Bad Supersedes header"));
 	if (!a->has_body || a->lines == 0)
 		return (art_reason(reason, reasonlen, "Article has no body"));
+	if (pol != NULL && pol->date != NULL)
+		*pol->date = date_present ? date : 0;
 	return (0);
 }
 
@@ -527,8 +529,11 @@ article_validate_transit(const struct article *a,
 	if (art_date_field(a, "Injection-Date", &inj, &present, reason,
 	    reasonlen) == -1)
 		return (-1);
-	if (present)
-		return (art_date_policy(pol, inj, 1, "Injection-Date", reason,
-		    reasonlen));
-	return (art_date_policy(pol, date, 1, "Date", reason, reasonlen));
+	if (present ? art_date_policy(pol, inj, 1, "Injection-Date", reason,
+	    reasonlen) == -1 : art_date_policy(pol, date, 1, "Date", reason,
+	    reasonlen) == -1)
+		return (-1);
+	if (pol != NULL && pol->date != NULL)
+		*pol->date = date;
+	return (0);
 }

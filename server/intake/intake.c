@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "article.h"
-#include "datetime.h"
 #include "feeder.h"
 #include "filter_rules.h"
 #include "intake.h"
@@ -134,6 +133,7 @@ intake_validate(struct intake *in, time_t now, char *reason, size_t len)
 	pol.now = now;
 	pol.max_age = (time_t)cfg->history_days * 86400;
 	pol.max_skew = cfg->date_skew;
+	pol.date = &in->posted;
 	if (in->ops->kind == INTAKE_POST)
 		rc = article_validate_post(in->article, &pol, reason, len);
 	else
@@ -173,7 +173,7 @@ intake_filter_rules(const struct config *cfg, const struct article *a,
 
 /*
  * Everything store_put_batch needs: wire form, thread links, overview,
- * arrival `now`, posting time from the Date, and the peers it is queued
+ * arrival `now`, posting time (in->posted, else now), and the peers it is queued
  * for (names copied into feed_names, so a reload cannot pull them away
  * while the writer holds the record).  The record points into the intake.
  */
@@ -183,14 +183,7 @@ intake_record(struct intake *in, time_t now)
 	struct store_article	*art = &in->job.art;
 	const struct article	*a = in->article;
 	const struct article_thread *t = &in->thread;
-	const char		*date = article_header_get(a, "Date");
-	time_t			 posted;
 
-	/* Siblings sort by posting time; a Date that does not parse (it
-	   was checked, so only a far edge case) counts as now. */
-	if (date == NULL || rfc5322_date_parse(date, strlen(date), &posted,
-	    NULL) == -1)
-		posted = now;
 	in->numbers = xcalloc(t->ngroups, sizeof(*in->numbers));
 	memset(art, 0, sizeof(*art));
 	art->msgid = t->msgid;
@@ -207,7 +200,8 @@ intake_record(struct intake *in, time_t now)
 	art->nreferences = t->nrefs;
 	art->overview = t->overview;
 	art->arrival = now;
-	art->posted = posted;
+	/* Siblings sort by posting time: the Date validation parsed. */
+	art->posted = in->posted != 0 ? in->posted : now;
 	art->numbers = in->numbers;
 	art->feeds = in->feeds;
 	art->nfeeds = feeder_select(in->srv, a, t, in->feed_names, in->feeds,

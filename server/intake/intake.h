@@ -95,6 +95,8 @@ struct intake {
 	struct article_parser	*parser;	/* until intake_parse */
 	struct article		*article;	/* parsed, then the one to store */
 	struct article_thread	 thread;	/* of the article to store */
+	time_t			 posted;	/* its Date, as validated; 0:
+						   none (intake_validate) */
 	uint32_t		*numbers;
 	char			 feed_names[SERVER_FEEDS_MAX]
 				    [STORE_PEER_MAX + 1];
@@ -114,7 +116,8 @@ void		 intake_receive(struct intake *in, struct session *s);
 int		 intake_parse(struct intake *in, char *reason, size_t len);
 
 /* Check the parsed article as ops->kind says (proto/'s validator), with
-   the configured date limits at `now`: 0, or -1 and a reason. */
+   the configured date limits at `now`: 0 and in->posted, or -1 and a
+   reason. */
 int		 intake_validate(struct intake *in, time_t now, char *reason,
 		    size_t len);
 

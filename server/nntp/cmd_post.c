@@ -287,6 +287,8 @@ post_inject(struct session *s, struct intake *in, time_t now, char *reason,
 		return (-1);
 	}
 	intake_replace(in, a);
+	if (in->posted == 0)
+		in->posted = now;	/* the Date injection added */
 	if (intake_thread(in) == -1 || in->thread.msgid == NULL) {
 		snprintf(reason, len, "Posting failed: out of memory");
 		return (-1);
