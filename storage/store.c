@@ -367,27 +367,12 @@ lmdb_err:
 	return (store_mdb_status(rc, "open"));
 }
 
-enum store_status
-store_open(struct store **out, const char *dir,
-    const struct store_options *opt, char *errbuf, size_t errlen)
+/* The store's directory must exist and be one. */
+static enum store_status
+store_dir_check(const char *dir, char *errbuf, size_t errlen)
 {
-	struct store		*st;
-	struct stat		 sb;
-	pthread_rwlockattr_t	 attr;
-	MDB_envinfo		 info;
-	MDB_txn			*txn;
-	size_t			 map_size;
-	enum store_status	 ret;
-	unsigned		 flags;
-	int			 rc, dead;
-	char			 dummy[1];
+	struct stat	sb;
 
-	*out = NULL;
-	if (errbuf == NULL || errlen == 0) {
-		errbuf = dummy;
-		errlen = sizeof(dummy);
-	}
-	errbuf[0] = '\0';
 	if (dir == NULL || stat(dir, &sb) == -1) {
 		snprintf(errbuf, errlen, "%s: %s", dir ? dir : "(null)",
 		    dir ? strerror(errno) : "no directory given");
@@ -397,15 +382,24 @@ store_open(struct store **out, const char *dir,
 		snprintf(errbuf, errlen, "%s: not a directory", dir);
 		return (STORE_ERROR);
 	}
-	if ((st = calloc(1, sizeof(*st))) == NULL) {
-		snprintf(errbuf, errlen, "out of memory");
-		return (STORE_ERROR);
-	}
-	map_size = opt && opt->map_size ? opt->map_size : STORE_MAP_DEFAULT;
+	return (STORE_OK);
+}
+
+/* A store with its options applied (defaults for what opt leaves 0), no
+   environment yet; *map_size gets the map size to start with. */
+static struct store *
+store_new(const struct store_options *opt, size_t *map_size)
+{
+	struct store		*st;
+	pthread_rwlockattr_t	 attr;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return (NULL);
+	*map_size = opt && opt->map_size ? opt->map_size : STORE_MAP_DEFAULT;
 	st->map_max = opt && opt->map_size_max ? opt->map_size_max :
 	    STORE_MAP_MAX_DEFAULT;
-	if (st->map_max < map_size)
-		st->map_max = map_size;
+	if (st->map_max < *map_size)
+		st->map_max = *map_size;
 	st->history_days = opt && opt->history_days ? opt->history_days : 30;
 	snprintf(st->xref_host, sizeof(st->xref_host), "%s",
 	    opt && opt->xref_host && opt->xref_host[0] ? opt->xref_host :
@@ -417,17 +411,28 @@ store_open(struct store **out, const char *dir,
 	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&st->lock, &attr);
 	pthread_rwlockattr_destroy(&attr);
+	return (st);
+}
+
+/* Open the LMDB environment in dir, at least map_size large. */
+static enum store_status
+store_env_open(struct store *st, const char *dir, int nosync,
+    size_t map_size, char *errbuf, size_t errlen)
+{
+	MDB_envinfo		info;
+	enum store_status	ret;
+	unsigned		flags;
+	int			rc, dead;
 
 	if ((rc = mdb_env_create(&st->env)) != 0) {
 		snprintf(errbuf, errlen, "mdb_env_create: %s",
 		    mdb_strerror(rc));
-		ret = STORE_ERROR;
-		goto fail;
+		return (STORE_ERROR);
 	}
 	mdb_env_set_maxdbs(st->env, DB_COUNT + 2);
 	mdb_env_set_maxreaders(st->env, STORE_MAX_READERS);
 	flags = MDB_NOTLS;
-	if (opt && opt->nosync)
+	if (nosync)
 		flags |= MDB_NOSYNC;
 	if ((rc = mdb_env_open(st->env, dir, flags, 0600)) != 0) {
 		ret = store_mdb_status(rc, "open");
@@ -439,7 +444,7 @@ store_open(struct store **out, const char *dir,
 		} else
 			snprintf(errbuf, errlen, "cannot open LMDB "
 			    "environment in %s: %s", dir, mdb_strerror(rc));
-		goto fail;
+		return (ret);
 	}
 	/* Clear reader slots left by processes that died (a crashed loomd). */
 	mdb_reader_check(st->env, &dead);
@@ -449,34 +454,69 @@ store_open(struct store **out, const char *dir,
 	    (rc = mdb_env_set_mapsize(st->env, map_size)) != 0) {
 		snprintf(errbuf, errlen, "mdb_env_set_mapsize: %s",
 		    mdb_strerror(rc));
-		ret = STORE_ERROR;
-		goto fail;
+		return (STORE_ERROR);
 	}
+	return (STORE_OK);
+}
+
+/* Open (or create) the databases and check the format, in one
+   transaction. */
+static enum store_status
+store_dbs_init(struct store *st, char *errbuf, size_t errlen)
+{
+	MDB_txn			*txn;
+	enum store_status	 ret;
+	int			 rc;
+
 	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0) {
-		ret = store_mdb_status(rc, "open");
 		snprintf(errbuf, errlen, "cannot begin a transaction: %s",
 		    mdb_strerror(rc));
-		goto fail;
+		return (store_mdb_status(rc, "open"));
 	}
 	if ((ret = store_open_dbs(st, txn, errbuf, errlen)) != STORE_OK) {
 		mdb_txn_abort(txn);
-		goto fail;
+		return (ret);
 	}
 	if ((rc = mdb_txn_commit(txn)) != 0) {
-		ret = store_mdb_status(rc, "open");
 		snprintf(errbuf, errlen, "cannot commit: %s",
 		    mdb_strerror(rc));
-		goto fail;
+		return (store_mdb_status(rc, "open"));
+	}
+	return (STORE_OK);
+}
+
+enum store_status
+store_open(struct store **out, const char *dir,
+    const struct store_options *opt, char *errbuf, size_t errlen)
+{
+	struct store		*st;
+	size_t			 map_size;
+	enum store_status	 ret;
+	char			 dummy[1];
+
+	*out = NULL;
+	if (errbuf == NULL || errlen == 0) {
+		errbuf = dummy;
+		errlen = sizeof(dummy);
+	}
+	errbuf[0] = '\0';
+	if ((ret = store_dir_check(dir, errbuf, errlen)) != STORE_OK)
+		return (ret);
+	if ((st = store_new(opt, &map_size)) == NULL) {
+		snprintf(errbuf, errlen, "out of memory");
+		return (STORE_ERROR);
+	}
+	if ((ret = store_env_open(st, dir, opt && opt->nosync, map_size,
+	    errbuf, errlen)) != STORE_OK ||
+	    (ret = store_dbs_init(st, errbuf, errlen)) != STORE_OK) {
+		if (st->env != NULL)
+			mdb_env_close(st->env);
+		pthread_rwlock_destroy(&st->lock);
+		free(st);
+		return (ret);
 	}
 	*out = st;
 	return (STORE_OK);
-
-fail:
-	if (st->env != NULL)
-		mdb_env_close(st->env);
-	pthread_rwlock_destroy(&st->lock);
-	free(st);
-	return (ret);
 }
 
 void
