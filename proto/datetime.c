@@ -312,88 +312,111 @@ dt_zone(struct dt_scan *sc, long *offset)
 	return (0);
 }
 
+/* RFC 5322 3.3 [ day-of-week "," ]: optional.  -1 with sc->err (or NULL:
+   "bad date") on an error, as every step below. */
+static int
+dt_day_of_week(struct dt_scan *sc)
+{
+	char	word[8];
+	size_t	n, i;
+
+	if (sc->p >= sc->end || (*sc->p >= '0' && *sc->p <= '9'))
+		return (0);
+	n = dt_word(sc, word, sizeof(word));
+	for (i = 0; i < 7 && n == 3; i++)
+		if (strcasecmp(word, dt_wdays[i]) == 0)
+			break;
+	if (n != 3 || i == 7) {
+		sc->err = "bad day of week";
+		return (-1);
+	}
+	if (dt_expect(sc, ',') == -1) {
+		if (sc->err == NULL)
+			sc->err = "missing comma after day of week";
+		return (-1);
+	}
+	return (0);
+}
+
+/* day month year, the year as RFC 5322 4.3 reads obsolete forms. */
+static int
+dt_date(struct dt_scan *sc, long *day, int *month, long *year)
+{
+	char	word[8];
+	size_t	n, i;
+
+	n = dt_number(sc, day);
+	if (n < 1 || n > 2) {
+		sc->err = "bad day";
+		return (-1);
+	}
+	if (dt_skip_cfws(sc) == -1)
+		return (-1);
+	*month = 0;
+	if (dt_word(sc, word, sizeof(word)) == 3)
+		for (i = 0; i < 12; i++)
+			if (strcasecmp(word, dt_months[i]) == 0)
+				*month = (int)i + 1;
+	if (*month == 0) {
+		sc->err = "bad month";
+		return (-1);
+	}
+	if (dt_skip_cfws(sc) == -1)
+		return (-1);
+	/* RFC 5322 4.3: two-digit years are 1950..2049, three-digit years
+	   are counted from 1900. */
+	n = dt_number(sc, year);
+	if (n == 2)
+		*year += *year < 50 ? 2000 : 1900;
+	else if (n == 3)
+		*year += 1900;
+	else if (n != 4 || *year < 1900) {
+		sc->err = "bad year";
+		return (-1);
+	}
+	return (dt_skip_cfws(sc));
+}
+
+/* hour ":" minute [ ":" second ], white space and comments after. */
+static int
+dt_time_of_day(struct dt_scan *sc, long *hour, long *min, long *sec)
+{
+	*sec = 0;
+	if (dt_number(sc, hour) != 2 || dt_expect(sc, ':') == -1 ||
+	    dt_number(sc, min) != 2) {
+		sc->err = sc->err != NULL ? sc->err : "bad time of day";
+		return (-1);
+	}
+	if (dt_skip_cfws(sc) == -1)
+		return (-1);
+	if (sc->p < sc->end && *sc->p == ':') {
+		if (dt_expect(sc, ':') == -1 || dt_number(sc, sec) != 2) {
+			sc->err = sc->err != NULL ? sc->err : "bad seconds";
+			return (-1);
+		}
+		if (dt_skip_cfws(sc) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
 int
 rfc5322_date_parse(const char *s, size_t len, time_t *out,
     const char **errstr)
 {
 	struct dt_scan	 sc = { s, s + len, NULL };
-	char		 word[8];
-	long		 day, year, hour, min, sec = 0, zone;
-	size_t		 n, i;
-	int		 month = 0;
+	long		 day, year, hour, min, sec, zone;
+	int		 month;
 	const char	*dummy;
 
 	if (errstr == NULL)
 		errstr = &dummy;
 	*errstr = NULL;
-	if (s == NULL)
-		goto bad;
-	if (dt_skip_cfws(&sc) == -1)
-		goto bad;
-	/* Optional day-of-week and comma. */
-	if (sc.p < sc.end && !(*sc.p >= '0' && *sc.p <= '9')) {
-		n = dt_word(&sc, word, sizeof(word));
-		for (i = 0; i < 7 && n == 3; i++)
-			if (strcasecmp(word, dt_wdays[i]) == 0)
-				break;
-		if (n != 3 || i == 7) {
-			sc.err = "bad day of week";
-			goto bad;
-		}
-		if (dt_expect(&sc, ',') == -1) {
-			if (sc.err == NULL)
-				sc.err = "missing comma after day of week";
-			goto bad;
-		}
-	}
-	n = dt_number(&sc, &day);
-	if (n < 1 || n > 2) {
-		sc.err = "bad day";
-		goto bad;
-	}
-	if (dt_skip_cfws(&sc) == -1)
-		goto bad;
-	if (dt_word(&sc, word, sizeof(word)) == 3)
-		for (i = 0; i < 12; i++)
-			if (strcasecmp(word, dt_months[i]) == 0)
-				month = (int)i + 1;
-	if (month == 0) {
-		sc.err = "bad month";
-		goto bad;
-	}
-	if (dt_skip_cfws(&sc) == -1)
-		goto bad;
-	/* RFC 5322 4.3: two-digit years are 1950..2049, three-digit years
-	   are counted from 1900. */
-	n = dt_number(&sc, &year);
-	if (n == 2)
-		year += year < 50 ? 2000 : 1900;
-	else if (n == 3)
-		year += 1900;
-	else if (n != 4 || year < 1900) {
-		sc.err = "bad year";
-		goto bad;
-	}
-	if (dt_skip_cfws(&sc) == -1)
-		goto bad;
-	if (dt_number(&sc, &hour) != 2 || dt_expect(&sc, ':') == -1 ||
-	    dt_number(&sc, &min) != 2) {
-		sc.err = sc.err != NULL ? sc.err : "bad time of day";
-		goto bad;
-	}
-	if (dt_skip_cfws(&sc) == -1)
-		goto bad;
-	if (sc.p < sc.end && *sc.p == ':') {
-		if (dt_expect(&sc, ':') == -1 || dt_number(&sc, &sec) != 2) {
-			sc.err = sc.err != NULL ? sc.err : "bad seconds";
-			goto bad;
-		}
-		if (dt_skip_cfws(&sc) == -1)
-			goto bad;
-	}
-	if (dt_zone(&sc, &zone) == -1)
-		goto bad;
-	if (dt_skip_cfws(&sc) == -1)
+	if (s == NULL || dt_skip_cfws(&sc) == -1 ||
+	    dt_day_of_week(&sc) == -1 ||
+	    dt_date(&sc, &day, &month, &year) == -1 ||
+	    dt_time_of_day(&sc, &hour, &min, &sec) == -1 ||
+	    dt_zone(&sc, &zone) == -1 || dt_skip_cfws(&sc) == -1)
 		goto bad;
 	if (sc.p != sc.end) {
 		sc.err = "trailing garbage";
