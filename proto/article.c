@@ -563,103 +563,157 @@ art_put_over(char **dst, const char *v)
 		    ' ' : *v;
 }
 
-int
-article_thread_extract(const struct article *a, struct article_thread *t)
-{
-	static const char *const over[] = {
-		"Subject", "From", "Date", "Message-ID", "References"
-	};
-	const char	*refs = article_header_get(a, "References");
-	const char	*irt = article_header_get(a, "In-Reply-To");
-	const char	*ngs = article_header_get(a, "Newsgroups");
-	const char	*mid = article_header_get(a, "Message-ID");
-	const char	*p, *end, *item, *ms = NULL, *irt_id = NULL;
-	char		*dst;
-	size_t		 nref = 0, ngroup = 0, keep, i, n, len, strsz = 0;
-	size_t		 mlen = 0, irt_len = 0, narr;
+/* The overview fields, in order (RFC 3977 8.3). */
+static const char *const art_over[] = {
+	"Subject", "From", "Date", "Message-ID", "References"
+};
 
-	memset(t, 0, sizeof(*t));
-	/* Pass 1: count and size everything. */
-	if (refs != NULL) {
-		p = refs;
-		end = refs + strlen(refs);
+/* What article_thread_extract takes from the header, measured before it
+   is copied into one allocation. */
+struct art_thread_src {
+	const char	*refs;		/* References value, or NULL */
+	size_t		 nref;		/* its msg-ids */
+	size_t		 keep;		/* of those, the ones kept */
+	const char	*irt_id;	/* without References: In-Reply-To's */
+	size_t		 irt_len;	/* last msg-id, the parent */
+	const char	*ngs;		/* Newsgroups value, or NULL */
+	size_t		 ngroup;	/* its valid names */
+	const char	*ms;		/* Message-ID's msg-id, or NULL */
+	size_t		 mlen;
+	size_t		 strsz;		/* octets of every string copied */
+};
+
+/* Is the i-th of nref msg-ids kept: the first, and the last keep - 1? */
+static int
+art_ref_kept(size_t i, size_t nref, size_t keep)
+{
+	return (i == 0 || i >= nref - (keep - 1));
+}
+
+/* Pass 1: count and size everything. */
+static void
+art_thread_measure(const struct article *a, struct art_thread_src *src)
+{
+	const char	*irt = article_header_get(a, "In-Reply-To");
+	const char	*mid = article_header_get(a, "Message-ID");
+	const char	*p, *end, *item, *v;
+	size_t		 i, len;
+
+	memset(src, 0, sizeof(*src));
+	src->refs = article_header_get(a, "References");
+	src->ngs = article_header_get(a, "Newsgroups");
+	if (src->refs != NULL) {
+		p = src->refs;
+		end = src->refs + strlen(src->refs);
 		while (art_msgid_next(&p, end, &item, &len))
-			nref++;
+			src->nref++;
 	}
-	if (nref == 0 && irt != NULL) {
+	if (src->nref == 0 && irt != NULL) {
 		/* The last msg-id of In-Reply-To is the parent. */
 		p = irt;
 		end = irt + strlen(irt);
 		while (art_msgid_next(&p, end, &item, &len)) {
-			irt_id = item;
-			irt_len = len;
+			src->irt_id = item;
+			src->irt_len = len;
 		}
-		if (irt_id != NULL)
-			strsz += irt_len + 1;
+		if (src->irt_id != NULL)
+			src->strsz += src->irt_len + 1;
 	}
-	keep = nref > ARTICLE_REFS_MAX ? ARTICLE_REFS_MAX : nref;
-	if (refs != NULL) {
-		p = refs;
-		end = refs + strlen(refs);
+	src->keep = src->nref > ARTICLE_REFS_MAX ? ARTICLE_REFS_MAX :
+	    src->nref;
+	if (src->refs != NULL) {
+		p = src->refs;
+		end = src->refs + strlen(src->refs);
 		for (i = 0; art_msgid_next(&p, end, &item, &len); i++)
-			if (i == 0 || i >= nref - (keep - 1))
-				strsz += len + 1;
+			if (art_ref_kept(i, src->nref, src->keep))
+				src->strsz += len + 1;
 	}
-	if (ngs != NULL) {
-		p = ngs;
-		end = ngs + strlen(ngs);
+	if (src->ngs != NULL) {
+		p = src->ngs;
+		end = src->ngs + strlen(src->ngs);
 		while (art_list_next(&p, end, &item, &len))
 			if (article_newsgroup_valid(item, len)) {
-				ngroup++;
-				strsz += len + 1;
+				src->ngroup++;
+				src->strsz += len + 1;
 			}
 	}
 	if (mid != NULL) {
 		p = mid;
 		end = mid + strlen(mid);
-		if (art_msgid_next(&p, end, &ms, &mlen))
-			strsz += mlen + 1;
+		if (art_msgid_next(&p, end, &src->ms, &src->mlen))
+			src->strsz += src->mlen + 1;
 		else
-			ms = NULL;
+			src->ms = NULL;
 	}
 	for (i = 0; i < 5; i++) {
-		const char *v = article_header_get(a, over[i]);
-
-		strsz += (v != NULL ? strlen(v) : 0) + 1;
+		v = article_header_get(a, art_over[i]);
+		src->strsz += (v != NULL ? strlen(v) : 0) + 1;
 	}
-	narr = keep + (irt_id != NULL) + ngroup;
-	if ((t->mem = malloc(narr * sizeof(char *) + strsz)) == NULL)
-		return (-1);
+}
 
-	/* Pass 2: fill.  The pointer arrays come first, for alignment. */
-	t->refs = (const char **)(void *)t->mem;
-	t->groups = t->refs + keep + (irt_id != NULL);
-	dst = t->mem + narr * sizeof(char *);
-	if (refs != NULL && keep > 0) {
-		p = refs;
-		end = refs + strlen(refs);
+/* Pass 2, the links: refs (or the In-Reply-To msg-id), parent, root. */
+static void
+art_thread_fill_refs(struct article_thread *t,
+    const struct art_thread_src *src, char **dst)
+{
+	const char	*p, *end, *item;
+	size_t		 i, len;
+
+	if (src->refs != NULL && src->keep > 0) {
+		p = src->refs;
+		end = src->refs + strlen(src->refs);
 		for (i = 0; art_msgid_next(&p, end, &item, &len); i++)
-			if (i == 0 || i >= nref - (keep - 1))
-				t->refs[t->nrefs++] = art_put(&dst, item, len);
-	} else if (irt_id != NULL)
-		t->refs[t->nrefs++] = art_put(&dst, irt_id, irt_len);
+			if (art_ref_kept(i, src->nref, src->keep))
+				t->refs[t->nrefs++] = art_put(dst, item, len);
+	} else if (src->irt_id != NULL)
+		t->refs[t->nrefs++] = art_put(dst, src->irt_id, src->irt_len);
 	if (t->nrefs > 0) {
 		t->root = t->refs[0];
 		t->parent = t->refs[t->nrefs - 1];
 	}
-	if (ngs != NULL) {
-		p = ngs;
-		end = ngs + strlen(ngs);
-		while (art_list_next(&p, end, &item, &len))
-			if (article_newsgroup_valid(item, len))
-				t->groups[t->ngroups++] =
-				    art_put(&dst, item, len);
-	}
-	if (ms != NULL)
-		t->msgid = art_put(&dst, ms, mlen);
+}
+
+/* Pass 2, the valid names of Newsgroups. */
+static void
+art_thread_fill_groups(struct article_thread *t,
+    const struct art_thread_src *src, char **dst)
+{
+	const char	*p, *end, *item;
+	size_t		 len;
+
+	if (src->ngs == NULL)
+		return;
+	p = src->ngs;
+	end = src->ngs + strlen(src->ngs);
+	while (art_list_next(&p, end, &item, &len))
+		if (article_newsgroup_valid(item, len))
+			t->groups[t->ngroups++] = art_put(dst, item, len);
+}
+
+int
+article_thread_extract(const struct article *a, struct article_thread *t)
+{
+	struct art_thread_src	 src;
+	char			*dst;
+	size_t			 n, narr;
+
+	memset(t, 0, sizeof(*t));
+	art_thread_measure(a, &src);
+	narr = src.keep + (src.irt_id != NULL) + src.ngroup;
+	if ((t->mem = malloc(narr * sizeof(char *) + src.strsz)) == NULL)
+		return (-1);
+
+	/* Pass 2: fill.  The pointer arrays come first, for alignment. */
+	t->refs = (const char **)(void *)t->mem;
+	t->groups = t->refs + src.keep + (src.irt_id != NULL);
+	dst = t->mem + narr * sizeof(char *);
+	art_thread_fill_refs(t, &src, &dst);
+	art_thread_fill_groups(t, &src, &dst);
+	if (src.ms != NULL)
+		t->msgid = art_put(&dst, src.ms, src.mlen);
 	t->overview = dst;
 	for (n = 0; n < 5; n++) {
-		art_put_over(&dst, article_header_get(a, over[n]));
+		art_put_over(&dst, article_header_get(a, art_over[n]));
 		*dst++ = n < 4 ? '\t' : '\0';
 	}
 	return (0);
