@@ -1,8 +1,8 @@
 /*
  * Injecting a proto-article (RFC 5537 3.5) and relaying one (RFC 5537 3.6):
- * both build a new article line by line through a fresh parser, so the
+ * both build the new header line by line through a fresh parser, so the
  * result's wire form, counts and fields are exactly what parsing it would
- * give.
+ * give; the body, parsed once already, is copied as it is.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,16 +68,12 @@ art_push_field(struct article_parser *p, const char *name, const char *value)
 	return (rc);
 }
 
-/* The body: the empty line (if the source had one), then its lines. */
+/* The body: the empty line (if the source had one), then its lines,
+   copied in wire form rather than parsed a second time. */
 static int
 art_push_body(struct article_parser *p, const struct article *a)
 {
-	if (!a->has_body)
-		return (0);
-	if (art_push(p, "", 0) == -1)
-		return (-1);
-	return (art_push_wire(p, a->wire, a->header_len + 2,
-	    a->wire_len - a->header_len - 2));
+	return (art_parser_push_body(p, a) == ARTICLE_OK ? 0 : -1);
 }
 
 static struct article *
