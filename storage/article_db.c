@@ -149,17 +149,18 @@ put_links(struct put *p)
 {
 	const struct store_article	*a = p->a;
 	const char			*parent, *root;
+	size_t				 len;
 
 	parent = a->parent;
 	if (parent == NULL && a->nreferences > 0)
 		parent = a->references[a->nreferences - 1];
-	if (parent != NULL && (parent[0] == '\0' ||
-	    strlen(parent) > STORE_MSGID_MAX || strcmp(parent, a->msgid) == 0))
+	if (parent != NULL && (!store_id_usable(parent, &len) ||
+	    strcmp(parent, a->msgid) == 0))
 		parent = NULL;
 	root = a->root;
 	if (root == NULL)
 		root = a->nreferences > 0 ? a->references[0] : parent;
-	if (root == NULL || root[0] == '\0' || strlen(root) > STORE_MSGID_MAX)
+	if (!store_id_usable(root, &len))
 		root = a->msgid;
 	p->parent = parent;
 	p->root = root;

@@ -154,6 +154,15 @@ store_db_del(MDB_txn *txn, MDB_dbi dbi, const void *k, size_t klen,
 }
 
 int
+store_id_usable(const char *id, size_t *len)
+{
+	if (id == NULL)
+		return (0);
+	*len = strlen(id);
+	return (*len > 0 && *len <= STORE_MSGID_MAX);
+}
+
+int
 store_seq_next(struct store *st, MDB_txn *txn, uint64_t *seq)
 {
 	MDB_val		val;

@@ -86,6 +86,9 @@ int	store_db_del(MDB_txn *, MDB_dbi, const void *, size_t, const void *,
 
 /* Store-wide sequence (meta "seq"): the next value, persisted. */
 int	store_seq_next(struct store *, MDB_txn *, uint64_t *);
+/* A message-id that can be a thread node or a key: not NULL, 1 to
+   STORE_MSGID_MAX octets (*len gets its length). */
+int	store_id_usable(const char *, size_t *);
 
 /* Group record by name (out's strings point into the map). */
 struct rec_group;

@@ -32,15 +32,6 @@
 #define TG_VAL		20		/* ... and u64 sequence */
 #define TI_MARK		0x02		/* tindex value with a sequence */
 
-static int
-msgid_arg(const char *msgid, size_t *len)
-{
-	if (msgid == NULL)
-		return (0);
-	*len = strlen(msgid);
-	return (*len > 0 && *len <= STORE_MSGID_MAX);
-}
-
 /* ---- Summaries ------------------------------------------------------- */
 
 /* Field n (0-based) of a tab-separated overview. */
@@ -324,7 +315,7 @@ store_thread_summary(struct store *st, const char *msgid, store_summary_cb cb,
 	size_t				 len, rlen;
 	int				 rc;
 
-	if (!msgid_arg(msgid, &len))
+	if (!store_id_usable(msgid, &len))
 		return (STORE_NOTFOUND);
 	if ((ret = store_read_begin(st, &txn)) != STORE_OK)
 		return (ret);
@@ -497,7 +488,7 @@ store_debug_thread_index_old(struct store *st, uint32_t group_id,
 	enum store_status	ret;
 
 	memset(&a, 0, sizeof(a));
-	if (!msgid_arg(root, &a.rlen))
+	if (!store_id_usable(root, &a.rlen))
 		return (STORE_INVALID);
 	a.gid = group_id;
 	a.root = root;

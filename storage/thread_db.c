@@ -41,16 +41,6 @@
 #define LINK_BUF	(14 + 2 * (STORE_MSGID_MAX + 1))
 #define REPLY_BUF	(8 + STORE_MSGID_MAX + 1)
 
-/* A message-id that can be a node: 1 to STORE_MSGID_MAX octets. */
-static int
-id_usable(const char *id, size_t *len)
-{
-	if (id == NULL)
-		return (0);
-	*len = strlen(id);
-	return (*len > 0 && *len <= STORE_MSGID_MAX);
-}
-
 static int
 link_load(struct store *st, MDB_txn *txn, const char *id, size_t len,
     struct rec_link *out)
@@ -340,7 +330,7 @@ thread_link_article(struct store *st, MDB_txn *txn,
 	for (i = start + 1; i < a->nreferences; i++) {
 		c = a->references[i];
 		p = a->references[i - 1];
-		if (!id_usable(c, &clen) || !id_usable(p, &plen) ||
+		if (!store_id_usable(c, &clen) || !store_id_usable(p, &plen) ||
 		    strcmp(c, p) == 0 || strcmp(c, a->msgid) == 0 ||
 		    strcmp(p, a->msgid) == 0)
 			continue;
@@ -355,7 +345,7 @@ thread_link_article(struct store *st, MDB_txn *txn,
 	 */
 	for (i = a->nreferences; i > start; i--) {
 		c = a->references[i - 1];
-		if (id_usable(c, &clen) && (rc = node_prune(st, txn, c,
+		if (store_id_usable(c, &clen) && (rc = node_prune(st, txn, c,
 		    clen)) != 0)
 			return (rc);
 	}
@@ -442,7 +432,7 @@ store_children(struct store *st, const char *msgid, store_msgid_cb cb,
 	size_t			 len;
 	int			 rc, known;
 
-	if (!id_usable(msgid, &len))
+	if (!store_id_usable(msgid, &len))
 		return (STORE_NOTFOUND);
 	if ((ret = store_read_begin(st, &txn)) != STORE_OK)
 		return (ret);
@@ -482,7 +472,7 @@ store_parent(struct store *st, const char *msgid, char *parent, char *root)
 	size_t			 len, top_len;
 	int			 rc, known;
 
-	if (!id_usable(msgid, &len))
+	if (!store_id_usable(msgid, &len))
 		return (STORE_NOTFOUND);
 	if ((ret = store_read_begin(st, &txn)) != STORE_OK)
 		return (ret);
@@ -661,7 +651,7 @@ store_thread_walk(struct store *st, const char *msgid, size_t max_nodes,
 
 	if (truncated != NULL)
 		*truncated = 0;
-	if (!id_usable(msgid, &len))
+	if (!store_id_usable(msgid, &len))
 		return (STORE_NOTFOUND);
 	memset(&w, 0, sizeof(w));
 	memset(&seen, 0, sizeof(seen));
