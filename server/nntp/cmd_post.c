@@ -1,8 +1,9 @@
 /*
  * POST (RFC 3977 6.3.1) with validation and injection (RFC 5536, 5537).
- * The check is proto/'s (article_validate_post), the action is here: the
- * injected article goes to the writer thread, and 240 is sent only when its
- * transaction has committed.
+ * The article in flight is an intake (intake/intake.h); what is POST's own
+ * is here: the poster's checks (rate, groups, Followup-To, duplicate, the
+ * [filter] rules), the injection, the filter program, the 240/441
+ * replies.  240 is sent only when the article's transaction has committed.
  */
 #include <arpa/inet.h>
 #include <stdio.h>

@@ -6,8 +6,12 @@
  * IHAVE is lockstep: one article, one commit, one reply.  TAKETHIS keeps
  * reading while earlier articles wait for the writer, so a streaming peer
  * fills whole batches and pays one sync for many articles; replies still
- * leave in command order (session_pending_*).  Nothing is acknowledged
- * (235, 239) before its transaction has committed.
+ * leave in command order (session_pending_*, reply_pending).  Nothing is
+ * acknowledged (235, 239) before its transaction has committed.
+ *
+ * The article in flight is an intake (intake/intake.h); what is transit's
+ * own is here: the offer's checks, the loop check and Path prepend,
+ * remembering refused ids in history, the reply codes.
  */
 #include <stdio.h>
 #include <stdlib.h>
