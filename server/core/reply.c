@@ -1,9 +1,10 @@
 /*
  * Replies onto a session's bufferevent (or, for a command answered after
  * later ones were read, into its pending slot: reply_pending).  Everything
- * is appended to the output evbuffer, which libevent hands to the kernel in as few writes as
- * it can once the callback returns: a whole reply leaves in one segment
- * (with TCP_NODELAY set at accept, nothing waits for a delayed ACK).
+ * is appended to the output evbuffer, which libevent hands to the kernel
+ * in as few writes as it can once the callback returns: a whole reply
+ * leaves in one segment (with TCP_NODELAY set at accept, nothing waits
+ * for a delayed ACK).
  */
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
