@@ -173,9 +173,10 @@ intake_filter_rules(const struct config *cfg, const struct article *a,
 
 /*
  * Everything store_put_batch needs: wire form, thread links, overview,
- * arrival `now`, posting time (in->posted, else now), and the peers it is queued
- * for (names copied into feed_names, so a reload cannot pull them away
- * while the writer holds the record).  The record points into the intake.
+ * arrival `now`, posting time (in->posted, else now), and the peers it is
+ * queued for (names copied into feed_names, so a reload cannot pull them
+ * away while the writer holds the record).  The record points into the
+ * intake.
  */
 static void
 intake_record(struct intake *in, time_t now)
