@@ -164,12 +164,9 @@ const char *article_header_block(const struct article *a, size_t *len);
  * 24 hours.
  */
 struct article_policy {
-	time_t	 now;
-	time_t	 max_age;
-	time_t	 max_skew;
-	time_t	*date;		/* out, if not NULL: the Date header's
-				   time when the article passes, 0 when it
-				   has none (the date is parsed once) */
+	time_t	now;
+	time_t	max_age;
+	time_t	max_skew;
 };
 
 /*
@@ -198,6 +195,18 @@ int article_validate_post(const struct article *a,
  */
 int article_validate_transit(const struct article *a,
     const struct article_policy *pol, char *reason, size_t reasonlen);
+
+/*
+ * The same checks, also handing back the time of the Date header they
+ * parsed (*date; 0 when a proto-article has none) when the article passes,
+ * so the caller need not parse it again.
+ */
+int article_validate_post_dated(const struct article *a,
+    const struct article_policy *pol, time_t *date, char *reason,
+    size_t reasonlen);
+int article_validate_transit_dated(const struct article *a,
+    const struct article_policy *pol, time_t *date, char *reason,
+    size_t reasonlen);
 
 /* RFC 5536 3.1.4 newsgroup-name: dot-separated non-empty components of
    ALPHA / DIGIT / "+" / "-" / "_". */

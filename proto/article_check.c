@@ -428,6 +428,14 @@ int
 article_validate_post(const struct article *a,
     const struct article_policy *pol, char *reason, size_t reasonlen)
 {
+	return (article_validate_post_dated(a, pol, NULL, reason, reasonlen));
+}
+
+int
+article_validate_post_dated(const struct article *a,
+    const struct article_policy *pol, time_t *date_out, char *reason,
+    size_t reasonlen)
+{
 	static const char *const required[] = {
 		"From", "Subject", "Newsgroups"
 	};
@@ -486,14 +494,23 @@ article_validate_post(const struct article *a,
 		    "Bad Supersedes header"));
 	if (!a->has_body || a->lines == 0)
 		return (art_reason(reason, reasonlen, "Article has no body"));
-	if (pol != NULL && pol->date != NULL)
-		*pol->date = date_present ? date : 0;
+	if (date_out != NULL)
+		*date_out = date_present ? date : 0;
 	return (0);
 }
 
 int
 article_validate_transit(const struct article *a,
     const struct article_policy *pol, char *reason, size_t reasonlen)
+{
+	return (article_validate_transit_dated(a, pol, NULL, reason,
+	    reasonlen));
+}
+
+int
+article_validate_transit_dated(const struct article *a,
+    const struct article_policy *pol, time_t *date_out, char *reason,
+    size_t reasonlen)
 {
 	static const char *const required[] = {
 		"Message-ID", "Date", "From", "Newsgroups", "Subject", "Path"
@@ -533,7 +550,7 @@ article_validate_transit(const struct article *a,
 	    reasonlen) == -1 : art_date_policy(pol, date, 1, "Date", reason,
 	    reasonlen) == -1)
 		return (-1);
-	if (pol != NULL && pol->date != NULL)
-		*pol->date = date;
+	if (date_out != NULL)
+		*date_out = date;
 	return (0);
 }

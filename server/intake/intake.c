@@ -133,11 +133,12 @@ intake_validate(struct intake *in, time_t now, char *reason, size_t len)
 	pol.now = now;
 	pol.max_age = (time_t)cfg->history_days * 86400;
 	pol.max_skew = cfg->date_skew;
-	pol.date = &in->posted;
 	if (in->ops->kind == INTAKE_POST)
-		rc = article_validate_post(in->article, &pol, reason, len);
+		rc = article_validate_post_dated(in->article, &pol,
+		    &in->posted, reason, len);
 	else
-		rc = article_validate_transit(in->article, &pol, reason, len);
+		rc = article_validate_transit_dated(in->article, &pol,
+		    &in->posted, reason, len);
 	return (rc);
 }
 
