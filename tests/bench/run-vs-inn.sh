@@ -32,8 +32,9 @@
 #   TIME_LIMIT   seconds an ingest or OVER run may send for (60 [20])
 #   NOSYNC_ROW=0 skip the Loom nosync rows; INN=0 skip INN; TLS=0 skip TLS
 #   QUICKACK=0   skip the read rows with a client that ACKs at once
-#   PERF=1       after the rounds, one extra Loom run per figure under
-#                `perf record` (not counted); top functions printed;
+#   PERF=1       after the rounds, extra Loom runs per figure (not
+#                counted) under perf record and perf trace: top functions,
+#                system calls and octets written per request;
 #                PERF_DIR=dir keeps the reports there
 #   SETTLE       seconds to wait at most for file creation to get cheap
 #                before starting INN (180 [0]); CREATE_SLOW_US (50)
@@ -121,6 +122,7 @@ innd_pid=
 inn_tmp=
 idle_pid=
 perf_pid=
+trace_pid=
 
 # Stop a process we started, by PID: SIGTERM, a bounded wait (tenths of a
 # second, default 100), SIGKILL.
@@ -164,6 +166,8 @@ stop_inn() {
 cleanup() {
 	stop_pid "$perf_pid"
 	perf_pid=
+	stop_pid "$trace_pid"
+	trace_pid=
 	stop_pid "$idle_pid"
 	idle_pid=
 	stop_pid "$sink_pid"
@@ -536,11 +540,11 @@ run() {
 	takethis) set -- -w "$WINDOW" -s "$SIZE" -n "$4" -t "$TIME_LIMIT" ;;
 	post | ihave) set -- -s "$SIZE" -n "$4" -t "$TIME_LIMIT" ;;
 	over) set -- -P "$OVER_PASSES" -t "$TIME_LIMIT" ;;
-	artnum) set -- -n "$4" -t "$READ_SECONDS" -S "$((${r#[wp]} + 1))" ;;
+	artnum) set -- -n "$4" -t "$READ_SECONDS" -S "$((${r#[wpt]} + 1))" ;;
 	artid)
 		s=$t
 		[ "$t" = sink ] && s=loom
-		set -- -n "$4" -t "$READ_SECONDS" -S "$((${r#[wp]} + 1))" \
+		set -- -n "$4" -t "$READ_SECONDS" -S "$((${r#[wpt]} + 1))" \
 		    -R "$(idsets "$s")"
 		;;
 	esac
@@ -555,67 +559,135 @@ run() {
 	fi
 	case $r in
 	w) res=$tmp/r/$f.$t.warm ;;
-	p) res=$tmp/r/$f.$t.prof ;;
+	p | t) res=$tmp/r/$f.$t.prof ;;
 	*) res=$tmp/r/$f.$t.res ;;
 	esac
 	sed -n "s/^RESULT /runid=$runid /p" "$out" >>"$res"
-	sed -n 's/^RESULT //p' "$out" | awk -v r="$r" -v t="$t" -v f="$f" '{
+	sed -n 's/^RESULT //p' "$out" | awk -v r="$r" -v t="$t" -v f="$f" '
+	    BEGIN { lab["w"] = "warm-up"; lab["p"] = "profile"; lab["t"] = "trace" }
+	    {
 	    for (i = 1; i <= NF; i++) { split($i, kv, "="); g[kv[1]] = kv[2] }
 	    unit = (f ~ /^over/) ? "lines/s" : "/s"
 	    printf "  %-7s %-9s %-10s %10.1f %-7s wall %6.2f s  ok %s" \
 	        "  refused %s  other %s  lost %s  p50 %s ms  p99 %s ms\n",
-	        (r == "w" ? "warm-up" : (r == "p" ? "profile" : "run " r)),
+	        lab[r] != "" ? lab[r] : "run " r,
 	        f, t, g["rate"], unit, g["wall"], g["ok"], g["refused"],
 	        g["other"] + g["mismatch"], g["lost"], g["p50_ms"],
 	        g["p99_ms"] }'
 	sed 's/^/      /' "$out.err"
 }
 
-# profile FIG TARGET COUNT: one extra run with perf record on loomd.
+# stop_perf PID: stop a perf session (SIGINT: it writes its data).
+stop_perf() {
+	kill -INT "$1" 2>/dev/null || true
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	stop_pid "$1"
+}
+
+# io_of PID: "wchar write_bytes" from /proc/PID/io.
+io_of() {
+	awk '/^wchar:/ { w = $2 } /^write_bytes:/ { b = $2 }
+	    END { print w + 0, b + 0 }' "/proc/$1/io" 2>/dev/null ||
+	    echo "0 0"
+}
+
+# profile FIG TARGET COUNT: two extra runs (not counted) on TARGET's loomd:
+# one under perf record (where the CPU time goes), one of COUNT/4 under
+# perf trace -s (system calls; tracing slows the server down, so not
+# during the first).  An ingest profile stores articles in Loom: INN gets
+# the same runs, so that both still hold the same articles.
 profile() {
 	[ "$PERF" = 1 ] || return 0
 	eval "ppid=\$${2}_pid"
 	pd=$tmp/perf
 	mkdir -p "$pd"
-	perf record -e cpu-clock -F 1999 -g -p "$ppid" -o "$pd/$1.data" \
+	perf record -e cpu-clock -F 999 --call-graph dwarf -p "$ppid" \
+	    -o "$pd/$1.data" \
 	    >"$pd/$1.rec.out" 2>&1 &
 	perf_pid=$!
 	sleep 1
+	io0=$(io_of "$ppid")
 	run "$2" "$1" p "$3" || failed="$failed $1.$2"
-	kill -INT "$perf_pid" 2>/dev/null || true
-	i=0
-	while kill -0 "$perf_pid" 2>/dev/null && [ $i -lt 300 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	stop_pid "$perf_pid"
+	io1=$(io_of "$ppid")
+	stop_perf "$perf_pid"
 	perf_pid=
-	step perf report -i "$pd/$1.data" --no-children --stdio \
-	    --sort comm,dso,sym -g none --percent-limit 0.7 \
-	    >"$pd/$1.txt" 2>/dev/null || true
-	step perf report -i "$pd/$1.data" --children --stdio \
-	    --sort sym -g none --percent-limit 3 \
-	    >"$pd/$1.children.txt" 2>/dev/null || true
-	step perf report -i "$pd/$1.data" --no-children --stdio --sort dso \
-	    -g none >"$pd/$1.dso.txt" 2>/dev/null || true
-	echo "  profile of loomd during $1 (perf, cpu-clock, all threads;" \
-	    "self time):"
-	echo "    by object: $(grep -v '^#' "$pd/$1.dso.txt" | grep '%' |
-	    head -6 | awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $2, $1 }')"
-	grep -v '^#' "$pd/$1.txt" | grep -v '^$' | head -15 | sed 's/^/    /'
-	# An ingest profile run stored articles in Loom: INN gets the same,
-	# so that both hold the same articles for the reading figures.
+	tcount=$(($3 / 4))
+	[ "$tcount" -ge 1 ] || tcount=1
+	perf trace -s -p "$ppid" -o "$pd/$1.trace.txt" >/dev/null 2>&1 &
+	trace_pid=$!
+	sleep 1
+	run "$2" "$1" t "$tcount" || failed="$failed $1.$2"
+	stop_perf "$trace_pid"
+	trace_pid=
 	case $1 in
 	takethis | post | ihave)
 		case " $ingest_targets " in
-		*" inn "*) run inn "$1" p "$3" || failed="$failed $1.inn" ;;
+		*" inn "*)
+			iio0=$(io_of "$innd_pid")
+			run inn "$1" p "$3" || failed="$failed $1.inn"
+			iio1=$(io_of "$innd_pid")
+			run inn "$1" t "$tcount" || failed="$failed $1.inn"
+			;;
 		esac
 		;;
 	esac
+	step perf report -i "$pd/$1.data" --no-children --stdio \
+	    --sort dso,sym -g none --percent-limit 0.7 \
+	    >"$pd/$1.txt" 2>/dev/null || true
+	step perf report -i "$pd/$1.data" --children --stdio \
+	    --sort sym -g none --percent-limit 2 \
+	    >"$pd/$1.children.txt" 2>/dev/null || true
+	step perf report -i "$pd/$1.data" --no-children --stdio --sort dso \
+	    -g none >"$pd/$1.dso.txt" 2>/dev/null || true
+	case $1 in
+	takethis | post | ihave)
+		# Octets written per article (/proc/PID/io: wchar, what the
+		# write calls were given; write_bytes, what went to the disk
+		# layer, counted when the pages were dirtied).
+		echo "$io0 $io1" | awk -v n="$3" '{
+		    printf "  written per article: loomd %.1f KiB in write" \
+		        " calls, %.1f KiB to the disk layer\n",
+		        ($3 - $1) / n / 1024, ($4 - $2) / n / 1024 }'
+		case " $ingest_targets " in
+		*" inn "*)
+			echo "$iio0 $iio1" | awk -v n="$3" '{
+			    printf "                       innd %.1f KiB in write" \
+			        " calls, %.1f KiB to the disk layer\n",
+			        ($3 - $1) / n / 1024, ($4 - $2) / n / 1024 }'
+			;;
+		esac
+		;;
+	esac
+	echo "  profile of loomd during $1 (perf record -e cpu-clock, all" \
+	    "threads; self time):"
+	echo "    by object: $(grep -v '^#' "$pd/$1.dso.txt" | grep '%' |
+	    head -6 | awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $2, $1 }')"
+	grep -v '^#' "$pd/$1.txt" | grep -v '^$' | head -15 | sed 's/^/    /'
+	echo "    inclusive (self and callees), user-space functions:"
+	grep '\[\.\] [A-Za-z_]' "$pd/$1.children.txt" |
+	    sed 's/ (inlined)//' | head -24 |
+	    awk '{ printf "%s%s %s", (NR % 4 == 1 ? "      " : ", "), $NF, $1;
+	    if (NR % 4 == 0) printf "\n" } END { if (NR % 4) printf "\n" }'
+	# Requests of the traced run: articles, ARTICLEs, or groups read.
+	treq=$(sed -n 's/^RESULT .* ok=\([0-9]*\) .*/\1/p' \
+	    "$tmp/$1-$2-t.out" 2>/dev/null)
+	echo "    system calls per request (perf trace -s, $treq requests; per" \
+	    "thread: calls per request, ms in total):"
+	awk -v n="${treq:-1}" '
+	    /^ *[^ ]+ \([0-9]+\), [0-9]+ events/ { th = $1 " " $2; k = 0 }
+	    /^ *[a-z_0-9]+ +[0-9]+ +[0-9]+ +[0-9.]+/ && th != "" && k < 7 {
+	    line[th] = line[th] sprintf("%s%s %.2f/%.0f", (k ? ", " : ""), $1,
+	    $2 / (n > 0 ? n : 1), $4); k++ }
+	    END { for (t in line) printf "      %s %s\n", t, line[t] }' \
+	    "$pd/$1.trace.txt" 2>/dev/null || true
 	if [ -n "${PERF_DIR:-}" ]; then
 		mkdir -p "$PERF_DIR"
 		cp "$pd/$1.txt" "$pd/$1.children.txt" "$pd/$1.dso.txt" \
-		    "$PERF_DIR/"
+		    "$pd/$1.trace.txt" "$PERF_DIR/" 2>/dev/null || true
 	fi
 }
 
@@ -863,6 +935,16 @@ done
 loom_size=$(stat -c %s "$tmp/loom-data/data.mdb" 2>/dev/null || echo 0)
 loom_alloc=$(du -k "$tmp/loom-data/data.mdb" 2>/dev/null |
     awk '{ print $1 * 1024 }')
+# LMDB never shrinks its file: a compacted copy (loomctl backup) tells
+# how much of it is live data and how much free pages.
+loom_compact=0
+if [ -x "$loomctl" ] && mkdir "$tmp/loom-compact" &&
+    step "$loomctl" -d "$tmp/loom-data" backup "$tmp/loom-compact" \
+    >/dev/null 2>&1; then
+	loom_compact=$(stat -c %s "$tmp/loom-compact/data.mdb" 2>/dev/null ||
+	    echo 0)
+fi
+rm -rf "$tmp/loom-compact"
 if [ -n "$inn_pid" ]; then
 	stop_inn
 	want=$(acked inn)
@@ -935,7 +1017,7 @@ done
 	if [ -f "$tmp/inn.out" ]; then
 		sed -n 's/^inn store /S inn /p' "$tmp/inn.out"
 	fi
-	echo "S loom size=$loom_size alloc=${loom_alloc:-0}"
+	echo "S loom size=$loom_size alloc=${loom_alloc:-0} compact=$loom_compact"
 	echo "A $(acked loom) $(acked inn)"
 } >"$tmp/summary.in"
 echo
@@ -1041,8 +1123,10 @@ END {
 	if (store["loom", "size"] > 0) {
 		split(store["loom", "alloc"], x, "/")
 		printf "Store (MiB: apparent size, then on disk): Loom data.mdb" \
-		    " %.1f (%.1f) for %d articles", store["loom", "size"] / 1048576,
-		    store["loom", "alloc"] / 1048576, acked_loom
+		    " %.1f (%.1f; compacted copy %.1f) for %d articles",
+		    store["loom", "size"] / 1048576,
+		    store["loom", "alloc"] / 1048576,
+		    store["loom", "compact"] / 1048576, acked_loom
 		if (store["inn", "articles"] != "") {
 			split(store["inn", "articles"], a, "/")
 			split(store["inn", "overview"], o, "/")
