@@ -389,6 +389,7 @@ start_loom() {
 	[ -d "$tmp/$1-data" ] || mkdir "$tmp/$1-data"
 	loom_conf "$2" "$3" >"$tmp/$1.conf"
 	log=$tmp/$1${4:-}.log
+	: >"$log"	# (before the background start: grep below needs it)
 	"$LOOMD" --foreground --listen 127.0.0.1:0 --data "$tmp/$1-data" \
 	    --config "$tmp/$1.conf" >"$log" 2>&1 &
 	eval "${1}_pid=\$!"
