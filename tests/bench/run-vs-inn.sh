@@ -164,6 +164,7 @@ stop_inn() {
 
 # shellcheck disable=SC2317  # (called by the trap)
 cleanup() {
+	set +e		# clean up as much as possible, whatever fails
 	stop_pid "$perf_pid"
 	perf_pid=
 	stop_pid "$trace_pid"
@@ -180,7 +181,11 @@ cleanup() {
 	if [ "${BENCH_KEEP:-0}" = 1 ]; then
 		echo "run-vs-inn: kept $tmp"
 	else
-		rm -rf "$tmp"
+		for i in 1 2 3; do
+			rm -rf "$tmp" 2>/dev/null && break
+			sleep 1
+		done
+		[ ! -d "$tmp" ] || echo "run-vs-inn: could not remove $tmp" >&2
 	fi
 }
 trap cleanup EXIT
@@ -290,7 +295,8 @@ else:
     print("%.0f" % (t[len(t) // 2] * 1e6))
 EOF
 probe() {
-	$PYTHON "$tmp/probe.py" "$tmp" "$@" 2>/dev/null || echo '?'
+	# shellcheck disable=SC2086  # (PYTHON may hold arguments)
+	timeout 120 $PYTHON "$tmp/probe.py" "$tmp" "$@" 2>/dev/null || echo '?'
 }
 fsync_ms=$(probe fsync)
 create_us=$(probe create 1000)
@@ -914,7 +920,7 @@ for t in loom loomnosync; do
 	eval "pid=\$${t}_pid"
 	[ -n "$pid" ] || continue
 	if [ -x "$loomctl" ]; then
-		have=$("$loomctl" -d "$tmp/$t-data" groups 2>/dev/null |
+		have=$(step "$loomctl" -d "$tmp/$t-data" groups 2>/dev/null |
 		    awk -v p="$PREFIX.g" 'index($1, p) == 1 { s += $3 }
 		    END { print s + 0 }')
 	fi
