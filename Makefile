@@ -151,7 +151,7 @@ fuzz: $(FUZZ_BINS)
 # Benchmarks print medians and ratios; they never pass or fail on timing
 # (tests/bench/README.md).  Both run even if the first one reports a
 # problem; QUICK=1 makes them small.
-bench: all
+bench: all interop-deps
 	@LOOMD=$$PWD/$(BUILD)/loomd sh tests/bench/run-threads.sh; t=$$?; \
 	LOOMD=$$PWD/$(BUILD)/loomd PYTHON=$(PYTHON) \
 	    sh tests/bench/run-vs-inn.sh; v=$$?; \
