@@ -138,7 +138,15 @@ cmd_xtree_exec(struct session *s, struct nntp_command *cmd)
 	return (CMD_OK);
 }
 
-const struct cmd_entry cmd_xtree_entry = { VERB_XTREE, CMD_READER, cmd_xtree_exec };
+const struct cmd_entry cmd_xtree_entry = {
+	.verb = {
+		.name = "XTREE",
+		.args = { 1, 1 },
+		.usage = "message-id",
+	},
+	.flags = CMD_READER,
+	.exec = cmd_xtree_exec
+};
 
 struct xroots_walk {
 	struct session			*s;
@@ -221,12 +229,10 @@ cmd_xroots_exec(struct session *s, struct nntp_command *cmd)
 			reply(s, RPL_411_NO_GROUP, "No such newsgroup");
 			return (CMD_OK);
 		}
-	} else if (s->have_group)
-		g = s->group;
-	else {
-		reply(s, RPL_412_NO_GROUP_SEL, "No newsgroup selected");
+	} else if (dispatch_need_group(s) == -1)
 		return (CMD_OK);
-	}
+	else
+		g = s->group;
 	reply(s, RPL_224_OVER, "Threads of %s follow", g.name);
 	if (lo == 0)
 		lo = 1;
@@ -244,5 +250,11 @@ cmd_xroots_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_xroots_entry = {
-	VERB_XROOTS, CMD_READER, cmd_xroots_exec
+	.verb = {
+		.name = "XROOTS",
+		.args = { 0, 2 },
+		.usage = "[group [range]]",
+	},
+	.flags = CMD_READER,
+	.exec = cmd_xroots_exec
 };
