@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "datetime.h"
+#include "header.h"
 #include "log.h"
 #include "msgid.h"
 #include "range.h"
@@ -19,28 +20,6 @@
 #include "util.h"
 
 #define XROOTS_CHUNK	256	/* threads per read transaction */
-
-/* The article's number in group `name` from its Xref list, or 0. */
-static uint32_t
-thread_number_in(const char *xref, const char *name)
-{
-	const char	*p = xref;
-	char		 digits[17];
-	size_t		 n = strlen(name), i;
-	uint32_t	 num;
-
-	for (; (p = strstr(p, name)) != NULL; p += n) {
-		if ((p != xref && p[-1] != ' ') || p[n] != ':')
-			continue;
-		for (i = 0; i < sizeof(digits) - 1 && p[n + 1 + i] >= '0' &&
-		    p[n + 1 + i] <= '9'; i++)
-			digits[i] = p[n + 1 + i];
-		digits[i] = '\0';
-		if (nntp_number_parse(digits, &num) == 0)
-			return (num);
-	}
-	return (0);
-}
 
 struct xtree_walk {
 	struct session	*s;
@@ -66,7 +45,7 @@ xtree_node(const struct store_thread_node *node, void *arg)
 		return (0);
 	}
 	if (s->have_group)
-		num = thread_number_in(node->info->xref, s->group.name);
+		num = xref_number_in(node->info->xref, s->group.name);
 	evbuffer_add_printf(w->buf, "%u\t%u\t%.*s\r\n", node->depth, num,
 	    (int)node->info->overview_len, node->info->overview);
 	return (0);
