@@ -1,6 +1,6 @@
 /* NNTP command tokenizer: verbs and arity from the caller's table. */
-#include <stdio.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
