@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "access.h"
+#include "article.h"
 #include "config.h"
 #include "filter_rules.h"
 #include "log.h"
@@ -453,8 +454,10 @@ config_group_key(struct config_parse *cp, const char *name, const char *key,
 	struct config_group	*g = NULL, *n;
 	size_t			 i;
 
-	if (*name == '\0' || strlen(name) > CONFIG_NAME_MAX ||
-	    strpbrk(name, " \t,*?[]!\\") != NULL) {
+	/* The names POST accepts, and no other: a group no client could
+	   post to is a mistake in the file. */
+	if (strlen(name) > CONFIG_NAME_MAX ||
+	    !article_newsgroup_valid(name, strlen(name))) {
 		snprintf(cp->err, sizeof(cp->err), "bad group name \"%s\"",
 		    name);
 		return (0);

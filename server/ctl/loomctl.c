@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "article.h"
 #include "config.h"
 #include "header.h"
 #include "log.h"
@@ -122,28 +123,23 @@ ctl_groups(struct ctl *c, int argc, char **argv)
 }
 
 /*
- * RFC 5536 3.1.4 newsgroup-name: components of letters, digits, "+", "-"
- * and "_" (and 8-bit UTF-8) separated by single dots.  Refusing anything
- * else keeps wildmat metacharacters and whitespace out of the active list.
+ * A group name is what POST accepts in Newsgroups (article_newsgroup_valid,
+ * the one check of the syntax): a group loomctl could create but no client
+ * could post to would be a trap.  That also keeps wildmat metacharacters
+ * and whitespace out of the active list.  The length is the store's.
  */
 static const char *
 ctl_group_name_error(const char *name)
 {
-	const unsigned char	*p;
-	size_t			 len = strlen(name);
+	size_t	len = strlen(name);
 
 	if (len == 0)
 		return ("empty name");
 	if (len > STORE_GROUP_MAX)
 		return ("name too long");
-	if (name[0] == '.' || name[len - 1] == '.' || strstr(name, "..")) {
-		return ("empty name component");
-	}
-	for (p = (const unsigned char *)name; *p != '\0'; p++)
-		if (!(isalnum(*p) || *p == '+' || *p == '-' || *p == '_' ||
-		    *p == '.' || *p >= 0x80))
-			return ("names may hold only letters, digits, "
-			    "\"+\", \"-\", \"_\" and \".\"");
+	if (!article_newsgroup_valid(name, len))
+		return ("names are components of ASCII letters, digits, "
+		    "\"+\", \"-\" and \"_\" separated by single dots");
 	return (NULL);
 }
 

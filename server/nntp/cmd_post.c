@@ -412,14 +412,6 @@ cmd_post_exec(struct session *s, struct nntp_command *cmd)
 	struct article_limits	 lim;
 	struct post		*p;
 
-	if (!cfg->posting) {
-		reply(s, RPL_440_NO_POSTING, "Posting not permitted");
-		return (CMD_OK);
-	}
-	if (s->access.post[0] == '\0') {
-		session_refuse_access(s, RPL_440_NO_POSTING, "Posting");
-		return (CMD_OK);
-	}
 	memset(&lim, 0, sizeof(lim));
 	lim.max_size = cfg->max_article_size;
 	lim.max_headers = cfg->max_headers;
@@ -437,4 +429,10 @@ cmd_post_exec(struct session *s, struct nntp_command *cmd)
 	return (CMD_ASYNC);
 }
 
-const struct cmd_entry cmd_post_entry = { VERB_POST, 0, cmd_post_exec };
+const struct cmd_entry cmd_post_entry = {
+	.verb = {
+		.name = "POST",
+	},
+	.flags = CMD_POST,
+	.exec = cmd_post_exec
+};
