@@ -19,7 +19,6 @@ struct writer {
 	pthread_cond_t		 wake;
 	struct writer_queue	 queue;		/* submitted, not taken */
 	struct writer_queue	 done;		/* committed, not reported */
-	unsigned		 pending;	/* queued + in the batch */
 	int			 stopping;
 	struct event		*ev_done;	/* activated from the thread */
 	uint64_t		 batches;
@@ -93,7 +92,6 @@ writer_main(void *arg)
 
 		pthread_mutex_lock(&w->lock);
 		TAILQ_CONCAT(&w->done, &batch, entry);
-		w->pending -= (unsigned)n;
 		w->batches++;
 		w->articles += n;
 		pthread_mutex_unlock(&w->lock);
@@ -127,20 +125,8 @@ writer_submit(struct writer *w, struct writer_job *job)
 {
 	pthread_mutex_lock(&w->lock);
 	TAILQ_INSERT_TAIL(&w->queue, job, entry);
-	w->pending++;
 	pthread_cond_signal(&w->wake);
 	pthread_mutex_unlock(&w->lock);
-}
-
-unsigned
-writer_pending(struct writer *w)
-{
-	unsigned	n;
-
-	pthread_mutex_lock(&w->lock);
-	n = w->pending;
-	pthread_mutex_unlock(&w->lock);
-	return (n);
 }
 
 void

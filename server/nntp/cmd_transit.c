@@ -417,7 +417,6 @@ cmd_mode_stream_exec(struct session *s, struct nntp_command *cmd)
 		reply(s, RPL_502_UNAVAILABLE, "Transit service not permitted");
 		return (CMD_OK);
 	}
-	s->streaming = 1;
 	reply(s, RPL_203_STREAMING_OK, "Streaming permitted");
 	return (CMD_OK);
 }
