@@ -177,15 +177,19 @@ peers_resolved_cb(int result, struct evutil_addrinfo *res, void *arg)
 		memcpy(&pe->addr, res->ai_addr, res->ai_addrlen);
 		pe->addrlen = (socklen_t)res->ai_addrlen;
 	} else if (result != EVUTIL_EAI_CANCEL && !p->superseded) {
+		log_warnx("reload: [peer %s] host: cannot resolve \"%s\": %s",
+		    pe->name, pe->host, evutil_gai_strerror(result));
+		/* The peer stays where it was reached so far. */
 		old = peers_find(p->srv, pe->name);
 		if (old != NULL && old->addrlen != 0) {
+			loom_strlcpy(pe->host, old->host, sizeof(pe->host));
 			pe->addr = old->addr;
 			pe->addrlen = old->addrlen;
-		}
-		log_warnx("reload: [peer %s] host: cannot resolve \"%s\": %s; "
-		    "%s", pe->name, pe->host, evutil_gai_strerror(result),
-		    pe->addrlen != 0 ? "keeping its old address" :
-		    "not fed until a reload resolves it");
+			log_warnx("reload: [peer %s] keeps its old address (%s)",
+			    pe->name, pe->host);
+		} else
+			log_warnx("reload: [peer %s] is not fed until a reload "
+			    "resolves it", pe->name);
 	}
 	if (res != NULL)
 		evutil_freeaddrinfo(res);

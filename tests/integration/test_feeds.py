@@ -365,5 +365,27 @@ def test_reload_port_change_reconnects():
         assert sorted(msgids(b1)) == sorted(first)
 
 
+def test_reload_unresolvable_host_keeps_the_old_address():
+    with Loomd(config=conf("b.test")) as b, \
+            Loomd(config=conf("a.test") + peer_section("b.test",
+                                                       b.port)) as a:
+        post_n(a, 1, "before")
+        assert wait_count(b, 1) == 1
+        mark = a.log_size()
+        with open(a.config_path, "w") as f:
+            f.write(conf("a.test") + peer_section("b.test", b.port).replace(
+                "127.0.0.1", "no-such-host.invalid"))
+        a.sighup()
+        # A name server may take its time to say no; the loop does not
+        # wait for it (the server answers meanwhile).
+        a.connect().expect(200, "MODE READER")
+        a.wait_log(r"reload: \d+ peers, \d+ fed", since=mark, timeout=60)
+        a.wait_log(r"\[peer b.test\] keeps its old address \(127.0.0.1\)",
+                   since=mark)
+        assert "reconnecting" not in a.log_text()[mark:]
+        post_n(a, 2, "after")
+        assert wait_count(b, 3) == 3
+
+
 if __name__ == "__main__":
     harness.main(globals())
