@@ -485,7 +485,7 @@ ctl_peers(struct ctl *c, int argc, char **argv)
 static int
 ctl_pull(struct ctl *c, int argc, char **argv)
 {
-	const struct config_peer	*pe = NULL;
+	struct config_peer		*pe = NULL;
 	const char			*why;
 	char				 err[512];
 	size_t				 i;
@@ -497,9 +497,14 @@ ctl_pull(struct ctl *c, int argc, char **argv)
 	for (i = 0; i < c->cfg.npeers; i++)
 		if (strcmp(c->cfg.peers[i].name, argv[0]) == 0)
 			pe = &c->cfg.peers[i];
-	if (pe == NULL || pe->addrlen == 0) {
+	if (pe == NULL || pe->host[0] == '\0') {
 		fprintf(stderr, "loomctl: no [peer %s] with a host in the "
 		    "configuration\n", argv[0]);
+		return (1);
+	}
+	if (config_peer_resolve(pe, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "loomctl: %s\n", err);
 		return (1);
 	}
 	if (argc == 2 && wildmat_valid(argv[1], &why) == -1) {

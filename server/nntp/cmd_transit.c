@@ -412,7 +412,6 @@ const struct cmd_entry cmd_ihave_entry = {
 static enum cmd_result
 cmd_mode_stream_exec(struct session *s, struct nntp_command *cmd)
 {
-	s->streaming = 1;
 	reply(s, RPL_203_STREAMING_OK, "Streaming permitted");
 	return (CMD_OK);
 }
