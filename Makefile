@@ -5,7 +5,8 @@
 #   make check      build and run every test (unit, integration, real clients)
 #   make check-asan the same tests built with AddressSanitizer + UBSan
 #   make fuzz       build the libFuzzer targets and run each for a short while
-#   make bench      benchmarks (tests/bench/README.md); they only report
+#   make bench      benchmarks, Loom against INN (tests/bench/README.md);
+#                   they only report (QUICK=1: small)
 #
 # Dependencies are found with pkg-config.  When one is missing, make runs
 # scripts/deps.sh once: as root it installs the Debian packages, otherwise it
@@ -147,11 +148,14 @@ fuzz: $(FUZZ_BINS)
 	        build-fuzz/corpus-$$(basename $$f) tests/fuzz/seeds || exit 1; \
 	done
 
-# Benchmarks print medians and ratios; they never pass or fail on timing.
-bench: all
-	@LOOMD=$$PWD/$(BUILD)/loomd sh tests/bench/run-threads.sh
-	@if [ -f tests/bench/run-ingest.sh ]; then \
-	    LOOMD=$$PWD/$(BUILD)/loomd sh tests/bench/run-ingest.sh; fi
+# Benchmarks print medians and ratios; they never pass or fail on timing
+# (tests/bench/README.md).  Both run even if the first one reports a
+# problem; QUICK=1 makes them small.
+bench: all interop-deps
+	@LOOMD=$$PWD/$(BUILD)/loomd sh tests/bench/run-threads.sh; t=$$?; \
+	LOOMD=$$PWD/$(BUILD)/loomd PYTHON=$(PYTHON) \
+	    sh tests/bench/run-vs-inn.sh; v=$$?; \
+	[ $$t = 0 ] && [ $$v = 0 ]
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -1,5 +1,6 @@
-/* NNTP command tokenizer and the constant verb table. */
+/* NNTP command tokenizer: verbs and arity from the caller's table. */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -7,75 +8,6 @@
 
 /* RFC 3977 3.1: an argument is at most 497 octets. */
 #define COMMAND_ARG_MAX		497
-
-/* The rest of the line is one argument (passwords may hold spaces). */
-#define VERB_REST	0x01
-
-struct verb_def {
-	const char	*verb;
-	const char	*keyword;	/* NULL: the verb takes none */
-	enum nntp_verb	 id;
-	int		 min, max;	/* arguments after verb and keyword */
-	unsigned	 flags;
-	const char	*usage;
-};
-
-/*
- * Every command Loom recognises, with its arity from RFC 3977, 4642, 4643,
- * 4644, 6048, 8054 and 2980 (XHDR, XPAT, XOVER), and Loom's own XTREE/XROOTS.
- * Verbs with keywords list each keyword; a verb's bare form (LIST alone)
- * has keyword "".
- */
-static const struct verb_def verb_table[] = {
-	{ "ARTICLE", NULL, VERB_ARTICLE, 0, 1, 0, "[message-id|number]" },
-	{ "AUTHINFO", "USER", VERB_AUTHINFO_USER, 1, 1, VERB_REST, "name" },
-	{ "AUTHINFO", "PASS", VERB_AUTHINFO_PASS, 1, 1, VERB_REST,
-	  "password" },
-	{ "AUTHINFO", "SASL", VERB_AUTHINFO_SASL, 1, 2, 0,
-	  "mechanism [initial-response]" },
-	{ "AUTHINFO", "GENERIC", VERB_AUTHINFO_GENERIC, 0, NNTP_ARGS_MAX, 0,
-	  "authenticator [arguments...]" },
-	{ "BODY", NULL, VERB_BODY, 0, 1, 0, "[message-id|number]" },
-	{ "CAPABILITIES", NULL, VERB_CAPABILITIES, 0, 1, 0, "[keyword]" },
-	{ "CHECK", NULL, VERB_CHECK, 1, 1, 0, "message-id" },
-	{ "COMPRESS", NULL, VERB_COMPRESS, 1, 1, 0, "algorithm" },
-	{ "DATE", NULL, VERB_DATE, 0, 0, 0, "" },
-	{ "GROUP", NULL, VERB_GROUP, 1, 1, 0, "group" },
-	{ "HDR", NULL, VERB_HDR, 1, 2, 0, "field [message-id|range]" },
-	{ "HEAD", NULL, VERB_HEAD, 0, 1, 0, "[message-id|number]" },
-	{ "HELP", NULL, VERB_HELP, 0, 0, 0, "" },
-	{ "IHAVE", NULL, VERB_IHAVE, 1, 1, 0, "message-id" },
-	{ "LAST", NULL, VERB_LAST, 0, 0, 0, "" },
-	{ "LIST", "", VERB_LIST_ACTIVE, 0, 0, 0, "" },
-	{ "LIST", "ACTIVE", VERB_LIST_ACTIVE, 0, 1, 0, "[wildmat]" },
-	{ "LIST", "ACTIVE.TIMES", VERB_LIST_ACTIVE_TIMES, 0, 1, 0,
-	  "[wildmat]" },
-	{ "LIST", "COUNTS", VERB_LIST_COUNTS, 0, 1, 0, "[wildmat]" },
-	{ "LIST", "DISTRIB.PATS", VERB_LIST_DISTRIB_PATS, 0, 0, 0, "" },
-	{ "LIST", "HEADERS", VERB_LIST_HEADERS, 0, 1, 0, "[MSGID|RANGE]" },
-	{ "LIST", "NEWSGROUPS", VERB_LIST_NEWSGROUPS, 0, 1, 0, "[wildmat]" },
-	{ "LIST", "OVERVIEW.FMT", VERB_LIST_OVERVIEW_FMT, 0, 0, 0, "" },
-	{ "LISTGROUP", NULL, VERB_LISTGROUP, 0, 2, 0, "[group [range]]" },
-	{ "MODE", "READER", VERB_MODE_READER, 0, 0, 0, "" },
-	{ "MODE", "STREAM", VERB_MODE_STREAM, 0, 0, 0, "" },
-	{ "NEWGROUPS", NULL, VERB_NEWGROUPS, 2, 3, 0, "date time [GMT]" },
-	{ "NEWNEWS", NULL, VERB_NEWNEWS, 3, 4, 0, "wildmat date time [GMT]" },
-	{ "NEXT", NULL, VERB_NEXT, 0, 0, 0, "" },
-	{ "OVER", NULL, VERB_OVER, 0, 1, 0, "[message-id|range]" },
-	{ "POST", NULL, VERB_POST, 0, 0, 0, "" },
-	{ "QUIT", NULL, VERB_QUIT, 0, 0, 0, "" },
-	{ "STARTTLS", NULL, VERB_STARTTLS, 0, 0, 0, "" },
-	{ "STAT", NULL, VERB_STAT, 0, 1, 0, "[message-id|number]" },
-	{ "TAKETHIS", NULL, VERB_TAKETHIS, 1, 1, 0, "message-id" },
-	{ "XHDR", NULL, VERB_XHDR, 1, 2, 0, "field [message-id|range]" },
-	{ "XOVER", NULL, VERB_XOVER, 0, 1, 0, "[range]" },
-	{ "XPAT", NULL, VERB_XPAT, 3, NNTP_ARGS_MAX, 0,
-	  "field message-id|range pattern..." },
-	{ "XROOTS", NULL, VERB_XROOTS, 0, 2, 0, "[group [range]]" },
-	{ "XTREE", NULL, VERB_XTREE, 1, 1, 0, "message-id" },
-};
-
-#define VERB_N	(sizeof(verb_table) / sizeof(verb_table[0]))
 
 static int
 command_is_space(char c)
@@ -104,41 +36,50 @@ command_next_word(char **p)
 	return (start);
 }
 
-static const struct verb_def *
-command_find(const char *verb, const char *keyword, int *verb_known)
+/*
+ * The entry for verb and keyword.  A missing keyword matches the verb's
+ * NNTP_VERB_BARE entry.  *verb_known says whether the verb itself is in
+ * the table.
+ */
+static const struct nntp_verb_def *
+command_find(const struct nntp_verb_table *t, const char *verb,
+    const char *keyword, int *verb_known)
 {
-	size_t	i;
+	const struct nntp_verb_def	*d;
+	size_t				 i;
 
 	*verb_known = 0;
-	for (i = 0; i < VERB_N; i++) {
-		if (strcasecmp(verb_table[i].verb, verb) != 0)
+	for (i = 0; i < t->n; i++) {
+		d = t->verbs[i];
+		if (strcasecmp(d->name, verb) != 0)
 			continue;
 		*verb_known = 1;
-		if (verb_table[i].keyword == NULL)
-			return (&verb_table[i]);
-		if (strcasecmp(verb_table[i].keyword, keyword != NULL ?
-		    keyword : "") == 0)
-			return (&verb_table[i]);
+		if (d->keyword == NULL)
+			return (d);
+		if (keyword == NULL ? (d->syntax & NNTP_VERB_BARE) != 0 :
+		    strcasecmp(d->keyword, keyword) == 0)
+			return (d);
 	}
 	return (NULL);
 }
 
 /* Does the verb take a keyword (LIST, MODE, AUTHINFO)? */
 static int
-command_has_keywords(const char *verb)
+command_has_keywords(const struct nntp_verb_table *t, const char *verb)
 {
 	size_t	i;
 
-	for (i = 0; i < VERB_N; i++)
-		if (strcasecmp(verb_table[i].verb, verb) == 0)
-			return (verb_table[i].keyword != NULL);
+	for (i = 0; i < t->n; i++)
+		if (strcasecmp(t->verbs[i]->name, verb) == 0)
+			return (t->verbs[i]->keyword != NULL);
 	return (0);
 }
 
 enum nntp_parse_result
-nntp_command_parse(char *line, struct nntp_command *cmd, const char **errstr)
+nntp_command_parse(const struct nntp_verb_table *table, char *line,
+    struct nntp_command *cmd, const char **errstr)
 {
-	const struct verb_def	*d;
+	const struct nntp_verb_def *d;
 	char			*p = line, *verb, *keyword = NULL, *arg;
 	int			 known;
 	size_t			 len;
@@ -149,9 +90,9 @@ nntp_command_parse(char *line, struct nntp_command *cmd, const char **errstr)
 		*errstr = NULL;
 	if ((verb = command_next_word(&p)) == NULL)
 		return (NNTP_PARSE_EMPTY);
-	if (command_has_keywords(verb))
+	if (command_has_keywords(table, verb))
 		keyword = command_next_word(&p);
-	d = command_find(verb, keyword, &known);
+	d = command_find(table, verb, keyword, &known);
 	/* Nothing after AUTHINFO's keyword may be shown, and not even the
 	   keyword when it is not one we know: "AUTHINFO hunter2" is a
 	   password with the PASS forgotten. */
@@ -171,8 +112,8 @@ nntp_command_parse(char *line, struct nntp_command *cmd, const char **errstr)
 	}
 	/* Known from here on, also when the arguments are wrong: a command
 	   whose data block follows regardless (TAKETHIS) must be known. */
-	cmd->verb = d->id;
-	if (d->flags & VERB_REST) {
+	cmd->verb = d;
+	if (d->syntax & NNTP_VERB_REST) {
 		/* One argument: the rest of the line after one separator,
 		   so passwords keep their inner and trailing spaces. */
 		while (command_is_space(*p))
@@ -191,7 +132,7 @@ nntp_command_parse(char *line, struct nntp_command *cmd, const char **errstr)
 		return (NNTP_PARSE_OK);
 	}
 	while ((arg = command_next_word(&p)) != NULL) {
-		if (cmd->argc == d->max) {
+		if (cmd->argc == d->args.upper) {
 			if (errstr != NULL)
 				*errstr = "Too many arguments";
 			return (NNTP_PARSE_SYNTAX);
@@ -204,7 +145,7 @@ nntp_command_parse(char *line, struct nntp_command *cmd, const char **errstr)
 		}
 		cmd->argv[cmd->argc++] = arg;
 	}
-	if (cmd->argc < d->min) {
+	if (cmd->argc < d->args.lower) {
 		if (errstr != NULL)
 			*errstr = "Too few arguments";
 		return (NNTP_PARSE_SYNTAX);
@@ -225,48 +166,22 @@ nntp_algorithm_valid(const char *name)
 	return (n >= 1 && n <= 20);
 }
 
-/* Canonical names of the verbs that take a keyword. */
-static const struct {
-	enum nntp_verb	 id;
-	const char	*name;
-} keyword_names[] = {
-	{ VERB_AUTHINFO_USER, "AUTHINFO USER" },
-	{ VERB_AUTHINFO_PASS, "AUTHINFO PASS" },
-	{ VERB_AUTHINFO_SASL, "AUTHINFO SASL" },
-	{ VERB_AUTHINFO_GENERIC, "AUTHINFO GENERIC" },
-	{ VERB_LIST_ACTIVE, "LIST ACTIVE" },
-	{ VERB_LIST_ACTIVE_TIMES, "LIST ACTIVE.TIMES" },
-	{ VERB_LIST_COUNTS, "LIST COUNTS" },
-	{ VERB_LIST_DISTRIB_PATS, "LIST DISTRIB.PATS" },
-	{ VERB_LIST_HEADERS, "LIST HEADERS" },
-	{ VERB_LIST_NEWSGROUPS, "LIST NEWSGROUPS" },
-	{ VERB_LIST_OVERVIEW_FMT, "LIST OVERVIEW.FMT" },
-	{ VERB_MODE_READER, "MODE READER" },
-	{ VERB_MODE_STREAM, "MODE STREAM" },
-};
-
-const char *
-nntp_verb_name(enum nntp_verb verb)
+char *
+nntp_verb_name(const struct nntp_verb_def *verb, char *buf, size_t len)
 {
-	size_t	i;
-
-	for (i = 0; i < sizeof(keyword_names) / sizeof(keyword_names[0]); i++)
-		if (keyword_names[i].id == verb)
-			return (keyword_names[i].name);
-	for (i = 0; i < VERB_N; i++)
-		if (verb_table[i].id == verb)
-			return (verb_table[i].verb);
-	return ("?");
+	(void)snprintf(buf, len, "%s%s%s", verb->name, verb->keyword != NULL ?
+	    " " : "", verb->keyword != NULL ? verb->keyword : "");
+	return (buf);
 }
 
-const char *
-nntp_verb_usage(enum nntp_verb verb)
+int
+nntp_verb_is(const struct nntp_verb_def *verb, const char *name)
 {
-	size_t	i;
+	size_t	n = strlen(verb->name);
 
-	for (i = 0; i < VERB_N; i++)
-		if (verb_table[i].id == verb && (verb_table[i].keyword == NULL ||
-		    verb_table[i].keyword[0] != '\0'))
-			return (verb_table[i].usage);
-	return ("");
+	if (strncmp(name, verb->name, n) != 0)
+		return (0);
+	if (verb->keyword == NULL)
+		return (name[n] == '\0');
+	return (name[n] == ' ' && strcmp(name + n + 1, verb->keyword) == 0);
 }

@@ -1,9 +1,13 @@
 /*
  * The syntactic half of NNTP command dispatch: split a command line into a
  * verb (and, for LIST, MODE and AUTHINFO, its keyword) and arguments, and
- * check the argument count against a constant table.  What a command means
- * and when it may run is the server's business (server/dispatch.c); this
- * table knows only spelling and arity, so it can be unit-tested alone.
+ * check the argument count against the caller's table of verbs.  What a
+ * command means and when it may run is the server's business
+ * (server/nntp/dispatch.c); a verb here is only spelling, arity and usage,
+ * so the parser can be unit-tested alone.  The server embeds a
+ * struct nntp_verb_def as the first member of each command's entry, so one
+ * definition beside the handler is the whole of a command (tmux's
+ * cmd_entry); there is no list of verbs here to keep in step with it.
  */
 #ifndef LOOM_COMMAND_H
 #define LOOM_COMMAND_H
@@ -12,54 +16,35 @@
 
 #include "nntp.h"
 
-enum nntp_verb {
-	VERB_NONE = 0,
-	VERB_ARTICLE,
-	VERB_AUTHINFO_USER,
-	VERB_AUTHINFO_PASS,
-	VERB_AUTHINFO_SASL,	/* recognised so it can be refused with 503 */
-	VERB_AUTHINFO_GENERIC,	/* likewise */
-	VERB_BODY,
-	VERB_CAPABILITIES,
-	VERB_CHECK,
-	VERB_COMPRESS,		/* RFC 8054 */
-	VERB_DATE,
-	VERB_GROUP,
-	VERB_HDR,
-	VERB_HEAD,
-	VERB_HELP,
-	VERB_IHAVE,
-	VERB_LAST,
-	VERB_LIST_ACTIVE,	/* also plain LIST */
-	VERB_LIST_ACTIVE_TIMES,
-	VERB_LIST_COUNTS,
-	VERB_LIST_DISTRIB_PATS,
-	VERB_LIST_HEADERS,
-	VERB_LIST_NEWSGROUPS,
-	VERB_LIST_OVERVIEW_FMT,
-	VERB_LISTGROUP,
-	VERB_MODE_READER,
-	VERB_MODE_STREAM,
-	VERB_NEWGROUPS,
-	VERB_NEWNEWS,
-	VERB_NEXT,
-	VERB_OVER,
-	VERB_POST,
-	VERB_QUIT,
-	VERB_STARTTLS,
-	VERB_STAT,
-	VERB_TAKETHIS,
-	VERB_XHDR,
-	VERB_XOVER,
-	VERB_XPAT,
-	VERB_XROOTS,
-	VERB_XTREE,
-	VERB__COUNT
+/* What the parser needs to know about a verb beyond its arity. */
+#define NNTP_VERB_REST	0x01	/* the rest of the line is one argument
+				   (passwords may hold spaces) */
+#define NNTP_VERB_BARE	0x02	/* the verb alone means this keyword
+				   (LIST is LIST ACTIVE) */
+
+struct nntp_verb_def {
+	const char	*name;		/* "LIST" */
+	const char	*keyword;	/* "ACTIVE"; NULL: the verb takes none */
+	struct {
+		int	 lower, upper;	/* arguments after verb and keyword */
+	} args;
+	const char	*usage;		/* for HELP: "[wildmat]" */
+	unsigned	 syntax;	/* NNTP_VERB_* */
+};
+
+/*
+ * The verbs a parser recognises, in the order HELP lists them.  Every verb
+ * with keywords lists each keyword; a verb is either always or never
+ * followed by a keyword.
+ */
+struct nntp_verb_table {
+	const struct nntp_verb_def *const *verbs;
+	size_t				   n;
 };
 
 /* A parsed command.  argv[] points into the caller's line buffer. */
 struct nntp_command {
-	enum nntp_verb	 verb;
+	const struct nntp_verb_def *verb;	/* NULL: not recognised */
 	int		 argc;			/* after the verb and keyword */
 	char		*argv[NNTP_ARGS_MAX];
 	/*
@@ -70,6 +55,9 @@ struct nntp_command {
 	 * cased it.  `secret` says the line holds more than that.  Set by
 	 * every return of nntp_command_parse(), so the caller decides what
 	 * to mask from the words the parser saw, never from the raw text.
+	 * This is the parser's own rule, not a flag of the table: a table
+	 * that forgot it, or that serves no AUTHINFO at all, still never
+	 * lets a password through.
 	 */
 	size_t		 loggable;
 	int		 secret;
@@ -89,10 +77,10 @@ enum nntp_parse_result {
  * and exactly (no abbreviations).  Arguments keep their case.  On failure
  * *errstr (if not NULL) points at a static, human-readable reason.  On
  * NNTP_PARSE_SYNTAX for a known verb and keyword, cmd->verb is set (the
- * arguments are not to be used).
+ * arguments are not to be used); otherwise it is NULL.
  */
-enum nntp_parse_result nntp_command_parse(char *line, struct nntp_command *cmd,
-    const char **errstr);
+enum nntp_parse_result nntp_command_parse(const struct nntp_verb_table *table,
+    char *line, struct nntp_command *cmd, const char **errstr);
 
 /*
  * Is `name` a syntactically valid algorithm name: 1 to 20 upper-case
@@ -101,10 +89,15 @@ enum nntp_parse_result nntp_command_parse(char *line, struct nntp_command *cmd,
  */
 int nntp_algorithm_valid(const char *name);
 
-/* Canonical spelling of a verb ("LIST ACTIVE", "MODE READER"); never NULL. */
-const char *nntp_verb_name(enum nntp_verb verb);
+/*
+ * Canonical spelling of a verb ("LIST ACTIVE", "MODE READER") into buf,
+ * truncated to len - 1 octets; returns buf.  NNTP_VERB_NAME_MAX is enough.
+ */
+#define NNTP_VERB_NAME_MAX	64
+char	*nntp_verb_name(const struct nntp_verb_def *verb, char *buf,
+	    size_t len);
 
-/* Argument syntax shown by HELP, e.g. "[group [range]]"; never NULL. */
-const char *nntp_verb_usage(enum nntp_verb verb);
+/* Is this the verb spelled `name` canonically ("LIST ACTIVE", "OVER")? */
+int	 nntp_verb_is(const struct nntp_verb_def *verb, const char *name);
 
 #endif /* LOOM_COMMAND_H */

@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include "header.h"
+#include "range.h"
 
 /* Length of the line at p (without its CRLF or LF) within end. */
 static size_t
@@ -96,27 +97,66 @@ overview_field(const char *ov, size_t len, int index, char *out,
 }
 
 int
+xref_next(const char **p, struct xref_entry *e)
+{
+	const char	*s = *p, *end, *colon;
+	char		 digits[16];
+	size_t		 n;
+
+	while (*s == ' ')
+		s++;
+	if (*s == '\0') {
+		*p = s;
+		return (0);
+	}
+	end = s + strcspn(s, " ");
+	colon = memchr(s, ':', (size_t)(end - s));
+	e->group = s;
+	e->group_len = (size_t)((colon != NULL ? colon : end) - s);
+	e->number = 0;
+	if (colon != NULL) {
+		n = (size_t)(end - colon - 1);
+		if (n > 0 && n < sizeof(digits)) {
+			memcpy(digits, colon + 1, n);
+			digits[n] = '\0';
+			if (nntp_number_parse(digits, &e->number) == -1)
+				e->number = 0;
+		}
+	}
+	*p = end;
+	return (1);
+}
+
+uint32_t
+xref_number_in(const char *xref, const char *group)
+{
+	struct xref_entry	 e;
+	const char		*p = xref;
+	size_t			 n = strlen(group);
+
+	while (xref_next(&p, &e))
+		if (e.group_len == n && memcmp(e.group, group, n) == 0 &&
+		    e.number != 0)
+			return (e.number);
+	return (0);
+}
+
+int
 xref_any_group(const char *xref, int (*match)(const char *, void *),
     void *arg)
 {
-	char		 group[251];
-	const char	*p = xref, *colon, *end;
-	size_t		 n;
-	int		 rc;
+	struct xref_entry	 e;
+	char			 group[251];
+	const char		*p = xref;
+	int			 rc;
 
-	while (*p != '\0') {
-		while (*p == ' ')
-			p++;
-		end = p + strcspn(p, " ");
-		colon = memchr(p, ':', (size_t)(end - p));
-		n = (size_t)((colon != NULL ? colon : end) - p);
-		if (n > 0 && n < sizeof(group)) {
-			memcpy(group, p, n);
-			group[n] = '\0';
-			if ((rc = match(group, arg)) != 0)
-				return (rc);
-		}
-		p = end;
+	while (xref_next(&p, &e)) {
+		if (e.group_len == 0 || e.group_len >= sizeof(group))
+			continue;
+		memcpy(group, e.group, e.group_len);
+		group[e.group_len] = '\0';
+		if ((rc = match(group, arg)) != 0)
+			return (rc);
 	}
 	return (0);
 }

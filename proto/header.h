@@ -3,6 +3,7 @@
 #define LOOM_HEADER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Find the first field called `name` (case-insensitive) in the header block
@@ -22,6 +23,26 @@ int	header_find(const char *wire, size_t len, const char *name, char *out,
  */
 void	overview_field(const char *ov, size_t len, int index, char *out,
 	    size_t outlen);
+
+/*
+ * Xref values as the store keeps them: "group:number group:number",
+ * without the host.  This is the one parser of them in the server.
+ */
+struct xref_entry {
+	const char	*group;		/* not NUL-terminated */
+	size_t		 group_len;	/* 0 for an entry without a group */
+	uint32_t	 number;	/* 0 when absent or not a number */
+};
+
+/*
+ * The next entry of the Xref value at *p into e, advancing *p past it.
+ * Entries are separated by runs of spaces; the group ends at the first
+ * ":" (the whole entry without one).  Returns 1, or 0 at the end.
+ */
+int	xref_next(const char **p, struct xref_entry *e);
+
+/* The article's number in `group` according to xref, or 0. */
+uint32_t xref_number_in(const char *xref, const char *group);
 
 /*
  * Call match(group, arg) for each group of an Xref value as the store keeps

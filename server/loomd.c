@@ -141,6 +141,10 @@ loomd_configure(const struct loomd_options *o, struct config *cfg,
 	if (o->config_path != NULL && config_load(cfg, o->config_path, err,
 	    errlen) == -1)
 		return (-1);
+	/* Before the loop runs, blocking is harmless (a reload resolves
+	   off the loop). */
+	if (config_peers_resolve(cfg, err, errlen) == -1)
+		return (-1);
 	if (o->nlisten > 0)
 		cfg->nlisten = 0;
 	for (i = 0; i < o->nlisten; i++)

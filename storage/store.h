@@ -283,6 +283,35 @@ typedef int (*store_thread_cb)(const struct store_thread_node *node,
 enum store_status store_thread_walk(struct store *st, const char *msgid,
     size_t max_nodes, store_thread_cb cb, void *arg, int *truncated);
 
+/*
+ * The same walk in pieces, each its own short read transaction, for
+ * replies that are streamed (XTREE).  The cursor holds copies of the path
+ * from the root to the last node visited, nothing that points into the
+ * map, so its memory follows the thread's depth, not its size.  Zero it
+ * before the first call; release it with store_thread_walk_end().
+ */
+struct store_walk_level;
+struct store_walk_cursor {
+	int			 started;
+	int			 done;		/* set when the walk is complete */
+	struct store_walk_level	*path;		/* [0] the root */
+	size_t			 n, cap;	/* levels in path, allocated */
+};
+
+/*
+ * Visit the next nodes of the walk store_thread_walk makes from msgid, at
+ * most max_nodes of them (0: no limit), stopping after a node whose
+ * callback returns non-zero.  Sets cursor->done once the thread has no
+ * more.  Cycles in damaged links end at the node that would repeat an
+ * ancestor.  The thread may change between calls: each call continues
+ * after the last node visited, in the thread as it is now.  NOTFOUND (on
+ * the first call) if msgid is not a node.
+ */
+enum store_status store_thread_walk_next(struct store *st, const char *msgid,
+    struct store_walk_cursor *cursor, size_t max_nodes, store_thread_cb cb,
+    void *arg);
+void	store_thread_walk_end(struct store_walk_cursor *cursor);
+
 /* ---- Thread summaries (XROOTS) --------------------------------------- */
 
 /*

@@ -722,3 +722,228 @@ done:
 		return (STORE_NOTFOUND);
 	return (store_mdb_status(rc, "thread walk"));
 }
+
+/* ---- Walking a thread in pieces -------------------------------------- */
+
+/* One level of a resumable walk: the root's id, or below it the replies
+   value (order and child) that led there from the level above. */
+struct store_walk_level {
+	char		*val;
+	size_t		 len;
+	uint64_t	 hash;	/* of the id: the cycle check compares these */
+};
+
+static const char *
+walk_level_id(const struct store_walk_cursor *cur, size_t i)
+{
+	return (i == 0 ? cur->path[0].val : cur->path[i].val + 8);
+}
+
+/* Make level i a copy of val, dropping every level below it. */
+static int
+walk_level_set(struct store_walk_cursor *cur, size_t i, const void *val,
+    size_t len)
+{
+	struct store_walk_level	*p;
+	char			*v;
+	size_t			 cap;
+
+	if (i >= cur->cap) {
+		cap = cur->cap ? cur->cap * 2 : 16;
+		if ((p = reallocarray(cur->path, cap, sizeof(*p))) == NULL)
+			return (-1);
+		memset(p + cur->cap, 0, (cap - cur->cap) * sizeof(*p));
+		cur->path = p;
+		cur->cap = cap;
+	}
+	if ((v = malloc(len)) == NULL)
+		return (-1);
+	memcpy(v, val, len);
+	while (cur->n > i + 1) {
+		cur->n--;
+		free(cur->path[cur->n].val);
+		cur->path[cur->n].val = NULL;
+	}
+	free(cur->path[i].val);
+	cur->path[i].val = v;
+	cur->path[i].len = len;
+	cur->n = i + 1;
+	cur->path[i].hash = id_hash(walk_level_id(cur, i));
+	return (0);
+}
+
+static int
+walk_on_path(const struct store_walk_cursor *cur, const char *id)
+{
+	uint64_t	h = id_hash(id);
+	size_t		i;
+
+	for (i = 0; i < cur->n; i++)
+		if (cur->path[i].hash == h &&
+		    strcmp(walk_level_id(cur, i), id) == 0)
+			return (1);
+	return (0);
+}
+
+/*
+ * The first child of `id` from the replies cursor position that *rc left,
+ * skipping ancestors (a cycle in damaged links): its level becomes i.
+ * Returns 0, MDB_NOTFOUND when there is none, or an error.
+ */
+static int
+walk_take(struct store_walk_cursor *cur, MDB_cursor *c, MDB_val *key,
+    MDB_val *val, int rc, size_t i)
+{
+	const char	*child;
+	uint64_t	 order;
+
+	for (; rc == 0; rc = mdb_cursor_get(c, key, val, MDB_NEXT_DUP)) {
+		if (rec_reply_decode(val->mv_data, val->mv_size, &order,
+		    &child) == -1)
+			return (MDB_CORRUPTED);
+		if (!walk_on_path(cur, child))
+			return (walk_level_set(cur, i, val->mv_data,
+			    val->mv_size) == -1 ? ENOMEM : 0);
+	}
+	return (rc);
+}
+
+/*
+ * Move the path to the node after its last one in depth-first order: the
+ * first child (unless too deep), else the next sibling of the node or of
+ * its nearest ancestor that has one.  A sibling is found from the copied
+ * replies value, so a node removed meanwhile is simply passed.
+ */
+static int
+walk_advance(struct store_walk_cursor *cur, MDB_cursor *c)
+{
+	MDB_val		 key, val;
+	const char	*id;
+	size_t		 i = cur->n - 1;
+	int		 rc;
+
+	if (i < STORE_THREAD_DEPTH_MAX) {
+		id = walk_level_id(cur, i);
+		key.mv_data = (void *)id;
+		key.mv_size = strlen(id);
+		rc = mdb_cursor_get(c, &key, &val, MDB_SET);
+		if ((rc = walk_take(cur, c, &key, &val, rc, i + 1)) !=
+		    MDB_NOTFOUND)
+			return (rc);
+	}
+	for (; i >= 1; i--) {
+		id = walk_level_id(cur, i - 1);
+		key.mv_data = (void *)id;
+		key.mv_size = strlen(id);
+		val.mv_data = cur->path[i].val;
+		val.mv_size = cur->path[i].len;
+		rc = mdb_cursor_get(c, &key, &val, MDB_GET_BOTH_RANGE);
+		if (rc == 0 && val.mv_size == cur->path[i].len &&
+		    memcmp(val.mv_data, cur->path[i].val, val.mv_size) == 0)
+			rc = mdb_cursor_get(c, &key, &val, MDB_NEXT_DUP);
+		if ((rc = walk_take(cur, c, &key, &val, rc, i)) !=
+		    MDB_NOTFOUND)
+			return (rc);
+		cur->n--;
+		free(cur->path[cur->n].val);
+		cur->path[cur->n].val = NULL;
+	}
+	return (MDB_NOTFOUND);
+}
+
+/* Call cb for the node the path ends at. */
+static int
+walk_visit(struct store *st, MDB_txn *txn, const struct store_walk_cursor *cur,
+    store_thread_cb cb, void *arg, int *stop)
+{
+	struct store_thread_node	 node;
+	struct store_article_info	 info;
+	struct rec_article		 r;
+	MDB_val				 val;
+	int				 rc;
+
+	memset(&node, 0, sizeof(node));
+	node.depth = (unsigned)(cur->n - 1);
+	node.msgid = walk_level_id(cur, cur->n - 1);
+	rc = store_db_get(txn, st->dbi[DB_ARTICLES], node.msgid,
+	    strlen(node.msgid), &val);
+	if (rc == 0) {
+		if (rec_article_decode(val.mv_data, val.mv_size, &r) == -1)
+			return (MDB_CORRUPTED);
+		article_info_fill(&r, &info);
+		node.present = 1;
+		node.info = &info;
+	} else if (rc != MDB_NOTFOUND)
+		return (rc);
+	*stop = cb != NULL && cb(&node, arg) != 0;
+	return (0);
+}
+
+enum store_status
+store_thread_walk_next(struct store *st, const char *msgid,
+    struct store_walk_cursor *cur, size_t max_nodes, store_thread_cb cb,
+    void *arg)
+{
+	MDB_txn		*txn;
+	MDB_cursor	*c = NULL;
+	enum store_status ret;
+	const char	*top;
+	size_t		 len = 0, top_len, visited = 0;
+	char		 topbuf[STORE_MSGID_MAX + 1];
+	int		 rc = 0, known = 1, stop = 0;
+
+	if (cur->done)
+		return (STORE_OK);
+	if (!cur->started && !store_id_usable(msgid, &len))
+		return (STORE_NOTFOUND);
+	if ((ret = store_read_begin(st, &txn)) != STORE_OK)
+		return (ret);
+	if (!cur->started) {
+		if ((rc = node_known(st, txn, msgid, len, &known)) != 0 ||
+		    !known)
+			goto done;
+		if ((rc = node_top(st, txn, msgid, len, &top, &top_len)) != 0)
+			goto done;
+		memcpy(topbuf, top, top_len);
+		topbuf[top_len] = '\0';
+		if (walk_level_set(cur, 0, topbuf, top_len + 1) == -1) {
+			rc = ENOMEM;
+			goto done;
+		}
+		cur->started = 1;
+		if ((rc = walk_visit(st, txn, cur, cb, arg, &stop)) != 0)
+			goto done;
+		visited++;
+	}
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_REPLIES], &c)) != 0)
+		goto done;
+	while (!stop && (max_nodes == 0 || visited < max_nodes)) {
+		if ((rc = walk_advance(cur, c)) == MDB_NOTFOUND) {
+			cur->done = 1;
+			rc = 0;
+			break;
+		}
+		if (rc != 0 || (rc = walk_visit(st, txn, cur, cb, arg,
+		    &stop)) != 0)
+			goto done;
+		visited++;
+	}
+done:
+	if (c != NULL)
+		mdb_cursor_close(c);
+	store_read_end(st, txn);
+	if (rc == 0 && !known)
+		return (STORE_NOTFOUND);
+	return (store_mdb_status(rc, "thread walk"));
+}
+
+void
+store_thread_walk_end(struct store_walk_cursor *cur)
+{
+	size_t	i;
+
+	for (i = 0; i < cur->cap; i++)
+		free(cur->path[i].val);
+	free(cur->path);
+	memset(cur, 0, sizeof(*cur));
+}

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "access.h"
+#include "article.h"
 #include "config.h"
 #include "filter_rules.h"
 #include "log.h"
@@ -453,8 +454,10 @@ config_group_key(struct config_parse *cp, const char *name, const char *key,
 	struct config_group	*g = NULL, *n;
 	size_t			 i;
 
-	if (*name == '\0' || strlen(name) > CONFIG_NAME_MAX ||
-	    strpbrk(name, " \t,*?[]!\\") != NULL) {
+	/* The names POST accepts, and no other: a group no client could
+	   post to is a mistake in the file. */
+	if (strlen(name) > CONFIG_NAME_MAX ||
+	    !article_newsgroup_valid(name, strlen(name))) {
 		snprintf(cp->err, sizeof(cp->err), "bad group name \"%s\"",
 		    name);
 		return (0);
@@ -500,12 +503,10 @@ config_peer_key(struct config_parse *cp, const char *name, const char *key,
 {
 	struct config		*cfg = cp->cfg;
 	struct config_peer	*pe = NULL, *n;
-	struct addrinfo		 hints, *res;
 	const char		*why;
 	unsigned long		 v;
 	char			*end;
 	size_t			 i;
-	int			 rc;
 
 	if (*name == '\0' || strlen(name) >= sizeof(pe->name) ||
 	    strpbrk(name, " \t,*?[]!\\") != NULL) {
@@ -533,18 +534,14 @@ config_peer_key(struct config_parse *cp, const char *name, const char *key,
 		return (0);
 	}
 	if (strcmp(key, "host") == 0) {
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_family = AF_UNSPEC;
-		hints.ai_socktype = SOCK_STREAM;
-		if ((rc = getaddrinfo(value, NULL, &hints, &res)) != 0) {
-			snprintf(cp->err, sizeof(cp->err), "host: cannot "
-			    "resolve \"%s\": %s", value, gai_strerror(rc));
+		/* Resolved later, off the loop on a reload: see
+		   config_peer_resolve and feed/peers.c. */
+		if (*value == '\0') {
+			snprintf(cp->err, sizeof(cp->err), "host: empty");
 			return (0);
 		}
-		memcpy(&pe->addr, res->ai_addr, res->ai_addrlen);
-		pe->addrlen = res->ai_addrlen;
-		freeaddrinfo(res);
 		loom_strlcpy(pe->host, value, sizeof(pe->host));
+		pe->addrlen = 0;
 		return (1);
 	}
 	if (strcmp(key, "groups") == 0) {
@@ -590,6 +587,40 @@ config_peer_key(struct config_parse *cp, const char *name, const char *key,
 	snprintf(cp->err, sizeof(cp->err), "unknown key \"%s\" in [peer %s] "
 	    "(known: host, port, groups, pathhost, max_in_flight, compress)",
 	    key, name);
+	return (0);
+}
+
+int
+config_peer_resolve(struct config_peer *pe, char *err, size_t errlen)
+{
+	struct addrinfo	 hints, *res;
+	int		 rc;
+
+	pe->addrlen = 0;
+	if (pe->host[0] == '\0')
+		return (0);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	if ((rc = getaddrinfo(pe->host, NULL, &hints, &res)) != 0) {
+		snprintf(err, errlen, "[peer %s] host: cannot resolve \"%s\": "
+		    "%s", pe->name, pe->host, gai_strerror(rc));
+		return (-1);
+	}
+	memcpy(&pe->addr, res->ai_addr, res->ai_addrlen);
+	pe->addrlen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return (0);
+}
+
+int
+config_peers_resolve(struct config *cfg, char *err, size_t errlen)
+{
+	size_t	i;
+
+	for (i = 0; i < cfg->npeers; i++)
+		if (config_peer_resolve(&cfg->peers[i], err, errlen) == -1)
+			return (-1);
 	return (0);
 }
 

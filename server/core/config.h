@@ -39,8 +39,8 @@ struct config_peer {
 	char			 pathhost[CONFIG_NAME_MAX + 1];
 	unsigned		 max_in_flight;
 	int			 compress;	/* COMPRESS DEFLATE if offered */
-	struct sockaddr_storage	 addr;		/* host, resolved at load */
-	socklen_t		 addrlen;
+	struct sockaddr_storage	 addr;		/* host, once resolved */
+	socklen_t		 addrlen;	/* 0: not (yet) resolved */
 };
 
 struct config {
@@ -140,6 +140,15 @@ int config_add_listen(struct config *cfg, const char *spec, char *err,
 /* Add an implicit-TLS listen address (command line). */
 int config_add_tls_listen(struct config *cfg, const char *spec, char *err,
     size_t errlen);
+
+/*
+ * Resolve a peer's host (no port) into addr, blocking: for loomd before
+ * its loop runs and for loomctl.  A peer without a host stays with
+ * addrlen 0.  -1 with err if the name does not resolve.  A reload
+ * resolves on the loop instead (feed/peers.c).
+ */
+int config_peer_resolve(struct config_peer *pe, char *err, size_t errlen);
+int config_peers_resolve(struct config *cfg, char *err, size_t errlen);
 
 /* Release what config_load allocated (the group list). */
 void config_clear(struct config *cfg);

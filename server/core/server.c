@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "feeder.h"
+#include "peers.h"
 #include "inflight.h"
 #include "log.h"
 #include "pwcheck.h"
@@ -155,31 +156,6 @@ server_peer_allowed(struct server *srv, const struct sockaddr *sa)
 		    server_same_ip(sa, &srv->cfg.peers[i].addr))
 			return (1);
 	return (0);
-}
-
-/* One feeder per peer we send to (those with a host). */
-void
-server_feeds_start(struct server *srv)
-{
-	size_t	i;
-
-	srv->feeders = xcalloc(srv->cfg.npeers, sizeof(*srv->feeders));
-	for (i = 0; i < srv->cfg.npeers; i++)
-		if (srv->cfg.peers[i].addrlen != 0)
-			srv->feeders[srv->nfeeders++] = feeder_start(srv,
-			    &srv->cfg.peers[i]);
-}
-
-void
-server_feeds_stop(struct server *srv)
-{
-	size_t	i;
-
-	for (i = 0; i < srv->nfeeders; i++)
-		feeder_stop(srv->feeders[i]);
-	free(srv->feeders);
-	srv->feeders = NULL;
-	srv->nfeeders = 0;
 }
 
 /* Articles were queued for peers: have the feeders offer them. */
@@ -395,14 +371,16 @@ server_ensure_groups(struct server *srv)
 /*
  * SIGHUP: read the config file again and apply what can change while
  * running.  Listen addresses and the data directory need a restart.
+ * Peers change once their hosts are resolved (feed/peers.c).
  */
 int
 server_reload(struct server *srv)
 {
-	struct config	 cfg;
-	struct session	*s;
-	char		 err[512];
-	size_t		 i;
+	struct config		 cfg;
+	struct config_peer	*peers;
+	struct session		*s;
+	char			 err[512];
+	size_t			 i, npeers;
 
 	if (srv->config_path == NULL) {
 		log_info("reload: no config file, nothing to do");
@@ -416,9 +394,6 @@ server_reload(struct server *srv)
 	}
 	if (strcmp(cfg.data, srv->cfg.data) != 0)
 		log_warnx("reload: data directory change needs a restart");
-	if (cfg.npeers != srv->cfg.npeers)
-		log_warnx("reload: peer changes take effect at the next "
-		    "restart");
 	if (cfg.nlisten != srv->cfg.nlisten)
 		log_warnx("reload: listen address changes need a restart");
 	else
@@ -450,6 +425,14 @@ server_reload(struct server *srv)
 	memcpy(cfg.listen, srv->cfg.listen, sizeof(cfg.listen));
 	cfg.nlisten = srv->cfg.nlisten;
 	memcpy(cfg.data, srv->cfg.data, sizeof(cfg.data));
+	/* The running peers stay until the new ones are resolved: then
+	   peers_reload applies them, feeders and all, in one step. */
+	peers = cfg.peers;
+	npeers = cfg.npeers;
+	cfg.peers = srv->cfg.peers;
+	cfg.npeers = srv->cfg.npeers;
+	srv->cfg.peers = NULL;
+	srv->cfg.npeers = 0;
 	config_clear(&srv->cfg);
 	srv->cfg = cfg;
 	log_set_level((enum log_level)srv->cfg.log_level);
@@ -462,6 +445,7 @@ server_reload(struct server *srv)
 		    server_now_ms());
 	}
 	log_info("reloaded %s", srv->config_path);
+	peers_reload(srv, peers, npeers);
 	return (0);
 }
 
@@ -625,7 +609,7 @@ server_new(struct config *cfg, const char *config_path, char *err,
 		snprintf(err, errlen, "cannot open listeners, exiting");
 		goto fail;
 	}
-	server_feeds_start(srv);
+	peers_start(srv);
 	srv->ev_sigterm = server_signal(srv, SIGTERM);
 	srv->ev_sigint = server_signal(srv, SIGINT);
 	srv->ev_sighup = server_signal(srv, SIGHUP);
@@ -672,7 +656,7 @@ server_free(struct server *srv)
 		pwcheck_stop(srv->pwcheck);
 	ratelimit_free(srv->auth_failures);
 	ratelimit_free(srv->post_rate);
-	server_feeds_stop(srv);
+	peers_stop(srv);
 	if (srv->inflight != NULL)
 		inflight_free(srv->inflight);
 	tls_ctx_free(srv->tls_ctx);

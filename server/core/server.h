@@ -37,6 +37,8 @@ struct inflight;
 struct pwcheck;
 struct ratelimit;
 struct feeder;
+struct peers_pending;
+struct evdns_base;
 struct ssl_ctx_st;
 
 /* Why session_accept turned a connection away. */
@@ -55,8 +57,10 @@ struct server {
 	struct event_base	*base;
 	struct inflight		*inflight;	/* msgids being received */
 	struct ssl_ctx_st	*tls_ctx;	/* NULL: no TLS configured */
-	struct feeder		**feeders;	/* one per [peer] with a host */
+	struct feeder		**feeders;	/* one per peer with an address */
 	size_t			 nfeeders;
+	struct peers_pending	*peers_pending;	/* a reload resolving hosts */
+	struct evdns_base	*dns;		/* for it (feed/peers.c) */
 	struct config		 cfg;
 	const char		*config_path;	/* NULL: defaults only */
 	struct store		*store;
@@ -91,8 +95,6 @@ int	 server_open_store(struct server *srv, char *err, size_t errlen);
 void	 server_ensure_groups(struct server *srv);
 int	 server_reload(struct server *srv);
 int	 server_peer_allowed(struct server *srv, const struct sockaddr *sa);
-void	 server_feeds_start(struct server *srv);
-void	 server_feeds_stop(struct server *srv);
 void	 server_feeds_kick(struct server *srv);
 void	 server_limits_setup(struct server *srv, const struct config *next);
 uint64_t server_now_ms(void);

@@ -116,7 +116,6 @@ struct session {
 	struct event		*handshake_timer; /* bounds the TLS handshake */
 	int			 handshaking;	/* TLS not yet established */
 	time_t			 closing_since;
-	int			 streaming;	/* after MODE STREAM */
 	const char		*close_reason;
 
 	/* The work driver (session_run): never re-entered, and yields

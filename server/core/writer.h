@@ -36,9 +36,6 @@ struct writer	*writer_start(struct event_base *base, struct store *st,
 /* Queue a job (loop thread).  The writer owns it until done() runs. */
 void		 writer_submit(struct writer *w, struct writer_job *job);
 
-/* Jobs queued or being committed. */
-unsigned	 writer_pending(struct writer *w);
-
 /*
  * Commit everything still queued, run the completions, stop and join the
  * thread, free the writer.  Call from the loop thread, with the loop

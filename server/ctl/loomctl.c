@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "article.h"
 #include "config.h"
 #include "header.h"
 #include "log.h"
@@ -122,28 +123,23 @@ ctl_groups(struct ctl *c, int argc, char **argv)
 }
 
 /*
- * RFC 5536 3.1.4 newsgroup-name: components of letters, digits, "+", "-"
- * and "_" (and 8-bit UTF-8) separated by single dots.  Refusing anything
- * else keeps wildmat metacharacters and whitespace out of the active list.
+ * A group name is what POST accepts in Newsgroups (article_newsgroup_valid,
+ * the one check of the syntax): a group loomctl could create but no client
+ * could post to would be a trap.  That also keeps wildmat metacharacters
+ * and whitespace out of the active list.  The length is the store's.
  */
 static const char *
 ctl_group_name_error(const char *name)
 {
-	const unsigned char	*p;
-	size_t			 len = strlen(name);
+	size_t	len = strlen(name);
 
 	if (len == 0)
 		return ("empty name");
 	if (len > STORE_GROUP_MAX)
 		return ("name too long");
-	if (name[0] == '.' || name[len - 1] == '.' || strstr(name, "..")) {
-		return ("empty name component");
-	}
-	for (p = (const unsigned char *)name; *p != '\0'; p++)
-		if (!(isalnum(*p) || *p == '+' || *p == '-' || *p == '_' ||
-		    *p == '.' || *p >= 0x80))
-			return ("names may hold only letters, digits, "
-			    "\"+\", \"-\", \"_\" and \".\"");
+	if (!article_newsgroup_valid(name, len))
+		return ("names are components of ASCII letters, digits, "
+		    "\"+\", \"-\" and \"_\" separated by single dots");
 	return (NULL);
 }
 
@@ -489,7 +485,7 @@ ctl_peers(struct ctl *c, int argc, char **argv)
 static int
 ctl_pull(struct ctl *c, int argc, char **argv)
 {
-	const struct config_peer	*pe = NULL;
+	struct config_peer		*pe = NULL;
 	const char			*why;
 	char				 err[512];
 	size_t				 i;
@@ -501,9 +497,14 @@ ctl_pull(struct ctl *c, int argc, char **argv)
 	for (i = 0; i < c->cfg.npeers; i++)
 		if (strcmp(c->cfg.peers[i].name, argv[0]) == 0)
 			pe = &c->cfg.peers[i];
-	if (pe == NULL || pe->addrlen == 0) {
+	if (pe == NULL || pe->host[0] == '\0') {
 		fprintf(stderr, "loomctl: no [peer %s] with a host in the "
 		    "configuration\n", argv[0]);
+		return (1);
+	}
+	if (config_peer_resolve(pe, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "loomctl: %s\n", err);
 		return (1);
 	}
 	if (argc == 2 && wildmat_valid(argv[1], &why) == -1) {

@@ -73,7 +73,7 @@ struct feed_cmd {
 
 struct feeder {
 	struct server		*srv;
-	struct config_peer	 peer;		/* a copy: reloads do not move it */
+	struct config_peer	 peer;		/* a copy: feeder_update changes it */
 	enum feed_state		 state;
 	struct bufferevent	*bev;
 	struct compress		*zc;		/* COMPRESS layer, or NULL */
@@ -157,19 +157,13 @@ static void
 feeder_error(struct feeder *f, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Drop the connection; unanswered entries stay queued for the next one. */
+/* Drop the connection (if any); unanswered entries stay queued for the
+   next one. */
 static void
-feeder_error(struct feeder *f, const char *fmt, ...)
+feeder_drop(struct feeder *f)
 {
 	struct feed_cmd	*c;
-	struct timeval	 tv;
-	va_list		 ap;
 
-	va_start(ap, fmt);
-	vsnprintf(f->stats.last_error, sizeof(f->stats.last_error), fmt, ap);
-	va_end(ap);
-	log_warnx("feed=%s %s; retrying in %us", f->peer.name,
-	    f->stats.last_error, f->backoff);
 	feeder_flush_done(f);
 	while ((c = TAILQ_FIRST(&f->cmds)) != NULL) {
 		TAILQ_REMOVE(&f->cmds, c, entry);
@@ -185,6 +179,21 @@ feeder_error(struct feeder *f, const char *fmt, ...)
 	if (f->stats.connected)
 		f->state_since = time(NULL);
 	f->stats.connected = 0;
+}
+
+/* Drop the connection and try again after the back-off. */
+static void
+feeder_error(struct feeder *f, const char *fmt, ...)
+{
+	struct timeval	 tv;
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(f->stats.last_error, sizeof(f->stats.last_error), fmt, ap);
+	va_end(ap);
+	log_warnx("feed=%s %s; retrying in %us", f->peer.name,
+	    f->stats.last_error, f->backoff);
+	feeder_drop(f);
 	feeder_save_status(f);
 	tv.tv_sec = f->backoff;
 	tv.tv_usec = 0;
@@ -610,8 +619,12 @@ feeder_timer_cb(evutil_socket_t fd, short what, void *arg)
 	evtimer_add(f->timer, &tv);
 }
 
-/* Which peers get this article: their wildmat matches one of its groups,
-   and their identity is not in its Path already. */
+/*
+ * Which peers get this article: their wildmat matches one of its groups,
+ * and their identity is not in its Path already.  Only peers with a
+ * running feeder, each as that feeder has it: an article is never queued
+ * for a peer nobody sends to, whatever a reload is doing.
+ */
 size_t
 feeder_select(struct server *srv, const struct article *a,
     const struct article_thread *t, char names[][STORE_PEER_MAX + 1],
@@ -620,9 +633,9 @@ feeder_select(struct server *srv, const struct article *a,
 	const struct config_peer	*pe;
 	size_t				 i, g, n = 0;
 
-	for (i = 0; i < srv->cfg.npeers && n < max; i++) {
-		pe = &srv->cfg.peers[i];
-		if (pe->addrlen == 0 || article_path_contains(a, pe->pathhost))
+	for (i = 0; i < srv->nfeeders && n < max; i++) {
+		pe = &srv->feeders[i]->peer;
+		if (article_path_contains(a, pe->pathhost))
 			continue;
 		for (g = 0; g < t->ngroups; g++)
 			if (wildmat_match(t->groups[g], pe->groups))
@@ -673,23 +686,46 @@ feeder_name(const struct feeder *f)
 	return (f->peer.name);
 }
 
-void
-feeder_stop(struct feeder *f)
+/* Has the way to reach the peer changed (address, port, COMPRESS)? */
+static int
+feeder_peer_moved(const struct config_peer *a, const struct config_peer *b)
 {
-	struct feed_cmd	*c;
+	return (a->port != b->port || a->compress != b->compress ||
+	    a->addrlen != b->addrlen || memcmp(&a->addr, &b->addr,
+	    a->addrlen) != 0 || strcmp(a->host, b->host) != 0);
+}
 
-	feeder_flush_done(f);
-	f->stats.connected = 0;
-	f->state_since = time(NULL);
+/*
+ * A reload changed this peer's section (same name).  Groups, pathhost and
+ * max_in_flight apply from the next offer on; a new address, port or
+ * compress setting drops the connection and connects again at once.
+ */
+void
+feeder_update(struct feeder *f, const struct config_peer *peer)
+{
+	struct timeval	tv = { 0, 0 };
+	int		moved = feeder_peer_moved(&f->peer, peer);
+
+	f->peer = *peer;
+	if (!moved)
+		return;
+	log_info("feed=%s now %s:%u: reconnecting", f->peer.name,
+	    f->peer.host, f->peer.port);
+	feeder_drop(f);
 	snprintf(f->stats.last_error, sizeof(f->stats.last_error),
-	    "loomd stopped");
+	    "reconnecting after a reload");
 	feeder_save_status(f);
-	while ((c = TAILQ_FIRST(&f->cmds)) != NULL) {
-		TAILQ_REMOVE(&f->cmds, c, entry);
-		free(c);
-	}
-	if (f->bev != NULL)
-		bufferevent_free(f->bev);
+	f->backoff = FEED_BACKOFF_MIN;
+	evtimer_add(f->timer, &tv);
+}
+
+void
+feeder_stop(struct feeder *f, const char *why)
+{
+	feeder_drop(f);
+	f->state_since = time(NULL);
+	snprintf(f->stats.last_error, sizeof(f->stats.last_error), "%s", why);
+	feeder_save_status(f);
 	event_free(f->timer);
 	free(f);
 }

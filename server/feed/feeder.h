@@ -25,7 +25,16 @@ struct feeder_stats {
 /* Start feeding a peer (connects from the event loop, right away). */
 struct feeder	*feeder_start(struct server *srv,
 		    const struct config_peer *peer);
-void		 feeder_stop(struct feeder *f);
+
+/* Stop (shutdown, or the peer left the configuration): its queue stays
+   in the store; why is published as its last state. */
+void		 feeder_stop(struct feeder *f, const char *why);
+
+/*
+ * The peer's section changed in a reload (same name): take the new copy;
+ * reconnect at once if its address, port or compress setting changed.
+ */
+void		 feeder_update(struct feeder *f, const struct config_peer *peer);
 
 /* Articles were queued: offer them now. */
 void		 feeder_kick(struct feeder *f);
@@ -34,8 +43,9 @@ const struct feeder_stats *feeder_stats(const struct feeder *f);
 const char	*feeder_name(const struct feeder *f);
 
 /*
- * The peers an article goes to: whose groups wildmat matches one of its
- * newsgroups and whose Path identity is not in its Path.  Writes up to max
+ * The peers an article goes to: those with a running feeder (srv->feeders)
+ * whose groups wildmat matches one of its newsgroups and whose Path
+ * identity is not in its Path.  Writes up to max
  * names into names[] with ptrs[i] = names[i]; returns how many.
  */
 size_t		 feeder_select(struct server *srv, const struct article *a,

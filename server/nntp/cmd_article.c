@@ -53,10 +53,8 @@ article_resolve(struct session *s, const char *arg, struct article_ref *ref)
 		    "message-id");
 		return (-1);
 	}
-	if (!s->have_group) {
-		reply(s, RPL_412_NO_GROUP_SEL, "No newsgroup selected");
+	if (dispatch_need_group(s) == -1)
 		return (-1);
-	}
 	if (arg == NULL) {
 		ref->number = s->article;
 		if (ref->number == 0 || store_number_lookup(s->srv->store,
@@ -192,11 +190,41 @@ cmd_stat_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_article_entry = {
-	VERB_ARTICLE, CMD_READER, cmd_article_exec
+	.verb = {
+		.name = "ARTICLE",
+		.args = { 0, 1 },
+		.usage = "[message-id|number]",
+	},
+	.flags = CMD_READER,
+	.exec = cmd_article_exec
 };
-const struct cmd_entry cmd_head_entry = { VERB_HEAD, CMD_READER, cmd_head_exec };
-const struct cmd_entry cmd_body_entry = { VERB_BODY, CMD_READER, cmd_body_exec };
-const struct cmd_entry cmd_stat_entry = { VERB_STAT, CMD_READER, cmd_stat_exec };
+const struct cmd_entry cmd_head_entry = {
+	.verb = {
+		.name = "HEAD",
+		.args = { 0, 1 },
+		.usage = "[message-id|number]",
+	},
+	.flags = CMD_READER,
+	.exec = cmd_head_exec
+};
+const struct cmd_entry cmd_body_entry = {
+	.verb = {
+		.name = "BODY",
+		.args = { 0, 1 },
+		.usage = "[message-id|number]",
+	},
+	.flags = CMD_READER,
+	.exec = cmd_body_exec
+};
+const struct cmd_entry cmd_stat_entry = {
+	.verb = {
+		.name = "STAT",
+		.args = { 0, 1 },
+		.usage = "[message-id|number]",
+	},
+	.flags = CMD_READER,
+	.exec = cmd_stat_exec
+};
 
 /*
  * Range forms of OVER, HDR, XHDR and XPAT share one streaming walk: the
@@ -280,10 +308,8 @@ range_resolve(struct session *s, const char *arg, uint32_t *lo, uint32_t *hi)
 		reply(s, RPL_501_SYNTAX, "Bad range \"%s\"", arg);
 		return (-1);
 	}
-	if (!s->have_group) {
-		reply(s, RPL_412_NO_GROUP_SEL, "No newsgroup selected");
+	if (dispatch_need_group(s) == -1)
 		return (-1);
-	}
 	if (arg == NULL) {
 		if (s->article == 0) {
 			reply(s, RPL_420_NO_CURRENT, "Current article number "
@@ -369,8 +395,24 @@ cmd_over_exec(struct session *s, struct nntp_command *cmd)
 	return (CMD_ASYNC);
 }
 
-const struct cmd_entry cmd_over_entry = { VERB_OVER, CMD_READER, cmd_over_exec };
-const struct cmd_entry cmd_xover_entry = { VERB_XOVER, CMD_READER, cmd_over_exec };
+const struct cmd_entry cmd_over_entry = {
+	.verb = {
+		.name = "OVER",
+		.args = { 0, 1 },
+		.usage = "[message-id|range]",
+	},
+	.flags = CMD_READER,
+	.exec = cmd_over_exec
+};
+const struct cmd_entry cmd_xover_entry = {
+	.verb = {
+		.name = "XOVER",
+		.args = { 0, 1 },
+		.usage = "[range]",
+	},
+	.flags = CMD_READER,
+	.exec = cmd_over_exec
+};
 
 /*
  * Fields kept in the overview, in LIST OVERVIEW.FMT order: HDR serves these
@@ -593,9 +635,33 @@ cmd_xpat_exec(struct session *s, struct nntp_command *cmd)
 	return (hdr_exec(s, cmd->argv[0], cmd->argv[1], HDR_XPAT, pattern));
 }
 
-const struct cmd_entry cmd_hdr_entry = { VERB_HDR, CMD_READER, cmd_hdr_exec };
-const struct cmd_entry cmd_xhdr_entry = { VERB_XHDR, CMD_READER, cmd_xhdr_exec };
-const struct cmd_entry cmd_xpat_entry = { VERB_XPAT, CMD_READER, cmd_xpat_exec };
+const struct cmd_entry cmd_hdr_entry = {
+	.verb = {
+		.name = "HDR",
+		.args = { 1, 2 },
+		.usage = "field [message-id|range]",
+	},
+	.flags = CMD_READER,
+	.exec = cmd_hdr_exec
+};
+const struct cmd_entry cmd_xhdr_entry = {
+	.verb = {
+		.name = "XHDR",
+		.args = { 1, 2 },
+		.usage = "field [message-id|range]",
+	},
+	.flags = CMD_READER,
+	.exec = cmd_xhdr_exec
+};
+const struct cmd_entry cmd_xpat_entry = {
+	.verb = {
+		.name = "XPAT",
+		.args = { 3, NNTP_ARGS_MAX },
+		.usage = "field message-id|range pattern...",
+	},
+	.flags = CMD_READER,
+	.exec = cmd_xpat_exec
+};
 
 /*
  * NEWNEWS wildmat date time [GMT] (RFC 3977 7.4): message-ids of articles
@@ -677,5 +743,11 @@ cmd_newnews_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_newnews_entry = {
-	VERB_NEWNEWS, CMD_READER, cmd_newnews_exec
+	.verb = {
+		.name = "NEWNEWS",
+		.args = { 3, 4 },
+		.usage = "wildmat date time [GMT]",
+	},
+	.flags = CMD_READER,
+	.exec = cmd_newnews_exec
 };

@@ -72,7 +72,14 @@ cmd_authinfo_user_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_authinfo_user_entry = {
-	VERB_AUTHINFO_USER, 0, cmd_authinfo_user_exec
+	.verb = {
+		.name = "AUTHINFO",
+		.keyword = "USER",
+		.args = { 1, 1 },
+		.usage = "name",
+		.syntax = NNTP_VERB_REST,
+	},
+	.exec = cmd_authinfo_user_exec
 };
 
 struct auth_job {
@@ -207,7 +214,14 @@ cmd_authinfo_pass_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_authinfo_pass_entry = {
-	VERB_AUTHINFO_PASS, 0, cmd_authinfo_pass_exec
+	.verb = {
+		.name = "AUTHINFO",
+		.keyword = "PASS",
+		.args = { 1, 1 },
+		.usage = "password",
+		.syntax = NNTP_VERB_REST,
+	},
+	.exec = cmd_authinfo_pass_exec
 };
 
 /* RFC 4643 defines SASL; Loom offers USER/PASS only, and never GENERIC
@@ -227,9 +241,21 @@ cmd_authinfo_unsupported_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_authinfo_sasl_entry = {
-	VERB_AUTHINFO_SASL, 0, cmd_authinfo_unsupported_exec
+	.verb = {
+		.name = "AUTHINFO",
+		.keyword = "SASL",
+		.args = { 1, 2 },
+		.usage = "mechanism [initial-response]",
+	},
+	.exec = cmd_authinfo_unsupported_exec
 };
 
 const struct cmd_entry cmd_authinfo_generic_entry = {
-	VERB_AUTHINFO_GENERIC, 0, cmd_authinfo_unsupported_exec
+	.verb = {
+		.name = "AUTHINFO",
+		.keyword = "GENERIC",
+		.args = { 0, NNTP_ARGS_MAX },
+		.usage = "authenticator [arguments...]",
+	},
+	.exec = cmd_authinfo_unsupported_exec
 };

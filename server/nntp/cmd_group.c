@@ -58,7 +58,15 @@ cmd_group_exec(struct session *s, struct nntp_command *cmd)
 	return (CMD_OK);
 }
 
-const struct cmd_entry cmd_group_entry = { VERB_GROUP, CMD_READER, cmd_group_exec };
+const struct cmd_entry cmd_group_entry = {
+	.verb = {
+		.name = "GROUP",
+		.args = { 1, 1 },
+		.usage = "group",
+	},
+	.flags = CMD_READER,
+	.exec = cmd_group_exec
+};
 
 struct listgroup_ctx {
 	uint32_t	 group_id;
@@ -112,10 +120,9 @@ cmd_listgroup_exec(struct session *s, struct nntp_command *cmd)
 			reply(s, RPL_411_NO_GROUP, "No such newsgroup");
 			return (CMD_OK);
 		}
-	} else if (!s->have_group) {
-		reply(s, RPL_412_NO_GROUP_SEL, "No newsgroup selected");
+	} else if (dispatch_need_group(s) == -1)
 		return (CMD_OK);
-	} else if (group_select(s, s->group.name) == -1) {
+	else if (group_select(s, s->group.name) == -1) {
 		/* Removed (loomctl rmgroup) since it was selected. */
 		s->have_group = 0;
 		s->article = 0;
@@ -137,7 +144,13 @@ cmd_listgroup_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_listgroup_entry = {
-	VERB_LISTGROUP, CMD_READER, cmd_listgroup_exec
+	.verb = {
+		.name = "LISTGROUP",
+		.args = { 0, 2 },
+		.usage = "[group [range]]",
+	},
+	.flags = CMD_READER,
+	.exec = cmd_listgroup_exec
 };
 
 /* NEXT and LAST (RFC 3977 6.1.3, 6.1.4). */
@@ -180,10 +193,18 @@ cmd_last_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_next_entry = {
-	VERB_NEXT, CMD_READER | CMD_NEEDS_GROUP, cmd_next_exec
+	.verb = {
+		.name = "NEXT",
+	},
+	.flags = CMD_READER | CMD_GROUP,
+	.exec = cmd_next_exec
 };
 const struct cmd_entry cmd_last_entry = {
-	VERB_LAST, CMD_READER | CMD_NEEDS_GROUP, cmd_last_exec
+	.verb = {
+		.name = "LAST",
+	},
+	.flags = CMD_READER | CMD_GROUP,
+	.exec = cmd_last_exec
 };
 
 /*
@@ -338,16 +359,45 @@ cmd_list_counts_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_list_active_entry = {
-	VERB_LIST_ACTIVE, CMD_READER, cmd_list_active_exec
+	.verb = {
+		.name = "LIST",
+		.keyword = "ACTIVE",
+		.args = { 0, 1 },
+		.usage = "[wildmat]",
+		.syntax = NNTP_VERB_BARE,
+	},
+	.flags = CMD_READER,
+	.exec = cmd_list_active_exec
 };
 const struct cmd_entry cmd_list_active_times_entry = {
-	VERB_LIST_ACTIVE_TIMES, CMD_READER, cmd_list_active_times_exec
+	.verb = {
+		.name = "LIST",
+		.keyword = "ACTIVE.TIMES",
+		.args = { 0, 1 },
+		.usage = "[wildmat]",
+	},
+	.flags = CMD_READER,
+	.exec = cmd_list_active_times_exec
 };
 const struct cmd_entry cmd_list_newsgroups_entry = {
-	VERB_LIST_NEWSGROUPS, CMD_READER, cmd_list_newsgroups_exec
+	.verb = {
+		.name = "LIST",
+		.keyword = "NEWSGROUPS",
+		.args = { 0, 1 },
+		.usage = "[wildmat]",
+	},
+	.flags = CMD_READER,
+	.exec = cmd_list_newsgroups_exec
 };
 const struct cmd_entry cmd_list_counts_entry = {
-	VERB_LIST_COUNTS, CMD_READER, cmd_list_counts_exec
+	.verb = {
+		.name = "LIST",
+		.keyword = "COUNTS",
+		.args = { 0, 1 },
+		.usage = "[wildmat]",
+	},
+	.flags = CMD_READER,
+	.exec = cmd_list_counts_exec
 };
 
 /* RFC 3977 8.4: the overview fields after the seven mandatory ones. */
@@ -368,7 +418,12 @@ cmd_list_overview_fmt_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_list_overview_fmt_entry = {
-	VERB_LIST_OVERVIEW_FMT, CMD_READER, cmd_list_overview_fmt_exec
+	.verb = {
+		.name = "LIST",
+		.keyword = "OVERVIEW.FMT",
+	},
+	.flags = CMD_READER,
+	.exec = cmd_list_overview_fmt_exec
 };
 
 /* RFC 3977 8.6: HDR takes any header ("all headers": ":") and both
@@ -390,7 +445,14 @@ cmd_list_headers_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_list_headers_entry = {
-	VERB_LIST_HEADERS, CMD_READER, cmd_list_headers_exec
+	.verb = {
+		.name = "LIST",
+		.keyword = "HEADERS",
+		.args = { 0, 1 },
+		.usage = "[MSGID|RANGE]",
+	},
+	.flags = CMD_READER,
+	.exec = cmd_list_headers_exec
 };
 
 /* RFC 3977 7.6.5: Loom keeps no distributions, so the list is empty. */
@@ -403,7 +465,12 @@ cmd_list_distrib_pats_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_list_distrib_pats_entry = {
-	VERB_LIST_DISTRIB_PATS, CMD_READER, cmd_list_distrib_pats_exec
+	.verb = {
+		.name = "LIST",
+		.keyword = "DISTRIB.PATS",
+	},
+	.flags = CMD_READER,
+	.exec = cmd_list_distrib_pats_exec
 };
 
 /*
@@ -446,5 +513,11 @@ cmd_newgroups_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_newgroups_entry = {
-	VERB_NEWGROUPS, CMD_READER, cmd_newgroups_exec
+	.verb = {
+		.name = "NEWGROUPS",
+		.args = { 2, 3 },
+		.usage = "date time [GMT]",
+	},
+	.flags = CMD_READER,
+	.exec = cmd_newgroups_exec
 };

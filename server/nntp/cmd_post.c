@@ -359,18 +359,16 @@ static const struct intake_ops post_ops = {
 static enum cmd_result
 cmd_post_exec(struct session *s, struct nntp_command *cmd)
 {
-	if (!s->srv->cfg.posting) {
-		reply(s, RPL_440_NO_POSTING, "Posting not permitted");
-		return (CMD_OK);
-	}
-	if (s->access.post[0] == '\0') {
-		session_refuse_access(s, RPL_440_NO_POSTING, "Posting");
-		return (CMD_OK);
-	}
 	reply(s, RPL_340_POST_SEND, "Send article to be posted, end with "
 	    "<CR-LF>.<CR-LF>");
 	intake_receive(intake_new(s, &post_ops, NULL), s);
 	return (CMD_ASYNC);
 }
 
-const struct cmd_entry cmd_post_entry = { VERB_POST, 0, cmd_post_exec };
+const struct cmd_entry cmd_post_entry = {
+	.verb = {
+		.name = "POST",
+	},
+	.flags = CMD_POST,
+	.exec = cmd_post_exec
+};

@@ -17,7 +17,7 @@
 static int
 session_may_post(struct session *s)
 {
-	return (s->srv->cfg.posting && dispatch_find(VERB_POST) != NULL &&
+	return (s->srv->cfg.posting && dispatch_find("POST") != NULL &&
 	    s->access.post[0] != '\0');
 }
 
@@ -32,21 +32,20 @@ server_greeting(struct session *s)
 		    "posting)", LOOM_VERSION);
 }
 
-/* True when every verb of the list has a handler. */
+/* True when every command of the list (canonical names) is served. */
 static int
-caps_served(const enum nntp_verb *verbs, size_t n)
+caps_served(const char *const *names, size_t n)
 {
 	size_t	i;
 
 	for (i = 0; i < n; i++)
-		if (dispatch_find(verbs[i]) == NULL)
+		if (dispatch_find(names[i]) == NULL)
 			return (0);
 	return (1);
 }
 
-#define SERVED(...)	caps_served((const enum nntp_verb[]){ __VA_ARGS__ }, \
-	sizeof((const enum nntp_verb[]){ __VA_ARGS__ }) / \
-	sizeof(enum nntp_verb))
+#define SERVED(...)	caps_served((const char *const[]){ __VA_ARGS__ }, \
+	sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(const char *))
 
 /*
  * RFC 3977 5.2.  Advertised capabilities are derived from the dispatch
@@ -58,16 +57,16 @@ static enum cmd_result
 cmd_capabilities_exec(struct session *s, struct nntp_command *cmd)
 {
 	static const struct {
-		enum nntp_verb	 verb;
+		const char	*verb;
 		const char	*name;
 	} lists[] = {
-		{ VERB_LIST_ACTIVE, "ACTIVE" },
-		{ VERB_LIST_ACTIVE_TIMES, "ACTIVE.TIMES" },
-		{ VERB_LIST_COUNTS, "COUNTS" },
-		{ VERB_LIST_DISTRIB_PATS, "DISTRIB.PATS" },
-		{ VERB_LIST_HEADERS, "HEADERS" },
-		{ VERB_LIST_NEWSGROUPS, "NEWSGROUPS" },
-		{ VERB_LIST_OVERVIEW_FMT, "OVERVIEW.FMT" },
+		{ "LIST ACTIVE", "ACTIVE" },
+		{ "LIST ACTIVE.TIMES", "ACTIVE.TIMES" },
+		{ "LIST COUNTS", "COUNTS" },
+		{ "LIST DISTRIB.PATS", "DISTRIB.PATS" },
+		{ "LIST HEADERS", "HEADERS" },
+		{ "LIST NEWSGROUPS", "NEWSGROUPS" },
+		{ "LIST OVERVIEW.FMT", "OVERVIEW.FMT" },
 	};
 	char	list[256] = "LIST";
 	size_t	i;
@@ -75,22 +74,22 @@ cmd_capabilities_exec(struct session *s, struct nntp_command *cmd)
 	reply(s, RPL_101_CAPABILITIES, "Capability list:");
 	reply_line(s, "VERSION 2");
 	reply_line(s, "IMPLEMENTATION Loom %s", LOOM_VERSION);
-	if (SERVED(VERB_ARTICLE, VERB_BODY, VERB_GROUP, VERB_HEAD, VERB_LAST,
-	    VERB_LISTGROUP, VERB_NEXT, VERB_STAT, VERB_LIST_ACTIVE,
-	    VERB_LIST_NEWSGROUPS))
+	if (SERVED("ARTICLE", "BODY", "GROUP", "HEAD", "LAST",
+	    "LISTGROUP", "NEXT", "STAT", "LIST ACTIVE",
+	    "LIST NEWSGROUPS"))
 		reply_line(s, "READER");
 	if (session_may_post(s))
 		reply_line(s, "POST");
 	/* Transit is offered to the clients that may feed us. */
-	if (s->peer_ok && SERVED(VERB_IHAVE))
+	if (s->peer_ok && SERVED("IHAVE"))
 		reply_line(s, "IHAVE");
-	if (s->peer_ok && SERVED(VERB_MODE_STREAM, VERB_CHECK, VERB_TAKETHIS))
+	if (s->peer_ok && SERVED("MODE STREAM", "CHECK", "TAKETHIS"))
 		reply_line(s, "STREAMING");
-	if (SERVED(VERB_NEWNEWS))
+	if (SERVED("NEWNEWS"))
 		reply_line(s, "NEWNEWS");
-	if (SERVED(VERB_OVER))
+	if (SERVED("OVER"))
 		reply_line(s, "OVER MSGID");
-	if (SERVED(VERB_HDR))
+	if (SERVED("HDR"))
 		reply_line(s, "HDR");
 	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
 		if (SERVED(lists[i].verb)) {
@@ -99,21 +98,21 @@ cmd_capabilities_exec(struct session *s, struct nntp_command *cmd)
 		}
 	if (strcmp(list, "LIST") != 0)
 		reply_line(s, "%s", list);
-	if (SERVED(VERB_XTREE, VERB_XROOTS))
+	if (SERVED("XTREE", "XROOTS"))
 		reply_line(s, "XTREE");
 	/* RFC 4642 2.1: offered until TLS is active (or a login); RFC 8054
 	   2.2.2: not once compression is. */
 	if (s->srv->tls_ctx != NULL && !s->tls && !s->authenticated &&
 	    s->zc == NULL)
 		reply_line(s, "STARTTLS");
-	if (SERVED(VERB_COMPRESS) && s->zc == NULL &&
+	if (SERVED("COMPRESS") && s->zc == NULL &&
 	    !compress_tls_level(s->bev))
 		reply_line(s, "COMPRESS DEFLATE");
 	/* RFC 4643 2.1: USER only where a password may be sent now; the
 	   bare capability says AUTHINFO exists (after STARTTLS, or on
 	   another connection before COMPRESS); nothing once logged in. */
-	if (!s->authenticated && SERVED(VERB_AUTHINFO_USER,
-	    VERB_AUTHINFO_PASS))
+	if (!s->authenticated && SERVED("AUTHINFO USER",
+	    "AUTHINFO PASS"))
 		reply_line(s, session_auth_allowed(s) ? "AUTHINFO USER" :
 		    "AUTHINFO");
 	reply_end(s);
@@ -121,7 +120,12 @@ cmd_capabilities_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_capabilities_entry = {
-	VERB_CAPABILITIES, 0, cmd_capabilities_exec
+	.verb = {
+		.name = "CAPABILITIES",
+		.args = { 0, 1 },
+		.usage = "[keyword]",
+	},
+	.exec = cmd_capabilities_exec
 };
 
 /* RFC 3977 7.1: the server's UTC time. */
@@ -135,28 +139,39 @@ cmd_date_exec(struct session *s, struct nntp_command *cmd)
 	return (CMD_OK);
 }
 
-const struct cmd_entry cmd_date_entry = { VERB_DATE, 0, cmd_date_exec };
+const struct cmd_entry cmd_date_entry = {
+	.verb = {
+		.name = "DATE",
+	},
+	.exec = cmd_date_exec
+};
 
 /* RFC 3977 7.2: every served command with its arguments. */
 static enum cmd_result
 cmd_help_exec(struct session *s, struct nntp_command *cmd)
 {
-	const char	*usage;
-	int		 v;
+	const struct nntp_verb_def	*v;
+	const char			*usage;
+	char				 name[NNTP_VERB_NAME_MAX];
+	size_t				 i;
 
 	reply(s, RPL_100_HELP, "Help text follows");
-	for (v = VERB_NONE + 1; v < VERB__COUNT; v++) {
-		if (dispatch_find((enum nntp_verb)v) == NULL)
-			continue;
-		usage = nntp_verb_usage((enum nntp_verb)v);
-		reply_line(s, "  %s%s%s", nntp_verb_name((enum nntp_verb)v),
-		    usage[0] != '\0' ? " " : "", usage);
+	for (i = 0; i < cmd_table.n; i++) {
+		v = cmd_table.verbs[i];
+		usage = v->usage != NULL ? v->usage : "";
+		reply_line(s, "  %s%s%s", nntp_verb_name(v, name,
+		    sizeof(name)), usage[0] != '\0' ? " " : "", usage);
 	}
 	reply_end(s);
 	return (CMD_OK);
 }
 
-const struct cmd_entry cmd_help_entry = { VERB_HELP, 0, cmd_help_exec };
+const struct cmd_entry cmd_help_entry = {
+	.verb = {
+		.name = "HELP",
+	},
+	.exec = cmd_help_exec
+};
 
 /* RFC 3977 5.3: Loom serves readers in every state, so nothing changes. */
 static enum cmd_result
@@ -170,7 +185,11 @@ cmd_mode_reader_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_mode_reader_entry = {
-	VERB_MODE_READER, 0, cmd_mode_reader_exec
+	.verb = {
+		.name = "MODE",
+		.keyword = "READER",
+	},
+	.exec = cmd_mode_reader_exec
 };
 
 static enum cmd_result
@@ -180,7 +199,12 @@ cmd_quit_exec(struct session *s, struct nntp_command *cmd)
 	return (CMD_CLOSE);
 }
 
-const struct cmd_entry cmd_quit_entry = { VERB_QUIT, 0, cmd_quit_exec };
+const struct cmd_entry cmd_quit_entry = {
+	.verb = {
+		.name = "QUIT",
+	},
+	.exec = cmd_quit_exec
+};
 
 /*
  * STARTTLS (RFC 4642): 382, then the handshake once the reply is out.
@@ -220,7 +244,10 @@ cmd_starttls_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_starttls_entry = {
-	VERB_STARTTLS, 0, cmd_starttls_exec
+	.verb = {
+		.name = "STARTTLS",
+	},
+	.exec = cmd_starttls_exec
 };
 
 /*
@@ -278,5 +305,10 @@ cmd_compress_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_compress_entry = {
-	VERB_COMPRESS, 0, cmd_compress_exec
+	.verb = {
+		.name = "COMPRESS",
+		.args = { 1, 1 },
+		.usage = "algorithm",
+	},
+	.exec = cmd_compress_exec
 };

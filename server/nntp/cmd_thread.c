@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "datetime.h"
+#include "header.h"
 #include "log.h"
 #include "msgid.h"
 #include "range.h"
@@ -20,33 +21,38 @@
 
 #define XROOTS_CHUNK	256	/* threads per read transaction */
 
-/* The article's number in group `name` from its Xref list, or 0. */
-static uint32_t
-thread_number_in(const char *xref, const char *name)
-{
-	const char	*p = xref;
-	char		 digits[17];
-	size_t		 n = strlen(name), i;
-	uint32_t	 num;
-
-	for (; (p = strstr(p, name)) != NULL; p += n) {
-		if ((p != xref && p[-1] != ' ') || p[n] != ':')
-			continue;
-		for (i = 0; i < sizeof(digits) - 1 && p[n + 1 + i] >= '0' &&
-		    p[n + 1 + i] <= '9'; i++)
-			digits[i] = p[n + 1 + i];
-		digits[i] = '\0';
-		if (nntp_number_parse(digits, &num) == 0)
-			return (num);
-	}
-	return (0);
-}
+/*
+ * XTREE is a stream like OVER: each call of the fill function writes the
+ * next XTREE_CHUNK nodes from one short read transaction
+ * (store_thread_walk_next), and the session calls it again once the
+ * output drains below its watermark, so the reply is never held whole;
+ * between chunks only the walk's path from the root is kept.
+ *
+ * The status line gives the node count, so a first walk counts (writing
+ * and keeping nothing).  The thread may change between chunks, as a group
+ * may under OVER: each chunk then shows the thread as it is when read,
+ * never more nodes than announced, and the reply ends early if the thread
+ * lost nodes.  xtree_max still bounds the reply (docs/protocol.md): it
+ * limits the work and the length of one answer, no longer its memory.
+ */
+#define XTREE_CHUNK	256	/* nodes per read transaction */
 
 struct xtree_walk {
-	struct session	*s;
-	struct evbuffer	*buf;
-	size_t		 nodes;
+	struct session			*s;
+	struct store_walk_cursor	 cursor;
+	char				 id[STORE_MSGID_MAX + 1];
+	size_t				 total;	/* nodes announced */
+	size_t				 sent;	/* nodes written so far */
 };
+
+static int
+xtree_count(const struct store_thread_node *node, void *arg)
+{
+	size_t	*n = arg;
+
+	(*n)++;
+	return (0);
+}
 
 static int
 xtree_node(const struct store_thread_node *node, void *arg)
@@ -55,21 +61,56 @@ xtree_node(const struct store_thread_node *node, void *arg)
 	struct session		*s = w->s;
 	uint32_t		 num = 0;
 
-	w->nodes++;
+	w->sent++;
 	/* An article in groups the client may not read is shown as a
 	   placeholder: the thread keeps its shape, the text stays hidden. */
 	if (!node->present || !access_can_read_xref(&s->access,
 	    node->info->xref)) {
 		/* A placeholder keeps the shape: only its Message-ID. */
-		evbuffer_add_printf(w->buf, "%u\t0\t\t\t\t%s\t\t\t\t\r\n",
-		    node->depth, node->msgid);
-		return (0);
+		reply_line(s, "%u\t0\t\t\t\t%s\t\t\t\t", node->depth,
+		    node->msgid);
+	} else {
+		if (s->have_group)
+			num = xref_number_in(node->info->xref, s->group.name);
+		reply_line(s, "%u\t%u\t%.*s", node->depth, num,
+		    (int)node->info->overview_len, node->info->overview);
 	}
-	if (s->have_group)
-		num = thread_number_in(node->info->xref, s->group.name);
-	evbuffer_add_printf(w->buf, "%u\t%u\t%.*s\r\n", node->depth, num,
-	    (int)node->info->overview_len, node->info->overview);
+	return (w->sent >= w->total);
+}
+
+static int
+xtree_fill(struct session *s, void *arg)
+{
+	struct xtree_walk	*w = arg;
+	size_t			 n;
+
+	if (w->sent < w->total && !w->cursor.done) {
+		n = w->total - w->sent < XTREE_CHUNK ? w->total - w->sent :
+		    XTREE_CHUNK;
+		switch (store_thread_walk_next(s->srv->store, w->id,
+		    &w->cursor, n, xtree_node, w)) {
+		case STORE_OK:
+			break;
+		case STORE_NOTFOUND:	/* gone since it was counted */
+			w->cursor.done = 1;
+			break;
+		default:
+			return (-1);
+		}
+	}
+	if (w->sent < w->total && !w->cursor.done)
+		return (1);
+	reply_end(s);
 	return (0);
+}
+
+static void
+xtree_free(void *arg)
+{
+	struct xtree_walk	*w = arg;
+
+	store_thread_walk_end(&w->cursor);
+	free(w);
 }
 
 struct xtree_visible {
@@ -94,11 +135,12 @@ xtree_hidden_cb(const char *wire, size_t len,
 static enum cmd_result
 cmd_xtree_exec(struct session *s, struct nntp_command *cmd)
 {
-	struct xtree_walk	w;
+	struct xtree_walk	*w;
 	const char		*id = cmd->argv[0];
 	unsigned		 cap = s->srv->cfg.xtree_max;
 	enum store_status	 rc;
 	struct xtree_visible	 v;
+	size_t			 nodes = 0;
 	int			 truncated = 0;
 
 	if (!msgid_valid_nntp(id, strlen(id))) {
@@ -113,32 +155,38 @@ cmd_xtree_exec(struct session *s, struct nntp_command *cmd)
 		reply(s, RPL_430_NO_MSGID, "No such article");
 		return (CMD_OK);
 	}
-	memset(&w, 0, sizeof(w));
-	w.s = s;
-	if ((w.buf = evbuffer_new()) == NULL)
-		fatalx("evbuffer_new");
-	rc = store_thread_walk(s->srv->store, id, cap, xtree_node, &w,
+	rc = store_thread_walk(s->srv->store, id, cap, xtree_count, &nodes,
 	    &truncated);
-	if (rc == STORE_NOTFOUND)
+	if (rc == STORE_NOTFOUND) {
 		reply(s, RPL_430_NO_MSGID, "No such article");
-	else if (rc != STORE_OK)
+		return (CMD_OK);
+	} else if (rc != STORE_OK) {
 		reply(s, RPL_403_INTERNAL, "Cannot read the thread: %s",
 		    store_strerror(rc));
-	else {
-		if (truncated)
-			reply(s, RPL_224_OVER, "%zu nodes follow (truncated at "
-			    "%u)", w.nodes, cap);
-		else
-			reply(s, RPL_224_OVER, "%zu nodes follow", w.nodes);
-		s->bytes_out += evbuffer_get_length(w.buf);
-		evbuffer_add_buffer(session_out(s), w.buf);
-		reply_end(s);
+		return (CMD_OK);
 	}
-	evbuffer_free(w.buf);
-	return (CMD_OK);
+	if (truncated)
+		reply(s, RPL_224_OVER, "%zu nodes follow (truncated at %u)",
+		    nodes, cap);
+	else
+		reply(s, RPL_224_OVER, "%zu nodes follow", nodes);
+	w = xcalloc(1, sizeof(*w));
+	w->s = s;
+	loom_strlcpy(w->id, id, sizeof(w->id));
+	w->total = nodes;
+	session_stream_start(s, xtree_fill, xtree_free, w);
+	return (CMD_ASYNC);
 }
 
-const struct cmd_entry cmd_xtree_entry = { VERB_XTREE, CMD_READER, cmd_xtree_exec };
+const struct cmd_entry cmd_xtree_entry = {
+	.verb = {
+		.name = "XTREE",
+		.args = { 1, 1 },
+		.usage = "message-id",
+	},
+	.flags = CMD_READER,
+	.exec = cmd_xtree_exec
+};
 
 struct xroots_walk {
 	struct session			*s;
@@ -221,12 +269,10 @@ cmd_xroots_exec(struct session *s, struct nntp_command *cmd)
 			reply(s, RPL_411_NO_GROUP, "No such newsgroup");
 			return (CMD_OK);
 		}
-	} else if (s->have_group)
-		g = s->group;
-	else {
-		reply(s, RPL_412_NO_GROUP_SEL, "No newsgroup selected");
+	} else if (dispatch_need_group(s) == -1)
 		return (CMD_OK);
-	}
+	else
+		g = s->group;
 	reply(s, RPL_224_OVER, "Threads of %s follow", g.name);
 	if (lo == 0)
 		lo = 1;
@@ -244,5 +290,11 @@ cmd_xroots_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_xroots_entry = {
-	VERB_XROOTS, CMD_READER, cmd_xroots_exec
+	.verb = {
+		.name = "XROOTS",
+		.args = { 0, 2 },
+		.usage = "[group [range]]",
+	},
+	.flags = CMD_READER,
+	.exec = cmd_xroots_exec
 };

@@ -220,10 +220,7 @@ nomem:
 static int
 transit_bad_offer(struct session *s, struct transit *t)
 {
-	if (t->takethis && !s->peer_ok)
-		/* The article had to be read; now say no. */
-		reply(s, RPL_502_UNAVAILABLE, "Transit service not permitted");
-	else if (t->bad_arguments != NULL)
+	if (t->bad_arguments != NULL)
 		/* Nothing to echo in a 439, and the syntax is the fault. */
 		reply(s, RPL_501_SYNTAX, "%s", t->bad_arguments);
 	else if (t->bad_msgid)
@@ -326,10 +323,6 @@ cmd_ihave_exec(struct session *s, struct nntp_command *cmd)
 	const char	*msgid = cmd->argv[0];
 	struct transit	*t;
 
-	if (!s->peer_ok) {
-		reply(s, RPL_502_UNAVAILABLE, "Transit service not permitted");
-		return (CMD_OK);
-	}
 	/* 435, not 501, as innd answers: a feeding peer then drops the
 	   article and goes on with the next instead of failing the feed. */
 	if (!transit_msgid_ok(msgid)) {
@@ -352,23 +345,31 @@ cmd_ihave_exec(struct session *s, struct nntp_command *cmd)
 	return (CMD_ASYNC);
 }
 
-const struct cmd_entry cmd_ihave_entry = { VERB_IHAVE, 0, cmd_ihave_exec };
+const struct cmd_entry cmd_ihave_entry = {
+	.verb = {
+		.name = "IHAVE",
+		.args = { 1, 1 },
+		.usage = "message-id",
+	},
+	.flags = CMD_PEER,
+	.exec = cmd_ihave_exec
+};
 
 /* MODE STREAM (RFC 4644 2.3). */
 static enum cmd_result
 cmd_mode_stream_exec(struct session *s, struct nntp_command *cmd)
 {
-	if (!s->peer_ok) {
-		reply(s, RPL_502_UNAVAILABLE, "Transit service not permitted");
-		return (CMD_OK);
-	}
-	s->streaming = 1;
 	reply(s, RPL_203_STREAMING_OK, "Streaming permitted");
 	return (CMD_OK);
 }
 
 const struct cmd_entry cmd_mode_stream_entry = {
-	VERB_MODE_STREAM, 0, cmd_mode_stream_exec
+	.verb = {
+		.name = "MODE",
+		.keyword = "STREAM",
+	},
+	.flags = CMD_PEER,
+	.exec = cmd_mode_stream_exec
 };
 
 /* CHECK <msgid> (RFC 4644 2.4): 238 send it, 438 not wanted, 431 later. */
@@ -377,10 +378,6 @@ cmd_check_exec(struct session *s, struct nntp_command *cmd)
 {
 	const char	*msgid = cmd->argv[0];
 
-	if (!s->peer_ok) {
-		reply(s, RPL_502_UNAVAILABLE, "Transit service not permitted");
-		return (CMD_OK);
-	}
 	/* Not wanted, with the id echoed (RFC 4644 2.4.1), as innd does. */
 	if (!transit_msgid_ok(msgid)) {
 		reply(s, RPL_438_CHECK_UNWANTED, "%s", msgid);
@@ -395,7 +392,15 @@ cmd_check_exec(struct session *s, struct nntp_command *cmd)
 	return (CMD_OK);
 }
 
-const struct cmd_entry cmd_check_entry = { VERB_CHECK, 0, cmd_check_exec };
+const struct cmd_entry cmd_check_entry = {
+	.verb = {
+		.name = "CHECK",
+		.args = { 1, 1 },
+		.usage = "message-id",
+	},
+	.flags = CMD_PEER,
+	.exec = cmd_check_exec
+};
 
 /*
  * TAKETHIS <msgid> (RFC 4644 2.5): the article follows at once, whatever
@@ -429,5 +434,11 @@ cmd_takethis_exec(struct session *s, struct nntp_command *cmd)
 }
 
 const struct cmd_entry cmd_takethis_entry = {
-	VERB_TAKETHIS, CMD_BLOCK_FOLLOWS, cmd_takethis_exec
+	.verb = {
+		.name = "TAKETHIS",
+		.args = { 1, 1 },
+		.usage = "message-id",
+	},
+	.flags = CMD_PEER | CMD_BLOCK_FOLLOWS,
+	.exec = cmd_takethis_exec
 };

@@ -15,24 +15,61 @@
 
 /* dispatch.c */
 
-/* Precondition flags checked centrally before a handler runs. */
-#define CMD_NEEDS_GROUP		0x01	/* 412 without a selected group */
-#define CMD_READER		0x02	/* 480/502 without read access */
-/* A data block follows the command whatever the reply (TAKETHIS, RFC 4644
-   2.5).  Bad arguments do not get a 501 from dispatch: the handler runs
-   with argc 0, reads the block (so it is not taken for commands), then
-   answers. */
-#define CMD_BLOCK_FOLLOWS	0x04
+/*
+ * Preconditions, checked centrally by dispatch in this order, after the
+ * parser's syntax check (verb, keyword, arity) and before the handler:
+ */
+#define CMD_READER		0x01	/* 480/502 without read access */
+#define CMD_PEER		0x02	/* 502 "Transit service not permitted"
+					   unless the client may feed us */
+#define CMD_POST		0x04	/* 440 unless posting is configured
+					   and allowed to the client */
+#define CMD_GROUP		0x08	/* 412 without a selected group */
+/*
+ * A data block follows the command whatever the reply (TAKETHIS, RFC 4644
+ * 2.5).  Bad arguments do not get a 501 from dispatch: the handler runs
+ * with argc 0, reads the block (so it is not taken for commands), then
+ * answers.  A failed precondition is answered only once dispatch has read
+ * and dropped the block.
+ */
+#define CMD_BLOCK_FOLLOWS	0x10
 
+/*
+ * Why 412 is not always a flag: syntax comes before state (RFC 3977
+ * 3.2.1), so a command whose argument may be a message-id, an article
+ * number or a range (ARTICLE, HEAD, BODY, STAT, OVER, HDR, XHDR, XPAT)
+ * answers 501 for a malformed argument, and HDR 503 for metadata it does
+ * not keep, before it says 412; and LISTGROUP and XROOTS need a selected
+ * group only when no group is named in their arguments.  A flag checked
+ * before the handler would answer 412 first.  Those handlers call
+ * dispatch_need_group() once their syntax checks are done; it is the one
+ * place the 412 is written, the CMD_GROUP check included.
+ */
+
+/*
+ * One command: everything about it, defined beside its handler in cmd_*.c
+ * and listed once in dispatch.c's table.  The parser's view of the verb
+ * comes first, so the table handed to nntp_command_parse() points into
+ * these entries and a parsed verb leads back to its entry.
+ */
 struct cmd_entry {
-	enum nntp_verb		 verb;
-	unsigned		 flags;
+	struct nntp_verb_def	 verb;		/* first: see cmd_entry_of() */
+	unsigned		 flags;		/* CMD_* */
 	enum cmd_result		(*exec)(struct session *,
 				    struct nntp_command *);
 };
 
+/* Every command served, in the order HELP lists them. */
+extern const struct nntp_verb_table cmd_table;
+
+/* The entry holding a verb of cmd_table (its first member). */
+const struct cmd_entry *cmd_entry_of(const struct nntp_verb_def *verb);
+
 enum cmd_result	 dispatch_line(struct session *s, char *line, size_t len);
-const struct cmd_entry *dispatch_find(enum nntp_verb verb);
+/* The entry served under a canonical name ("LIST ACTIVE"), or NULL. */
+const struct cmd_entry *dispatch_find(const char *name);
+/* 0 if a group is selected; otherwise replies 412 and returns -1. */
+int		 dispatch_need_group(struct session *s);
 
 /* cmd_session.c */
 extern const struct cmd_entry cmd_capabilities_entry;

@@ -1,68 +1,159 @@
 /*
  * The semantic half of dispatch: one table of command entries (each defined
  * beside its handler in cmd_*.c), generic precondition checks, then the
- * handler.  The table is the single source of truth: HELP and CAPABILITIES
- * are derived from it, and no switch mirrors it.
+ * handler.  The table is the single source of truth: the parser reads the
+ * verbs' spelling and arity from it, HELP and CAPABILITIES are derived from
+ * it, and no switch or enum mirrors it.  Adding a command is one entry in
+ * its cmd_*.c file and one line here.
  */
+#include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "log.h"
 #include "commands.h"
 
-static const struct cmd_entry *const dispatch_table[] = {
-	&cmd_article_entry,
-	&cmd_authinfo_generic_entry,
-	&cmd_authinfo_pass_entry,
-	&cmd_authinfo_sasl_entry,
-	&cmd_authinfo_user_entry,
-	&cmd_body_entry,
-	&cmd_capabilities_entry,
-	&cmd_check_entry,
-	&cmd_compress_entry,
-	&cmd_date_entry,
-	&cmd_group_entry,
-	&cmd_hdr_entry,
-	&cmd_head_entry,
-	&cmd_help_entry,
-	&cmd_ihave_entry,
-	&cmd_last_entry,
-	&cmd_list_active_entry,
-	&cmd_list_active_times_entry,
-	&cmd_list_counts_entry,
-	&cmd_list_distrib_pats_entry,
-	&cmd_list_headers_entry,
-	&cmd_list_newsgroups_entry,
-	&cmd_list_overview_fmt_entry,
-	&cmd_listgroup_entry,
-	&cmd_mode_reader_entry,
-	&cmd_mode_stream_entry,
-	&cmd_newgroups_entry,
-	&cmd_newnews_entry,
-	&cmd_next_entry,
-	&cmd_over_entry,
-	&cmd_post_entry,
-	&cmd_quit_entry,
-	&cmd_starttls_entry,
-	&cmd_stat_entry,
-	&cmd_takethis_entry,
-	&cmd_xhdr_entry,
-	&cmd_xover_entry,
-	&cmd_xpat_entry,
-	&cmd_xroots_entry,
-	&cmd_xtree_entry,
+/* In the order HELP lists them. */
+static const struct nntp_verb_def *const dispatch_verbs[] = {
+	&cmd_article_entry.verb,
+	&cmd_authinfo_user_entry.verb,
+	&cmd_authinfo_pass_entry.verb,
+	&cmd_authinfo_sasl_entry.verb,
+	&cmd_authinfo_generic_entry.verb,
+	&cmd_body_entry.verb,
+	&cmd_capabilities_entry.verb,
+	&cmd_check_entry.verb,
+	&cmd_compress_entry.verb,
+	&cmd_date_entry.verb,
+	&cmd_group_entry.verb,
+	&cmd_hdr_entry.verb,
+	&cmd_head_entry.verb,
+	&cmd_help_entry.verb,
+	&cmd_ihave_entry.verb,
+	&cmd_last_entry.verb,
+	&cmd_list_active_entry.verb,
+	&cmd_list_active_times_entry.verb,
+	&cmd_list_counts_entry.verb,
+	&cmd_list_distrib_pats_entry.verb,
+	&cmd_list_headers_entry.verb,
+	&cmd_list_newsgroups_entry.verb,
+	&cmd_list_overview_fmt_entry.verb,
+	&cmd_listgroup_entry.verb,
+	&cmd_mode_reader_entry.verb,
+	&cmd_mode_stream_entry.verb,
+	&cmd_newgroups_entry.verb,
+	&cmd_newnews_entry.verb,
+	&cmd_next_entry.verb,
+	&cmd_over_entry.verb,
+	&cmd_post_entry.verb,
+	&cmd_quit_entry.verb,
+	&cmd_starttls_entry.verb,
+	&cmd_stat_entry.verb,
+	&cmd_takethis_entry.verb,
+	&cmd_xhdr_entry.verb,
+	&cmd_xover_entry.verb,
+	&cmd_xpat_entry.verb,
+	&cmd_xroots_entry.verb,
+	&cmd_xtree_entry.verb,
 };
 
-#define DISPATCH_N	(sizeof(dispatch_table) / sizeof(dispatch_table[0]))
+const struct nntp_verb_table cmd_table = {
+	dispatch_verbs, sizeof(dispatch_verbs) / sizeof(dispatch_verbs[0])
+};
+
+/* The verb is the entry's first member (C11 6.7.2.1p15). */
+_Static_assert(offsetof(struct cmd_entry, verb) == 0,
+    "struct cmd_entry must begin with its verb");
 
 const struct cmd_entry *
-dispatch_find(enum nntp_verb verb)
+cmd_entry_of(const struct nntp_verb_def *verb)
+{
+	return ((const struct cmd_entry *)(const void *)verb);
+}
+
+const struct cmd_entry *
+dispatch_find(const char *name)
 {
 	size_t	i;
 
-	for (i = 0; i < DISPATCH_N; i++)
-		if (dispatch_table[i]->verb == verb)
-			return (dispatch_table[i]);
+	for (i = 0; i < cmd_table.n; i++)
+		if (nntp_verb_is(cmd_table.verbs[i], name))
+			return (cmd_entry_of(cmd_table.verbs[i]));
 	return (NULL);
+}
+
+int
+dispatch_need_group(struct session *s)
+{
+	if (s->have_group)
+		return (0);
+	reply(s, RPL_412_NO_GROUP_SEL, "No newsgroup selected");
+	return (-1);
+}
+
+/* The precondition a command failed, if any. */
+enum dispatch_refusal {
+	REFUSE_NONE = 0,
+	REFUSE_READER,
+	REFUSE_PEER,
+	REFUSE_POSTING_OFF,	/* posting is not configured at all */
+	REFUSE_POSTING,		/* not for this client (yet) */
+	REFUSE_GROUP
+};
+
+static enum dispatch_refusal
+dispatch_check(struct session *s, unsigned flags)
+{
+	if ((flags & CMD_READER) && s->access.read[0] == '\0')
+		return (REFUSE_READER);
+	if ((flags & CMD_PEER) && !s->peer_ok)
+		return (REFUSE_PEER);
+	if ((flags & CMD_POST) && !s->srv->cfg.posting)
+		return (REFUSE_POSTING_OFF);
+	if ((flags & CMD_POST) && s->access.post[0] == '\0')
+		return (REFUSE_POSTING);
+	if ((flags & CMD_GROUP) && !s->have_group)
+		return (REFUSE_GROUP);
+	return (REFUSE_NONE);
+}
+
+static void
+dispatch_refuse(struct session *s, enum dispatch_refusal r)
+{
+	switch (r) {
+	case REFUSE_NONE:
+		break;
+	case REFUSE_READER:
+		session_refuse_access(s, RPL_502_UNAVAILABLE, "Reading");
+		break;
+	case REFUSE_PEER:
+		reply(s, RPL_502_UNAVAILABLE, "Transit service not permitted");
+		break;
+	case REFUSE_POSTING_OFF:
+		reply(s, RPL_440_NO_POSTING, "Posting not permitted");
+		break;
+	case REFUSE_POSTING:
+		session_refuse_access(s, RPL_440_NO_POSTING, "Posting");
+		break;
+	case REFUSE_GROUP:
+		(void)dispatch_need_group(s);
+		break;
+	}
+}
+
+/* A refused command whose data block follows: drop the block, then say
+   no, so the block is not taken for commands. */
+static void
+dispatch_drop_line(struct session *s, const char *line, size_t len,
+    void *arg)
+{
+}
+
+static enum cmd_result
+dispatch_refuse_end(struct session *s, int too_long, void *arg)
+{
+	dispatch_refuse(s, (enum dispatch_refusal)(intptr_t)arg);
+	return (CMD_OK);
 }
 
 /* The checks every command shares, then its handler. */
@@ -71,6 +162,7 @@ dispatch_parsed(struct session *s, enum nntp_parse_result pr,
     struct nntp_command *cmd, const char *errstr)
 {
 	const struct cmd_entry	*e;
+	enum dispatch_refusal	 r;
 
 	switch (pr) {
 	case NNTP_PARSE_OK:
@@ -82,28 +174,26 @@ dispatch_parsed(struct session *s, enum nntp_parse_result pr,
 		reply(s, RPL_500_UNKNOWN, "Unknown command");
 		return (CMD_OK);
 	case NNTP_PARSE_SYNTAX:
-		if (errstr == NULL)
-			errstr = "Syntax error";
-		if ((e = dispatch_find(cmd->verb)) != NULL &&
-		    (e->flags & CMD_BLOCK_FOLLOWS)) {
-			cmd->argc = 0;
-			return (e->exec(s, cmd));
+		if (cmd->verb == NULL ||
+		    !(cmd_entry_of(cmd->verb)->flags & CMD_BLOCK_FOLLOWS)) {
+			reply(s, RPL_501_SYNTAX, "%s", errstr != NULL ?
+			    errstr : "Syntax error");
+			return (CMD_OK);
 		}
-		reply(s, RPL_501_SYNTAX, "%s", errstr);
-		return (CMD_OK);
+		/* The handler reads the block and says 501. */
+		cmd->argc = 0;
+		break;
 	}
-	/* Known to the parser but not served by this server. */
-	if ((e = dispatch_find(cmd->verb)) == NULL) {
-		reply(s, RPL_500_UNKNOWN, "Command not supported");
-		return (CMD_OK);
-	}
-	if ((e->flags & CMD_READER) && s->access.read[0] == '\0') {
-		session_refuse_access(s, RPL_502_UNAVAILABLE, "Reading");
-		return (CMD_OK);
-	}
-	if ((e->flags & CMD_NEEDS_GROUP) && !s->have_group) {
-		reply(s, RPL_412_NO_GROUP_SEL, "No newsgroup selected");
-		return (CMD_OK);
+	e = cmd_entry_of(cmd->verb);
+	if ((r = dispatch_check(s, e->flags)) != REFUSE_NONE) {
+		if (!(e->flags & CMD_BLOCK_FOLLOWS)) {
+			dispatch_refuse(s, r);
+			return (CMD_OK);
+		}
+		session_receive_start(s, s->srv->cfg.max_article_size,
+		    dispatch_drop_line, dispatch_refuse_end, NULL,
+		    (void *)(intptr_t)r);
+		return (CMD_ASYNC);
 	}
 	return (e->exec(s, cmd));
 }
@@ -126,7 +216,7 @@ dispatch_line(struct session *s, char *line, size_t len)
 		len = NNTP_COMMAND_MAX;
 	if (debug)
 		memcpy(shown, line, len);
-	pr = nntp_command_parse(line, &cmd, &errstr);
+	pr = nntp_command_parse(&cmd_table, line, &cmd, &errstr);
 	if (debug) {
 		log_debug("session=%llx line=\"%.*s\"%s",
 		    (unsigned long long)s->id, (int)(cmd.loggable < len ?

@@ -1,14 +1,12 @@
 /* Password checks on their own threads: see pwcheck.h. */
-#include <event2/event.h>
-
 #include <openssl/crypto.h>
 
-#include <pthread.h>
 #include <stdlib.h>
 
 #include "log.h"
 #include "pwcheck.h"
 #include "util.h"
+#include "worker.h"
 
 TAILQ_HEAD(pwcheck_queue, pwcheck_job);
 
@@ -20,16 +18,12 @@ enum {
 };
 
 struct pwcheck {
-	pthread_mutex_t		 lock;
-	pthread_cond_t		 wake;
+	struct worker		*worker;
+	/* Under the worker's lock: */
 	struct pwcheck_queue	 queue;		/* submitted, not taken */
 	struct pwcheck_queue	 done;		/* checked, not reported */
 	struct pwcheck_counts	 counts;	/* submitted, not reported */
 	unsigned		 max_pending;
-	int			 stopping;
-	struct event		*ev_done;	/* activated from the threads */
-	pthread_t		*threads;
-	unsigned		 nthreads;
 };
 
 static void
@@ -44,19 +38,19 @@ job_free(struct pwcheck_job *job)
  * so that a callback may cancel another job still on the done list.
  */
 static void
-pwcheck_done_cb(evutil_socket_t fd, short what, void *arg)
+pwcheck_report(void *arg)
 {
 	struct pwcheck		*pc = arg;
 	struct pwcheck_job	*job;
 
 	for (;;) {
-		pthread_mutex_lock(&pc->lock);
+		worker_lock(pc->worker);
 		if ((job = TAILQ_FIRST(&pc->done)) != NULL) {
 			TAILQ_REMOVE(&pc->done, job, entry);
 			job->state = 0;
 			pc->counts.checked--;
 		}
-		pthread_mutex_unlock(&pc->lock);
+		worker_unlock(pc->worker);
 		if (job == NULL)
 			break;
 		job->done(job, job->arg);
@@ -64,84 +58,79 @@ pwcheck_done_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void *
-pwcheck_main(void *arg)
+pwcheck_take(void *arg)
 {
 	struct pwcheck		*pc = arg;
 	struct pwcheck_job	*job;
-	int			 result;
 
-	for (;;) {
-		pthread_mutex_lock(&pc->lock);
-		while (TAILQ_EMPTY(&pc->queue) && !pc->stopping)
-			pthread_cond_wait(&pc->wake, &pc->lock);
-		if (pc->stopping) {
-			pthread_mutex_unlock(&pc->lock);
-			break;
-		}
-		job = TAILQ_FIRST(&pc->queue);
-		TAILQ_REMOVE(&pc->queue, job, entry);
-		job->state = JOB_RUNNING;
-		pc->counts.queued--;
-		pc->counts.running++;
-		pthread_mutex_unlock(&pc->lock);
-
-		/* Too long to be anyone's password: only spend the time. */
-		if (job->pwlen > sizeof(job->password)) {
-			password_verify("", 0, NULL);
-			result = 0;
-		} else
-			result = password_verify(job->password, job->pwlen,
-			    job->stored[0] != '\0' ? job->stored : NULL);
-		OPENSSL_cleanse(job->password, sizeof(job->password));
-
-		pthread_mutex_lock(&pc->lock);
-		job->result = result;
-		pc->counts.running--;
-		if (job->cancelled) {
-			pthread_mutex_unlock(&pc->lock);
-			free(job);
-			continue;
-		}
-		job->state = JOB_DONE;
-		pc->counts.checked++;
-		TAILQ_INSERT_TAIL(&pc->done, job, entry);
-		pthread_mutex_unlock(&pc->lock);
-		event_active(pc->ev_done, 0, 0);
-	}
-	return (NULL);
+	if ((job = TAILQ_FIRST(&pc->queue)) == NULL)
+		return (NULL);
+	TAILQ_REMOVE(&pc->queue, job, entry);
+	job->state = JOB_RUNNING;
+	pc->counts.queued--;
+	pc->counts.running++;
+	return (job);
 }
+
+/* Off the lock: the job is this thread's until pwcheck_finish. */
+static void
+pwcheck_run(void *work, void *arg)
+{
+	struct pwcheck_job	*job = work;
+
+	/* Too long to be anyone's password: only spend the time. */
+	if (job->pwlen > sizeof(job->password)) {
+		password_verify("", 0, NULL);
+		job->result = 0;
+	} else
+		job->result = password_verify(job->password, job->pwlen,
+		    job->stored[0] != '\0' ? job->stored : NULL);
+	OPENSSL_cleanse(job->password, sizeof(job->password));
+}
+
+static int
+pwcheck_finish(void *work, void *arg)
+{
+	struct pwcheck		*pc = arg;
+	struct pwcheck_job	*job = work;
+
+	pc->counts.running--;
+	if (job->cancelled) {
+		free(job);
+		return (0);
+	}
+	job->state = JOB_DONE;
+	pc->counts.checked++;
+	TAILQ_INSERT_TAIL(&pc->done, job, entry);
+	return (1);
+}
+
+/* Stop drops the queue: a login nobody waits for is not worth 0.1 s. */
+static const struct worker_ops pwcheck_ops = {
+	pwcheck_take, pwcheck_run, pwcheck_finish, pwcheck_report, 0
+};
 
 struct pwcheck *
 pwcheck_start(struct event_base *base, unsigned nthreads, unsigned max_queued)
 {
 	struct pwcheck	*pc;
-	unsigned	 i;
 
 	pc = xcalloc(1, sizeof(*pc));
-	pc->nthreads = nthreads > 0 ? nthreads : 1;
-	pc->max_pending = pc->nthreads + max_queued;
+	nthreads = nthreads > 0 ? nthreads : 1;
+	pc->max_pending = nthreads + max_queued;
 	TAILQ_INIT(&pc->queue);
 	TAILQ_INIT(&pc->done);
-	pthread_mutex_init(&pc->lock, NULL);
-	pthread_cond_init(&pc->wake, NULL);
-	if ((pc->ev_done = event_new(base, -1, 0, pwcheck_done_cb, pc)) ==
-	    NULL)
-		fatalx("pwcheck: event_new failed");
-	pc->threads = xcalloc(pc->nthreads, sizeof(*pc->threads));
-	for (i = 0; i < pc->nthreads; i++)
-		if (pthread_create(&pc->threads[i], NULL, pwcheck_main, pc) !=
-		    0)
-			fatalx("pwcheck: cannot start thread");
+	pc->worker = worker_start(base, nthreads, &pwcheck_ops, pc);
 	return (pc);
 }
 
 int
 pwcheck_submit(struct pwcheck *pc, struct pwcheck_job *job)
 {
-	pthread_mutex_lock(&pc->lock);
+	worker_lock(pc->worker);
 	if (pc->counts.queued + pc->counts.running + pc->counts.checked >=
 	    pc->max_pending) {
-		pthread_mutex_unlock(&pc->lock);
+		worker_unlock(pc->worker);
 		return (-1);
 	}
 	job->stored[sizeof(job->stored) - 1] = '\0';
@@ -150,15 +139,15 @@ pwcheck_submit(struct pwcheck *pc, struct pwcheck_job *job)
 	job->state = JOB_QUEUED;
 	TAILQ_INSERT_TAIL(&pc->queue, job, entry);
 	pc->counts.queued++;
-	pthread_cond_signal(&pc->wake);
-	pthread_mutex_unlock(&pc->lock);
+	worker_wake(pc->worker);
+	worker_unlock(pc->worker);
 	return (0);
 }
 
 void
 pwcheck_cancel(struct pwcheck *pc, struct pwcheck_job *job)
 {
-	pthread_mutex_lock(&pc->lock);
+	worker_lock(pc->worker);
 	switch (job->state) {
 	case JOB_QUEUED:
 		TAILQ_REMOVE(&pc->queue, job, entry);
@@ -171,35 +160,30 @@ pwcheck_cancel(struct pwcheck *pc, struct pwcheck_job *job)
 	case JOB_RUNNING:
 		/* Its thread frees it when the check returns. */
 		job->cancelled = 1;
-		pthread_mutex_unlock(&pc->lock);
+		worker_unlock(pc->worker);
 		return;
 	default:
 		fatalx("pwcheck: cancel of a job not submitted");
 	}
-	pthread_mutex_unlock(&pc->lock);
+	worker_unlock(pc->worker);
 	job_free(job);
 }
 
 void
 pwcheck_counts(struct pwcheck *pc, struct pwcheck_counts *out)
 {
-	pthread_mutex_lock(&pc->lock);
+	worker_lock(pc->worker);
 	*out = pc->counts;
-	pthread_mutex_unlock(&pc->lock);
+	worker_unlock(pc->worker);
 }
 
 void
 pwcheck_stop(struct pwcheck *pc)
 {
 	struct pwcheck_job	*job;
-	unsigned		 i;
 
-	pthread_mutex_lock(&pc->lock);
-	pc->stopping = 1;
-	pthread_cond_broadcast(&pc->wake);
-	pthread_mutex_unlock(&pc->lock);
-	for (i = 0; i < pc->nthreads; i++)
-		pthread_join(pc->threads[i], NULL);
+	/* The threads finish the jobs they hold, then are joined. */
+	worker_stop(pc->worker);
 	/* The threads are gone: no lock needed from here. */
 	while ((job = TAILQ_FIRST(&pc->queue)) != NULL) {
 		TAILQ_REMOVE(&pc->queue, job, entry);
@@ -209,9 +193,5 @@ pwcheck_stop(struct pwcheck *pc)
 		TAILQ_REMOVE(&pc->done, job, entry);
 		job_free(job);
 	}
-	event_free(pc->ev_done);
-	pthread_cond_destroy(&pc->wake);
-	pthread_mutex_destroy(&pc->lock);
-	free(pc->threads);
 	free(pc);
 }

@@ -259,5 +259,133 @@ def test_pull_copies_what_we_lack_and_resumes():
             assert count(a) == 35
 
 
+def peer_section(name, port, groups="*", pathhost=None):
+    return ("[peer %s]\nhost = 127.0.0.1\nport = %d\npathhost = %s\n"
+            "groups = %s\n" % (name, port, pathhost or name, groups))
+
+
+def reconfigure(d, text):
+    """Rewrite d's config file, SIGHUP it and wait until the new peer set
+    is applied; returns the log offset from before the SIGHUP."""
+    mark = d.log_size()
+    with open(d.config_path, "w") as f:
+        f.write(text)
+    d.sighup()
+    d.wait_log(r"reload: \d+ peers, \d+ fed", since=mark)
+    return mark
+
+
+def post_n(d, n, subject="reload"):
+    c = d.connect()
+    mids = []
+    for i in range(n):
+        code, text = c.post(make_article(subject="%s %d" % (subject, i),
+                                         message_id=True))
+        assert code == 240, (code, text)
+        mids.append(text.split()[-1])
+    c.cmd("QUIT")
+    return mids
+
+
+def test_reload_adds_a_peer():
+    with Loomd(config=conf("b.test")) as b, \
+            Loomd(config=conf("a.test")) as a:
+        post_n(a, 2, "before")          # no peer yet: queued for nobody
+        mark = reconfigure(a, conf("a.test") + peer_section("b.test", b.port))
+        a.wait_log(r"feed=b.test added", since=mark)
+        mids = post_n(a, 3, "after")
+        assert wait_count(b, 3) == 3
+        assert sorted(msgids(b)) == sorted(mids)
+        a.wait_log(r"feed=b.test connected to 127.0.0.1:%d" % b.port,
+                   since=mark)
+
+
+def test_reload_renamed_peer_still_delivered():
+    with Loomd(config=conf("b.test")) as b, \
+            Loomd(config=conf("a.test") + peer_section(
+                "old-name", b.port, pathhost="b.test")) as a:
+        first = post_n(a, 3, "old name")
+        assert wait_count(b, 3) == 3
+        mark = reconfigure(a, conf("a.test") + peer_section(
+            "new-name", b.port, pathhost="b.test"))
+        a.wait_log(r"feed=old-name removed", since=mark)
+        a.wait_log(r"feed=new-name added", since=mark)
+        # Queued under the new name, and a feeder of that name sends it.
+        later = post_n(a, 4, "new name")
+        assert wait_count(b, 7) == 7, count(b)
+        assert sorted(msgids(b)) == sorted(first + later)
+        p = a.ctl("--config", a.config_path, "peers")
+        assert p.returncode == 0, p.stderr
+        assert p.stdout.startswith("new-name\t"), p.stdout
+
+
+def test_reload_removed_peer_stops_its_feeder():
+    with Loomd(config=conf("b.test")) as b, \
+            Loomd(config=conf("a.test") + peer_section("b.test",
+                                                       b.port)) as a:
+        post_n(a, 2, "fed")
+        assert wait_count(b, 2) == 2
+        old_conf = open(a.config_path).read()
+        bmark = b.log_size()
+        mark = reconfigure(a, conf("a.test"))
+        a.wait_log(r"feed=b.test removed; its 0 queued articles stay",
+                   since=mark)
+        post_n(a, 3, "not fed")
+        time.sleep(2.0)
+        assert count(b) == 2
+        # Nothing was queued for it, and its last state says why.
+        other = os.path.join(a.tmp, "with-b.conf")
+        with open(other, "w") as f:
+            f.write(old_conf)
+        p = a.ctl("--config", other, "peers")
+        assert p.returncode == 0, p.stderr
+        line = p.stdout.strip()
+        assert "queued=0" in line and "disconnected" in line, line
+        assert "removed from the configuration" in line, line
+        # Its connection is gone: B saw the feed's session end.
+        b.wait_log(r"closed reason=eof", since=bmark)
+
+
+def test_reload_port_change_reconnects():
+    with Loomd(config=conf("b.test")) as b1, \
+            Loomd(config=conf("b.test")) as b2, \
+            Loomd(config=conf("a.test") + peer_section("b.test",
+                                                       b1.port)) as a:
+        first = post_n(a, 2, "to b1")
+        assert wait_count(b1, 2) == 2
+        mark = reconfigure(a, conf("a.test") + peer_section("b.test",
+                                                            b2.port))
+        a.wait_log(r"feed=b.test now 127.0.0.1:%d: reconnecting" % b2.port,
+                   since=mark)
+        a.wait_log(r"feed=b.test connected to 127.0.0.1:%d" % b2.port,
+                   since=mark)
+        later = post_n(a, 3, "to b2")
+        assert wait_count(b2, 3) == 3
+        assert sorted(msgids(b2)) == sorted(later)
+        assert sorted(msgids(b1)) == sorted(first)
+
+
+def test_reload_unresolvable_host_keeps_the_old_address():
+    with Loomd(config=conf("b.test")) as b, \
+            Loomd(config=conf("a.test") + peer_section("b.test",
+                                                       b.port)) as a:
+        post_n(a, 1, "before")
+        assert wait_count(b, 1) == 1
+        mark = a.log_size()
+        with open(a.config_path, "w") as f:
+            f.write(conf("a.test") + peer_section("b.test", b.port).replace(
+                "127.0.0.1", "no-such-host.invalid"))
+        a.sighup()
+        # A name server may take its time to say no; the loop does not
+        # wait for it (the server answers meanwhile).
+        a.connect().expect(200, "MODE READER")
+        a.wait_log(r"reload: \d+ peers, \d+ fed", since=mark, timeout=60)
+        a.wait_log(r"\[peer b.test\] keeps its old address \(127.0.0.1\)",
+                   since=mark)
+        assert "reconnecting" not in a.log_text()[mark:]
+        post_n(a, 2, "after")
+        assert wait_count(b, 3) == 3
+
+
 if __name__ == "__main__":
     harness.main(globals())

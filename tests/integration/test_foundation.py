@@ -674,5 +674,20 @@ def test_loomctl_newgroup_invalid_names():
         assert loomctl(d.data, "groups").stdout == before, "groups changed"
 
 
+def test_loomctl_newgroup_refuses_what_post_refuses():
+    # One syntax for group names: what loomctl creates, POST can name.
+    with Loomd() as d:
+        before = loomctl(d.data, "groups").stdout
+        for name in ("comp.caf\u00e9", "a..b", ".a", "a.", "a/b", "a:b",
+                     "a..b/c"):
+            p = d.ctl("newgroup", name)
+            assert p.returncode != 0, "newgroup %r succeeded" % name
+            assert "bad group name" in p.stderr, \
+                "no message refusing %r: %s" % (name, p.stderr)
+        assert loomctl(d.data, "groups").stdout == before, "groups changed"
+        p = d.ctl("newgroup", "comp.lang.c++")
+        assert p.returncode == 0, "newgroup comp.lang.c++: %s" % p.stderr
+
+
 if __name__ == "__main__":
     harness.main(globals())

@@ -542,6 +542,43 @@ def test_xtree_max_truncates():
         assert len(rows) == 5
 
 
+def test_xtree_streams_a_big_thread():
+    # More nodes than one chunk, through an output buffer smaller than the
+    # reply: XTREE is streamed, and still the whole tree in order.
+    n = 700
+    tag = "%d" % os.getpid()
+    ids = ["<big.%d.%s@threads.test>" % (i, tag) for i in range(n)]
+    parent = [None] + [(i - 1) // 3 for i in range(1, n)]
+
+    def refs(i):
+        out, q = [], parent[i]
+        while q is not None:
+            out.append(ids[q])
+            q = parent[q]
+        return " ".join(out[::-1]) or None
+
+    kids = {i: [] for i in range(n)}
+    for i in range(1, n):
+        kids[parent[i]].append(i)
+    want, stack = [], [(0, 0)]
+    while stack:
+        i, depth = stack.pop()
+        want.append((depth, ids[i]))
+        stack.extend((k, depth + 1) for k in reversed(kids[i]))
+    with Loomd(config="[limits]\noutput_buffer = 4096\n") as d:
+        c = d.connect()
+        for i in range(n):
+            code, t = c.post(make_article(
+                newsgroups="local.test", subject="big", message_id=ids[i],
+                references=refs(i), date=rfc5322_date(BASE + i)))
+            assert code == 240, (i, code, t)
+        text, rows = xtree(c, ids[n - 1])
+        assert text == "%d nodes follow" % n, text
+        assert shape(rows) == want, "XTREE of %d nodes out of order" % n
+        # The session still answers in order after the stream.
+        c.expect(111, "DATE")
+
+
 # ---------------------------------------------------------------- content
 
 

@@ -254,6 +254,13 @@ test_article_check_newsgroups(void **state)
 	assert_true(article_newsgroup_valid("a.b", 3));
 	assert_false(article_newsgroup_valid("a.b", 2));
 	assert_false(article_newsgroup_valid("", 0));
+	/* The one syntax loomctl newgroup and [group] sections use too:
+	   ASCII only, no empty components, no "/" or ":". */
+	assert_false(article_newsgroup_valid("caf\xc3\xa9", 5));
+	assert_false(article_newsgroup_valid("a..b", 4));
+	assert_false(article_newsgroup_valid("a/b", 3));
+	assert_false(article_newsgroup_valid("a:b", 3));
+	assert_true(article_newsgroup_valid("comp.lang.c++", 13));
 }
 
 static void

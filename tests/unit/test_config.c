@@ -124,6 +124,30 @@ test_config_errors_name_the_line(void **state)
 	}
 }
 
+/* A [group] section names a group POST could post to, or is refused. */
+static void
+test_config_group_names_as_post(void **state)
+{
+	static const char *const bad[] = { "a..b/c", "a/b", ".a", "a.",
+	    "a..b", "comp.caf\xc3\xa9", "a:b", "a*" };
+	struct config	cfg;
+	char		err[256], text[128];
+	size_t		i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "[group %s]\nstatus = y\n",
+		    bad[i]);
+		if (load(&cfg, text, err, sizeof(err)) != -1 ||
+		    strstr(err, "bad group name") == NULL)
+			fail_msg("[group %s] not refused: \"%s\"", bad[i], err);
+		config_clear(&cfg);
+	}
+	assert_int_equal(load(&cfg, "[group comp.lang.c++]\nstatus = y\n"
+	    "[group a-b_c.d2]\n", err, sizeof(err)), 0);
+	assert_int_equal(cfg.ngroups, 2);
+	config_clear(&cfg);
+}
+
 /* A [group] section with no keys still makes a group (inih is silent). */
 static void
 test_config_bare_group_section(void **state)
@@ -197,6 +221,7 @@ main(void)
 		cmocka_unit_test(test_config_errors_name_the_line),
 		cmocka_unit_test(test_config_listen_forms),
 		cmocka_unit_test(test_config_bare_group_section),
+		cmocka_unit_test(test_config_group_names_as_post),
 		cmocka_unit_test(test_config_peer_compress),
 	};
 

@@ -196,6 +196,32 @@ test_dispatch_group_preconditions(void **state)
 	expect_prefix(f, "ARTICLE <no@such.id>", NULL, "430 ");
 }
 
+/* Preconditions declared as flags are checked by dispatch, in one place. */
+static void
+test_dispatch_declared_preconditions(void **state)
+{
+	struct fixture	*f = *state;
+
+	/* Not a peer: transit is refused before the arguments are looked
+	   at (but after the parser's arity check). */
+	f->s.peer_ok = 0;
+	expect_prefix(f, "IHAVE <a@b.example>", NULL, "502 ");
+	expect_prefix(f, "CHECK <a@b.example>", NULL, "502 ");
+	expect_prefix(f, "MODE STREAM", NULL, "502 ");
+	expect_prefix(f, "IHAVE", NULL, "501 ");
+	/* Posting switched off: 440 before the 340. */
+	f->srv.cfg.posting = 0;
+	expect_prefix(f, "POST", NULL, "440 ");
+	/* Syntax before state: a bad range is 501 with no group, a
+	   message-id needs none. */
+	expect_prefix(f, "OVER 1-x", NULL, "501 ");
+	expect_prefix(f, "OVER 1-2", NULL, "412 ");
+	expect_prefix(f, "OVER <no@such.id>", NULL, "430 ");
+	expect_prefix(f, "HDR :frob 1-2", NULL, "503 ");
+	expect_prefix(f, "LISTGROUP", NULL, "412 ");
+	expect_prefix(f, "XROOTS", NULL, "412 ");
+}
+
 static void
 test_dispatch_list_active(void **state)
 {
@@ -226,6 +252,8 @@ main(void)
 		    test_dispatch_help_lists_served_commands, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_dispatch_group_preconditions, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_dispatch_declared_preconditions, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_dispatch_list_active, setup, teardown),
 	};

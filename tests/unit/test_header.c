@@ -77,6 +77,58 @@ test_header_overview_field(void **state)
 	assert_string_equal(out, "");		/* past the end */
 }
 
+static int
+collect(const char *group, void *arg)
+{
+	char	*all = arg;
+
+	strcat(all, "[");
+	strcat(all, group);
+	strcat(all, "]");
+	return (0);
+}
+
+static int
+stop_at_b(const char *group, void *arg)
+{
+	return (strcmp(group, "b") == 0 ? 7 : 0);
+}
+
+/* The one Xref parser: entries, numbers in a group, and the group walk. */
+static void
+test_header_xref(void **state)
+{
+	const char		*xref = "local.test:12  misc.test:3 local:9 "
+				    "nonum: bad:x1 local.test.sub:5";
+	const char		*p = "  a:1 b ";
+	struct xref_entry	 e;
+	char			 all[256] = "";
+
+	assert_int_equal(xref_next(&p, &e), 1);
+	assert_int_equal(e.group_len, 1);
+	assert_memory_equal(e.group, "a", 1);
+	assert_int_equal(e.number, 1);
+	assert_int_equal(xref_next(&p, &e), 1);
+	assert_int_equal(e.group_len, 1);
+	assert_int_equal(e.number, 0);
+	assert_int_equal(xref_next(&p, &e), 0);
+
+	assert_int_equal(xref_number_in(xref, "local.test"), 12);
+	assert_int_equal(xref_number_in(xref, "misc.test"), 3);
+	/* Whole group names only, never a prefix or a suffix. */
+	assert_int_equal(xref_number_in(xref, "local"), 9);
+	assert_int_equal(xref_number_in(xref, "test"), 0);
+	assert_int_equal(xref_number_in(xref, "local.test.sub"), 5);
+	assert_int_equal(xref_number_in(xref, "nonum"), 0);
+	assert_int_equal(xref_number_in(xref, "bad"), 0);
+	assert_int_equal(xref_number_in("", "a"), 0);
+
+	assert_int_equal(xref_any_group(xref, collect, all), 0);
+	assert_string_equal(all, "[local.test][misc.test][local][nonum][bad]"
+	    "[local.test.sub]");
+	assert_int_equal(xref_any_group("a:1 b:2 c:3", stop_at_b, NULL), 7);
+}
+
 int
 main(void)
 {
@@ -85,6 +137,7 @@ main(void)
 		cmocka_unit_test(test_header_find_missing_and_empty),
 		cmocka_unit_test(test_header_find_stuffed_name_and_truncation),
 		cmocka_unit_test(test_header_overview_field),
+		cmocka_unit_test(test_header_xref),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

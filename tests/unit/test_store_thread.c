@@ -71,6 +71,48 @@ assert_walk(struct store *st, const char *msgid, const char *want)
 	free(got);
 }
 
+/* The walk in pieces of `chunk` nodes, one transaction each. */
+static char *
+walk_str_chunked(struct store *st, const char *msgid, size_t chunk)
+{
+	struct store_walk_cursor	cur;
+	struct walk_out			w;
+	size_t				calls = 0;
+
+	memset(&w, 0, sizeof(w));
+	memset(&cur, 0, sizeof(cur));
+	w.info_ok = 1;
+	while (!cur.done) {
+		assert_int_equal(store_thread_walk_next(st, msgid, &cur, chunk,
+		    walk_cb, &w), STORE_OK);
+		assert_true(w.nodes <= ++calls * chunk);
+	}
+	store_thread_walk_end(&cur);
+	assert_true(w.info_ok);
+	if (w.buf == NULL)
+		w.buf = strdup("");
+	return (w.buf);
+}
+
+/* Walked in pieces of any size, the same walk as in one go. */
+static void
+assert_chunked_same(struct store *st, const char *msgid)
+{
+	static const size_t	 chunks[] = { 1, 2, 3, 7, 1000 };
+	char			*whole, *got;
+	size_t			 i;
+
+	whole = walk_str(st, msgid, 0, NULL, STORE_OK);
+	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+		got = walk_str_chunked(st, msgid, chunks[i]);
+		if (strcmp(got, whole) != 0)
+			fail_msg("chunk %zu: \"%s\", want \"%s\"", chunks[i],
+			    got, whole);
+		free(got);
+	}
+	free(whole);
+}
+
 /* ---- Every arrival order gives the same tree ------------------------- */
 
 /*
@@ -332,6 +374,67 @@ test_store_thread_cycles_terminate(void **state)
 	/* Self-reference is ignored. */
 	assert_int_equal(st_post(f->st, "<S>", "t.g", "<S>", 6), STORE_OK);
 	assert_walk(f->st, "<S>", "0 <S> 1;");
+}
+
+static void
+test_store_thread_walk_in_pieces(void **state)
+{
+	struct st_fixture		*f = *state;
+	struct store_walk_cursor	 cur;
+	char				 id[32], refs[64];
+	char				*got;
+	int				 i;
+
+	assert_int_equal(store_group_create(f->st, "t.g", 'y', NULL, NULL, 0),
+	    STORE_OK);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(st_post(f->st, tree5[i].msgid, "t.g",
+		    tree5[i].refs, tree5[i].arrival), STORE_OK);
+	for (i = 0; i < 5; i++)
+		assert_chunked_same(f->st, tree5[i].msgid);
+	/* Wider and deeper, with a placeholder in the middle. */
+	for (i = 0; i < 40; i++) {
+		snprintf(id, sizeof(id), "<w%d>", i);
+		if (i == 0)
+			snprintf(refs, sizeof(refs), "<m-root>");
+		else
+			snprintf(refs, sizeof(refs), "<m-root> <gone> <w%d>",
+			    i / 3);
+		assert_int_equal(st_post(f->st, id, "t.g", refs, 1000 + i),
+		    STORE_OK);
+	}
+	assert_chunked_same(f->st, "<w39>");
+	/* A cycle ends. */
+	assert_int_equal(st_post(f->st, "<A>", "t.g", "<B>", 1), STORE_OK);
+	assert_int_equal(st_post(f->st, "<B>", "t.g", "<A>", 2), STORE_OK);
+	assert_chunked_same(f->st, "<A>");
+	/* Unknown: NOTFOUND, nothing kept. */
+	memset(&cur, 0, sizeof(cur));
+	assert_int_equal(store_thread_walk_next(f->st, "<nope@x>", &cur, 5,
+	    walk_cb, NULL), STORE_NOTFOUND);
+	store_thread_walk_end(&cur);
+	/* Articles arriving between pieces are walked where they fall. */
+	memset(&cur, 0, sizeof(cur));
+	{
+		struct walk_out	w;
+
+		memset(&w, 0, sizeof(w));
+		w.info_ok = 1;
+		assert_int_equal(store_thread_walk_next(f->st, "<m-root>", &cur,
+		    2, walk_cb, &w), STORE_OK);
+		assert_string_equal(w.buf, "0 <m-root> 1;1 <z-b> 1;");
+		assert_int_equal(st_post(f->st, "<late>", "t.g",
+		    "<m-root> <z-b>", 150), STORE_OK);
+		assert_int_equal(store_thread_walk_next(f->st, "<m-root>", &cur,
+		    1, walk_cb, &w), STORE_OK);
+		assert_string_equal(w.buf, "0 <m-root> 1;1 <z-b> 1;"
+		    "2 <late> 1;");
+		free(w.buf);
+	}
+	store_thread_walk_end(&cur);
+	got = walk_str_chunked(f->st, "<m-root>", 4);
+	assert_non_null(strstr(got, "2 <late> 1;"));
+	free(got);
 }
 
 static void
@@ -694,6 +797,7 @@ main(void)
 		T(test_store_thread_own_references_win),
 		T(test_store_thread_children_in_arrival_order),
 		T(test_store_thread_cycles_terminate),
+		T(test_store_thread_walk_in_pieces),
 		T(test_store_thread_deep_chain_no_recursion),
 		T(test_store_thread_summary_incremental),
 		T(test_store_thread_roots_by_activity),
