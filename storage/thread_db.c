@@ -603,8 +603,7 @@ walk_kid(struct walk *w, const char *id)
 
 /* Push id's children so that the first one is popped first. */
 static int
-walk_expand(struct store *st, MDB_cursor *c, struct walk *w,
-    const struct walk_item *it)
+walk_expand(MDB_cursor *c, struct walk *w, const struct walk_item *it)
 {
 	MDB_val		 key, val;
 	const char	*child;
@@ -708,7 +707,7 @@ store_thread_walk(struct store *st, const char *msgid, size_t max_nodes,
 				*truncated = 1;
 			continue;
 		}
-		if ((rc = walk_expand(st, c, &w, &it)) != 0)
+		if ((rc = walk_expand(c, &w, &it)) != 0)
 			goto done;
 	}
 done:

@@ -160,7 +160,7 @@ compress_deflate(struct compress *zc, struct evbuffer *dst, const void *in,
 
 static enum bufferevent_filter_result
 compress_out(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
-    enum bufferevent_flush_mode mode, void *arg)
+    enum bufferevent_flush_mode mode LOOM_UNUSED, void *arg)
 {
 	struct compress		*zc = arg;
 	struct evbuffer_iovec	 v;
@@ -208,7 +208,7 @@ compress_out(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
 
 static enum bufferevent_filter_result
 compress_in(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
-    enum bufferevent_flush_mode mode, void *arg)
+    enum bufferevent_flush_mode mode LOOM_UNUSED, void *arg)
 {
 	struct compress		*zc = arg;
 	struct evbuffer_iovec	 v, iov;
@@ -301,7 +301,8 @@ compress_keep(unsigned char **dict, unsigned *dictlen, const unsigned char *win,
  * Z_PARTIAL_FLUSH peer may stop mid-block, and then the state stays).
  */
 static void
-compress_idle_cb(evutil_socket_t fd, short what, void *arg)
+compress_idle_cb(evutil_socket_t fd LOOM_UNUSED, short what LOOM_UNUSED,
+    void *arg)
 {
 	struct compress		*zc = arg;
 	struct bufferevent	*under = bufferevent_get_underlying(zc->top);

@@ -35,7 +35,7 @@ static const struct config_group server_default_groups[] = {
 };
 
 static void
-server_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
+server_accept_cb(struct evconnlistener *evl LOOM_UNUSED, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct listener	*l = arg;
@@ -44,7 +44,8 @@ server_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
 }
 
 static void
-server_accept_resume_cb(evutil_socket_t fd, short what, void *arg)
+server_accept_resume_cb(evutil_socket_t fd LOOM_UNUSED, short what LOOM_UNUSED,
+    void *arg)
 {
 	struct server	*srv = arg;
 	struct listener	*l;
@@ -58,7 +59,7 @@ server_accept_resume_cb(evutil_socket_t fd, short what, void *arg)
  * of spinning on a listener that stays readable.
  */
 static void
-server_accept_error_cb(struct evconnlistener *evl, void *arg)
+server_accept_error_cb(struct evconnlistener *evl LOOM_UNUSED, void *arg)
 {
 	struct listener	*l = arg;
 	struct server	*srv = l->srv;
@@ -205,7 +206,8 @@ server_log_refused_flush(struct server *srv)
 }
 
 static void
-server_refused_cb(evutil_socket_t fd, short what, void *arg)
+server_refused_cb(evutil_socket_t fd LOOM_UNUSED, short what LOOM_UNUSED,
+    void *arg)
 {
 	server_log_refused_flush(arg);
 }
@@ -535,7 +537,7 @@ server_shutdown(struct server *srv)
 }
 
 static void
-server_signal_cb(evutil_socket_t sig, short what, void *arg)
+server_signal_cb(evutil_socket_t sig, short what LOOM_UNUSED, void *arg)
 {
 	struct server	*srv = arg;
 

@@ -180,7 +180,8 @@ session_setup_bev(struct session *s)
 }
 
 static void
-session_handshake_timeout_cb(evutil_socket_t fd, short what, void *arg)
+session_handshake_timeout_cb(evutil_socket_t fd LOOM_UNUSED,
+    short what LOOM_UNUSED, void *arg)
 {
 	struct session	*s = arg;
 
@@ -369,7 +370,8 @@ session_unsent(struct session *s)
 }
 
 static void
-session_close_timer_cb(evutil_socket_t fd, short what, void *arg)
+session_close_timer_cb(evutil_socket_t fd LOOM_UNUSED, short what LOOM_UNUSED,
+    void *arg)
 {
 	struct session	*s = arg;
 	struct timeval	 tv = { 0, 10000 };
@@ -493,7 +495,8 @@ session_stream_step(struct session *s)
 }
 
 static void
-session_receive_timeout_cb(evutil_socket_t fd, short what, void *arg)
+session_receive_timeout_cb(evutil_socket_t fd LOOM_UNUSED,
+    short what LOOM_UNUSED, void *arg)
 {
 	struct session	*s = arg;
 
@@ -654,7 +657,8 @@ session_discard(struct session *s, struct evbuffer *in, size_t avail)
 }
 
 static void
-session_throttle_cb(evutil_socket_t fd, short what, void *arg)
+session_throttle_cb(evutil_socket_t fd LOOM_UNUSED, short what LOOM_UNUSED,
+    void *arg)
 {
 	session_run(arg);
 }
@@ -815,7 +819,8 @@ session_clock_us(void)
 }
 
 static void
-session_turn_cb(evutil_socket_t fd, short what, void *arg)
+session_turn_cb(evutil_socket_t fd LOOM_UNUSED, short what LOOM_UNUSED,
+    void *arg)
 {
 	session_run(arg);
 }
@@ -882,7 +887,7 @@ session_run(struct session *s)
 }
 
 static void
-session_read_cb(struct bufferevent *bev, void *arg)
+session_read_cb(struct bufferevent *bev LOOM_UNUSED, void *arg)
 {
 	session_run(arg);
 }

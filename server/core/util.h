@@ -4,6 +4,9 @@
 
 #include <stddef.h>
 
+/* A parameter a callback's fixed signature makes us take but not use. */
+#define LOOM_UNUSED	__attribute__((__unused__))
+
 void	*xmalloc(size_t size);
 void	*xcalloc(size_t n, size_t size);
 void	*xreallocarray(void *p, size_t n, size_t size);

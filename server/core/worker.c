@@ -20,7 +20,8 @@ struct worker {
 };
 
 static void
-worker_report_cb(evutil_socket_t fd, short what, void *arg)
+worker_report_cb(evutil_socket_t fd LOOM_UNUSED, short what LOOM_UNUSED,
+    void *arg)
 {
 	struct worker	*w = arg;
 

@@ -70,7 +70,7 @@ writer_take(void *arg)
 
 /* One transaction, one sync for the whole batch. */
 static void
-writer_run(void *work, void *arg)
+writer_run(void *work LOOM_UNUSED, void *arg)
 {
 	struct writer		*w = arg;
 	struct writer_job	*job;
@@ -96,7 +96,7 @@ writer_run(void *work, void *arg)
 }
 
 static int
-writer_finish(void *work, void *arg)
+writer_finish(void *work LOOM_UNUSED, void *arg)
 {
 	struct writer	*w = arg;
 

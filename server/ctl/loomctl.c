@@ -89,14 +89,15 @@ ctl_open(struct ctl *c)
 }
 
 static int
-ctl_version(struct ctl *c, int argc, char **argv)
+ctl_version(struct ctl *c LOOM_UNUSED, int argc LOOM_UNUSED,
+    char **argv LOOM_UNUSED)
 {
 	printf("loomctl (Loom) %s\n", LOOM_VERSION);
 	return (0);
 }
 
 static int
-ctl_print_group(const struct store_group *g, void *arg)
+ctl_print_group(const struct store_group *g, void *arg LOOM_UNUSED)
 {
 	printf("%s\t%c\t%u\t%u\t%u\t%s\n", g->name, g->status, g->count,
 	    g->low, g->high, g->description);
@@ -104,7 +105,7 @@ ctl_print_group(const struct store_group *g, void *arg)
 }
 
 static int
-ctl_groups(struct ctl *c, int argc, char **argv)
+ctl_groups(struct ctl *c, int argc, char **argv LOOM_UNUSED)
 {
 	enum store_status	rc;
 
@@ -239,7 +240,7 @@ ctl_rmgroup(struct ctl *c, int argc, char **argv)
 }
 
 static int
-ctl_print_node(const struct store_thread_node *node, void *arg)
+ctl_print_node(const struct store_thread_node *node, void *arg LOOM_UNUSED)
 {
 	char	subject[256], from[256], date[64];
 
@@ -287,7 +288,7 @@ ctl_thread(struct ctl *c, int argc, char **argv)
 }
 
 static int
-ctl_print_root(const struct store_thread_summary *ts, void *arg)
+ctl_print_root(const struct store_thread_summary *ts, void *arg LOOM_UNUSED)
 {
 	char		when[32];
 	time_t		t = (time_t)(ts->group_last != 0 ? ts->group_last :
@@ -449,7 +450,7 @@ ctl_backup(struct ctl *c, int argc, char **argv)
  * published about each feed (store_feed_status_*).
  */
 static int
-ctl_peers(struct ctl *c, int argc, char **argv)
+ctl_peers(struct ctl *c, int argc, char **argv LOOM_UNUSED)
 {
 	const struct config_peer	*pe;
 	char				 status[STORE_FEED_STATUS_MAX + 1];
@@ -733,7 +734,7 @@ ctl_user_del(struct ctl *c, const char *name)
 
 /* Name, creation time and flags; the hash stays in the store. */
 static int
-ctl_print_user(const struct store_user *u, void *arg)
+ctl_print_user(const struct store_user *u, void *arg LOOM_UNUSED)
 {
 	char		when[32];
 	time_t		t = (time_t)u->created;

@@ -221,7 +221,7 @@ feeder_send_cmd(struct feeder *f, enum feed_cmd_type type, uint64_t seq,
 
 static int
 feeder_copy_article(const char *wire, size_t len,
-    const struct store_article_info *info, void *arg)
+    const struct store_article_info *info LOOM_UNUSED, void *arg)
 {
 	struct evbuffer	*out = arg;
 
@@ -534,13 +534,13 @@ feeder_read_cb(struct bufferevent *bev, void *arg)
 }
 
 static void
-feeder_write_cb(struct bufferevent *bev, void *arg)
+feeder_write_cb(struct bufferevent *bev LOOM_UNUSED, void *arg)
 {
 	feeder_fill(arg);
 }
 
 static void
-feeder_event_cb(struct bufferevent *bev, short what, void *arg)
+feeder_event_cb(struct bufferevent *bev LOOM_UNUSED, short what, void *arg)
 {
 	struct feeder	*f = arg;
 
@@ -600,7 +600,8 @@ feeder_connect(struct feeder *f)
 
 /* Reconnect after a back-off; while connected, flush and poll. */
 static void
-feeder_timer_cb(evutil_socket_t fd, short what, void *arg)
+feeder_timer_cb(evutil_socket_t fd LOOM_UNUSED, short what LOOM_UNUSED,
+    void *arg)
 {
 	struct feeder	*f = arg;
 	struct timeval	 tv = { 1, 0 };

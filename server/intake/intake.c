@@ -68,7 +68,8 @@ intake_cancel(void *arg)
 /* ---- Receiving ------------------------------------------------------- */
 
 static void
-intake_line(struct session *s, const char *line, size_t len, void *arg)
+intake_line(struct session *s LOOM_UNUSED, const char *line, size_t len,
+    void *arg)
 {
 	struct intake	*in = arg;
 

@@ -335,7 +335,7 @@ range_resolve(struct session *s, const char *arg, uint32_t *lo, uint32_t *hi)
 }
 
 static int
-over_line(uint32_t number, const char *msgid, const char *overview,
+over_line(uint32_t number, const char *msgid LOOM_UNUSED, const char *overview,
     size_t len, void *arg)
 {
 	struct range_walk	*w = arg;
@@ -345,7 +345,7 @@ over_line(uint32_t number, const char *msgid, const char *overview,
 }
 
 static int
-over_msgid_cb(const char *wire, size_t len,
+over_msgid_cb(const char *wire LOOM_UNUSED, size_t len LOOM_UNUSED,
     const struct store_article_info *info, void *arg)
 {
 	struct session	*s = arg;
@@ -466,7 +466,7 @@ struct hdr_one {
 };
 
 static int
-hdr_article_cb(const char *wire, size_t len,
+hdr_article_cb(const char *wire, size_t len LOOM_UNUSED,
     const struct store_article_info *info, void *arg)
 {
 	struct hdr_one	*h = arg;
@@ -696,7 +696,8 @@ newnews_group_wanted(const char *group, void *arg)
 }
 
 static int
-newnews_line(const char *msgid, int64_t arrival, const char *xref, void *arg)
+newnews_line(const char *msgid, int64_t arrival LOOM_UNUSED, const char *xref,
+    void *arg)
 {
 	struct newnews_walk	*n = arg;
 

@@ -138,7 +138,7 @@ auth_cancel(void *arg)
 }
 
 static void
-auth_done(struct pwcheck_job *pj, void *arg)
+auth_done(struct pwcheck_job *pj, void *arg LOOM_UNUSED)
 {
 	struct auth_job	*aj = (struct auth_job *)pj;
 	struct session	*s = aj->s;
@@ -227,7 +227,8 @@ const struct cmd_entry cmd_authinfo_pass_entry = {
 /* RFC 4643 defines SASL; Loom offers USER/PASS only, and never GENERIC
    (deprecated by the same RFC). */
 static enum cmd_result
-cmd_authinfo_unsupported_exec(struct session *s, struct nntp_command *cmd)
+cmd_authinfo_unsupported_exec(struct session *s,
+    struct nntp_command *cmd LOOM_UNUSED)
 {
 	if (s->authenticated)
 		reply(s, RPL_502_UNAVAILABLE, "Already authenticated");

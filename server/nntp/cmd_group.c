@@ -75,8 +75,9 @@ struct listgroup_ctx {
 };
 
 static int
-listgroup_line(uint32_t number, const char *msgid, const char *overview,
-    size_t len, void *arg)
+listgroup_line(uint32_t number, const char *msgid LOOM_UNUSED,
+    const char *overview LOOM_UNUSED,
+    size_t len LOOM_UNUSED, void *arg)
 {
 	reply_line(arg, "%u", number);
 	return (0);
@@ -181,13 +182,13 @@ group_step(struct session *s, int dir)
 }
 
 static enum cmd_result
-cmd_next_exec(struct session *s, struct nntp_command *cmd)
+cmd_next_exec(struct session *s, struct nntp_command *cmd LOOM_UNUSED)
 {
 	return (group_step(s, 1));
 }
 
 static enum cmd_result
-cmd_last_exec(struct session *s, struct nntp_command *cmd)
+cmd_last_exec(struct session *s, struct nntp_command *cmd LOOM_UNUSED)
 {
 	return (group_step(s, -1));
 }
@@ -402,7 +403,8 @@ const struct cmd_entry cmd_list_counts_entry = {
 
 /* RFC 3977 8.4: the overview fields after the seven mandatory ones. */
 static enum cmd_result
-cmd_list_overview_fmt_exec(struct session *s, struct nntp_command *cmd)
+cmd_list_overview_fmt_exec(struct session *s,
+    struct nntp_command *cmd LOOM_UNUSED)
 {
 	reply(s, RPL_215_LIST, "Order of fields in overview database");
 	reply_line(s, "Subject:");
@@ -457,7 +459,8 @@ const struct cmd_entry cmd_list_headers_entry = {
 
 /* RFC 3977 7.6.5: Loom keeps no distributions, so the list is empty. */
 static enum cmd_result
-cmd_list_distrib_pats_exec(struct session *s, struct nntp_command *cmd)
+cmd_list_distrib_pats_exec(struct session *s,
+    struct nntp_command *cmd LOOM_UNUSED)
 {
 	reply(s, RPL_215_LIST, "Distribution patterns follow");
 	reply_end(s);

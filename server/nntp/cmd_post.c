@@ -357,7 +357,7 @@ static const struct intake_ops post_ops = {
 };
 
 static enum cmd_result
-cmd_post_exec(struct session *s, struct nntp_command *cmd)
+cmd_post_exec(struct session *s, struct nntp_command *cmd LOOM_UNUSED)
 {
 	reply(s, RPL_340_POST_SEND, "Send article to be posted, end with "
 	    "<CR-LF>.<CR-LF>");

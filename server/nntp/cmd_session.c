@@ -11,6 +11,7 @@
 #include "compress.h"
 #include "datetime.h"
 #include "commands.h"
+#include "util.h"
 
 /* Posting is offered when configured, served and allowed to the client
    (to some group: which ones is checked per article). */
@@ -54,7 +55,7 @@ caps_served(const char *const *names, size_t n)
  * accepted but not needed, so MODE-READER is not advertised.
  */
 static enum cmd_result
-cmd_capabilities_exec(struct session *s, struct nntp_command *cmd)
+cmd_capabilities_exec(struct session *s, struct nntp_command *cmd LOOM_UNUSED)
 {
 	static const struct {
 		const char	*verb;
@@ -130,7 +131,7 @@ const struct cmd_entry cmd_capabilities_entry = {
 
 /* RFC 3977 7.1: the server's UTC time. */
 static enum cmd_result
-cmd_date_exec(struct session *s, struct nntp_command *cmd)
+cmd_date_exec(struct session *s, struct nntp_command *cmd LOOM_UNUSED)
 {
 	char	buf[15];
 
@@ -148,7 +149,7 @@ const struct cmd_entry cmd_date_entry = {
 
 /* RFC 3977 7.2: every served command with its arguments. */
 static enum cmd_result
-cmd_help_exec(struct session *s, struct nntp_command *cmd)
+cmd_help_exec(struct session *s, struct nntp_command *cmd LOOM_UNUSED)
 {
 	const struct nntp_verb_def	*v;
 	const char			*usage;
@@ -175,7 +176,7 @@ const struct cmd_entry cmd_help_entry = {
 
 /* RFC 3977 5.3: Loom serves readers in every state, so nothing changes. */
 static enum cmd_result
-cmd_mode_reader_exec(struct session *s, struct nntp_command *cmd)
+cmd_mode_reader_exec(struct session *s, struct nntp_command *cmd LOOM_UNUSED)
 {
 	if (session_may_post(s))
 		reply(s, RPL_200_POSTING_OK, "Reader mode, posting permitted");
@@ -193,7 +194,7 @@ const struct cmd_entry cmd_mode_reader_entry = {
 };
 
 static enum cmd_result
-cmd_quit_exec(struct session *s, struct nntp_command *cmd)
+cmd_quit_exec(struct session *s, struct nntp_command *cmd LOOM_UNUSED)
 {
 	reply(s, RPL_205_BYE, "Bye");
 	return (CMD_CLOSE);
@@ -211,7 +212,7 @@ const struct cmd_entry cmd_quit_entry = {
  * 502 when TLS is already on, 580 when this server has no certificate.
  */
 static enum cmd_result
-cmd_starttls_exec(struct session *s, struct nntp_command *cmd)
+cmd_starttls_exec(struct session *s, struct nntp_command *cmd LOOM_UNUSED)
 {
 	if (s->tls) {
 		reply(s, RPL_502_UNAVAILABLE, "TLS is already active");

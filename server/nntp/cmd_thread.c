@@ -46,7 +46,7 @@ struct xtree_walk {
 };
 
 static int
-xtree_count(const struct store_thread_node *node, void *arg)
+xtree_count(const struct store_thread_node *node LOOM_UNUSED, void *arg)
 {
 	size_t	*n = arg;
 
@@ -119,7 +119,7 @@ struct xtree_visible {
 };
 
 static int
-xtree_hidden_cb(const char *wire, size_t len,
+xtree_hidden_cb(const char *wire LOOM_UNUSED, size_t len LOOM_UNUSED,
     const struct store_article_info *info, void *arg)
 {
 	struct xtree_visible	*v = arg;

@@ -357,7 +357,7 @@ const struct cmd_entry cmd_ihave_entry = {
 
 /* MODE STREAM (RFC 4644 2.3). */
 static enum cmd_result
-cmd_mode_stream_exec(struct session *s, struct nntp_command *cmd)
+cmd_mode_stream_exec(struct session *s, struct nntp_command *cmd LOOM_UNUSED)
 {
 	reply(s, RPL_203_STREAMING_OK, "Streaming permitted");
 	return (CMD_OK);

@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "commands.h"
+#include "util.h"
 
 /* In the order HELP lists them. */
 static const struct nntp_verb_def *const dispatch_verbs[] = {
@@ -144,13 +145,14 @@ dispatch_refuse(struct session *s, enum dispatch_refusal r)
 /* A refused command whose data block follows: drop the block, then say
    no, so the block is not taken for commands. */
 static void
-dispatch_drop_line(struct session *s, const char *line, size_t len,
-    void *arg)
+dispatch_drop_line(struct session *s LOOM_UNUSED, const char *line LOOM_UNUSED,
+    size_t len LOOM_UNUSED,
+    void *arg LOOM_UNUSED)
 {
 }
 
 static enum cmd_result
-dispatch_refuse_end(struct session *s, int too_long, void *arg)
+dispatch_refuse_end(struct session *s, int too_long LOOM_UNUSED, void *arg)
 {
 	dispatch_refuse(s, (enum dispatch_refusal)(intptr_t)arg);
 	return (CMD_OK);

@@ -260,7 +260,8 @@ filter_try_reap(struct filter_run *fr)
 }
 
 static void
-filter_reap_cb(evutil_socket_t fd, short what, void *arg)
+filter_reap_cb(evutil_socket_t fd LOOM_UNUSED, short what LOOM_UNUSED,
+    void *arg)
 {
 	struct filter_run	*fr = arg;
 	char			 reason[sizeof(fr->error)];
@@ -280,7 +281,8 @@ filter_reap_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-filter_write_cb(evutil_socket_t fd, short what, void *arg)
+filter_write_cb(evutil_socket_t fd LOOM_UNUSED, short what LOOM_UNUSED,
+    void *arg)
 {
 	struct filter_run	*fr = arg;
 	ssize_t			 n;
@@ -300,7 +302,8 @@ filter_write_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-filter_read_cb(evutil_socket_t fd, short what, void *arg)
+filter_read_cb(evutil_socket_t fd LOOM_UNUSED, short what LOOM_UNUSED,
+    void *arg)
 {
 	struct filter_run	*fr = arg;
 
@@ -314,7 +317,8 @@ filter_read_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-filter_timeout_cb(evutil_socket_t fd, short what, void *arg)
+filter_timeout_cb(evutil_socket_t fd LOOM_UNUSED, short what LOOM_UNUSED,
+    void *arg)
 {
 	struct filter_run	*fr = arg;
 

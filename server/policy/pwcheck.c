@@ -74,7 +74,7 @@ pwcheck_take(void *arg)
 
 /* Off the lock: the job is this thread's until pwcheck_finish. */
 static void
-pwcheck_run(void *work, void *arg)
+pwcheck_run(void *work, void *arg LOOM_UNUSED)
 {
 	struct pwcheck_job	*job = work;
 
