@@ -6,6 +6,9 @@
 #   make check-asan the same tests built with AddressSanitizer + UBSan
 #   make fuzz       build the libFuzzer targets and run each for a short while
 #   make bench      benchmarks (tests/bench/README.md); they only report
+#   make soak       the adversarial soak (tests/soak/README.md): long attacks
+#                   on a real loomd, the integration tests under valgrind;
+#                   ~20 minutes, not part of check
 #
 # Dependencies are found with pkg-config.  When one is missing, make runs
 # scripts/deps.sh once: as root it installs the Debian packages, otherwise it
@@ -65,7 +68,7 @@ UNIT_BINS  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .PHONY: all run check check-unit check-asan check-layering \
         interop-deps \
-        fuzz bench clean distclean
+        fuzz bench soak clean distclean
 
 all: $(BUILD)/loomd $(BUILD)/loomctl
 
@@ -138,6 +141,16 @@ bench: all
 	@LOOMD=$$PWD/$(BUILD)/loomd sh tests/bench/run-threads.sh
 	@if [ -f tests/bench/run-ingest.sh ]; then \
 	    LOOMD=$$PWD/$(BUILD)/loomd sh tests/bench/run-ingest.sh; fi
+
+# Attacks against a real loomd on loopback, then the integration tests with
+# loomd under valgrind.  Figures go to $(BUILD)/soak-results.txt; it fails
+# only on a correctness check, never on a timing.  valgrind is checked for
+# here only (scripts/deps.sh soak), not for the build.
+soak: all
+	@sh scripts/deps.sh soak
+	@BUILD=$(BUILD) PYTHON=$(PYTHON) LOOMD=$$PWD/$(BUILD)/loomd \
+	    LOOMCTL=$$PWD/$(BUILD)/loomctl LOOM_TESTDATA=$$PWD/tests/data \
+	    $(PYTHON) tests/soak/soak.py
 
 clean:
 	rm -rf build build-asan build-fuzz
