@@ -124,6 +124,9 @@ KL_MAX = setting("SOAK_KILL_MAX", 2.5,
                  "kill -9: latest kill, seconds into a round's feed")
 KL_WINDOW = setting("SOAK_KILL_WINDOW", 64,
                     "kill -9: TAKETHIS sent ahead of their answers")
+KL_RATE = setting("SOAK_KILL_RATE", 0,
+                  "kill -9: articles per second at most (0: as fast as "
+                  "loomd takes them; the store then reaches ~1 GB)")
 # Memory bounds are checks, except when loomd itself runs under valgrind
 # (LOOMD=tests/soak/valgrind-loomd.sh): its shadow memory and its queue
 # of freed blocks are then in the figures.
@@ -1208,9 +1211,13 @@ class Feeder(threading.Thread):
             return
         inflight = []
         seq = 0
+        t0 = time.monotonic()
+
+        def ahead():
+            return KL_RATE and seq >= KL_RATE * (time.monotonic() - t0)
         try:
             while True:
-                while len(inflight) < self.window:
+                while len(inflight) < self.window and not ahead():
                     seq += 1
                     m = unique_msgid("kill%d.soak.invalid" % self.round)
                     body = "round %d article %d %s\n" % (
@@ -1220,6 +1227,9 @@ class Feeder(threading.Thread):
                     c.send(b"TAKETHIS " + m.encode() + b"\r\n" +
                            wire(relayed(m, groups="local.test", body=body)))
                     inflight.append(m)
+                if not inflight:
+                    time.sleep(0.005)       # SOAK_KILL_RATE holds us back
+                    continue
                 code, text = c.response(timeout=30)
                 m = inflight.pop(0)
                 if code == 239 and text.split()[0] == m:
