@@ -8,7 +8,7 @@
 #   make bench      benchmarks (tests/bench/README.md); they only report
 #   make soak       the adversarial soak (tests/soak/README.md): long attacks
 #                   on a real loomd, the integration tests under valgrind;
-#                   ~20 minutes, not part of check
+#                   ~11 minutes on 2 cores, not part of check
 #
 # Dependencies are found with pkg-config.  When one is missing, make runs
 # scripts/deps.sh once: as root it installs the Debian packages, otherwise it
