@@ -7,6 +7,9 @@
 #   make fuzz       build the libFuzzer targets and run each for a short while
 #   make bench      benchmarks, Loom against INN (tests/bench/README.md);
 #                   they only report (QUICK=1: small)
+#   make soak       the adversarial soak (tests/soak/README.md): long attacks
+#                   on a real loomd, the integration tests under valgrind;
+#                   ~11 minutes on 2 cores, not part of check
 #
 # Dependencies are found with pkg-config.  When one is missing, make runs
 # scripts/deps.sh once: as root it installs the Debian packages, otherwise it
@@ -72,7 +75,7 @@ UNIT_BINS  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .PHONY: all run check check-unit check-asan check-layering \
         interop-deps \
-        fuzz bench clean distclean
+        fuzz bench soak clean distclean
 
 all: $(BUILD)/loomd $(BUILD)/loomctl
 
@@ -159,6 +162,16 @@ bench: all interop-deps
 	LOOMD=$$PWD/$(BUILD)/loomd PYTHON=$(PYTHON) \
 	    sh tests/bench/run-vs-inn.sh; v=$$?; \
 	[ $$t = 0 ] && [ $$v = 0 ]
+
+# Attacks against a real loomd on loopback, then the integration tests with
+# loomd under valgrind.  Figures go to $(BUILD)/soak-results.txt; it fails
+# only on a correctness check, never on a timing.  valgrind is checked for
+# here only (scripts/deps.sh soak), not for the build.
+soak: all
+	@sh scripts/deps.sh soak
+	@BUILD=$(BUILD) PYTHON=$(PYTHON) LOOMD=$$PWD/$(BUILD)/loomd \
+	    LOOMCTL=$$PWD/$(BUILD)/loomctl LOOM_TESTDATA=$$PWD/tests/data \
+	    $(PYTHON) tests/soak/soak.py
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -2,6 +2,9 @@
 # Install Loom's build and test dependencies from Debian's archive.
 # make runs this only when pkg-config cannot find a library.  As root it
 # installs what is missing; otherwise it prints the command to run and fails.
+#
+# usage: sh scripts/deps.sh [soak]
+#   soak: also what `make soak` alone needs (valgrind); make soak runs it.
 set -u
 
 # pkg-config name -> Debian package
@@ -24,6 +27,10 @@ done
 command -v python3 >/dev/null 2>&1 || missing="$missing python3"
 perl -MNet::NNTP -e 1 >/dev/null 2>&1 || missing="$missing perl libnet-perl"
 command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
+# The soak runs the integration tests with loomd under valgrind memcheck.
+if [ "${1:-}" = soak ]; then
+	command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind"
+fi
 
 missing=$(echo $missing)
 [ -z "$missing" ] && exit 0

@@ -12,12 +12,15 @@
 # must turn the run red, not quietly shrink it.
 #
 # usage: tests/run.sh UNIT_BINARY...   (BUILD and PYTHON from the environment;
-#        UNIT_ONLY=1 runs the unit binaries alone)
+#        UNIT_ONLY=1 runs the unit binaries alone, INTEGRATION_ONLY=1 the
+#        scripts of tests/integration alone; TEST_LOOMD, if set, is the
+#        loomd the scripts start instead of $BUILD/loomd, e.g. the valgrind
+#        wrapper of tests/soak)
 set -u
 BUILD=${BUILD:-build}
 PYTHON=${PYTHON:-python3}
 case $BUILD in /*) bdir=$BUILD ;; *) bdir=$PWD/$BUILD ;; esac
-export LOOMD="$bdir/loomd" LOOMCTL="$bdir/loomctl"
+export LOOMD="${TEST_LOOMD:-$bdir/loomd}" LOOMCTL="$bdir/loomctl"
 export LOOM_TESTDATA="$PWD/tests/data"
 export CMOCKA_MESSAGE_OUTPUT=TAP
 # Sanitizer runs: fail on the first report, and leak checks at exit.
@@ -66,7 +69,9 @@ for bin in "$@"; do
 	run_one "$bin" "$bin"
 done
 [ "${UNIT_ONLY:-0}" = 1 ] && skip_scripts=1
-for t in tests/integration/test_*.py tests/interop/test_*.py; do
+interop=tests/interop/test_*.py
+[ "${INTEGRATION_ONLY:-0}" = 1 ] && interop=
+for t in tests/integration/test_*.py $interop; do
 	[ -e "$t" ] && [ -z "${skip_scripts:-}" ] || continue
 	run_one "$t" "$PYTHON" "$t"
 done

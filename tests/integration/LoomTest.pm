@@ -10,6 +10,18 @@ use POSIX qw(:sys_wait_h);
 use Time::HiRes qw(sleep time);
 use Test::More;
 
+# LOOM_TIMEOUT_SCALE multiplies every wait, as in harness.py (loomd under
+# valgrind is 5-20 times slower).
+my $SCALE = ($ENV{LOOM_TIMEOUT_SCALE} // '') =~ /^[0-9]*\.?[0-9]+$/ &&
+    $ENV{LOOM_TIMEOUT_SCALE} > 1 ? $ENV{LOOM_TIMEOUT_SCALE} : 1;
+
+# Seconds to wait for something: n times LOOM_TIMEOUT_SCALE.
+sub scaled { return $_[0] * $SCALE }
+
+# Sanitizer reports, and valgrind's on its "==PID==" lines (harness.py has
+# the same list).
+my $MEMORY_ERROR = qr/ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|^==\d+== +(?:Invalid (?:read|write) of size|Invalid free\(\)|Mismatched free\(\)|Conditional jump or move depends on uninitialised value|Use of uninitialised value|Syscall param .* uninitialised byte|Source and destination overlap|Process terminating with default action of signal (?:4|6|7|8|11) |definitely lost: [1-9]|ERROR SUMMARY: [1-9])/;
+
 # start(config => TEXT): one test line for the binary, one for readiness
 # (BAIL_OUT if it does not start).  Returns the server object.
 sub start {
@@ -42,7 +54,7 @@ sub start {
 	}
 	$self->{pid} = $pid;
 	$self->{exited} = 0;
-	my $deadline = time + 20;
+	my $deadline = time + 20 * $SCALE;
 	while (time < $deadline) {
 		my $t = $self->slurp;
 		if ($t =~ /ready to accept connections/) {
@@ -83,12 +95,13 @@ sub log_tail {
 	diag($_) for @l;
 }
 
-# TERM, wait up to 10 s; KILL only as a last resort (then -2).
+# TERM, wait up to 10 s (times LOOM_TIMEOUT_SCALE); KILL only as a last
+# resort (then -2).
 sub kill_now {
 	my ($self) = @_;
 	return -1 if $self->{exited};
 	kill 'TERM', $self->{pid};
-	my $until = time + 10;
+	my $until = time + 10 * $SCALE;
 	while (time < $until) {
 		if (waitpid($self->{pid}, WNOHANG) == $self->{pid}) {
 			$self->{exited} = 1;
@@ -102,14 +115,14 @@ sub kill_now {
 	return -2;
 }
 
-# The closing checks every Perl test makes: clean exit, no sanitizer report.
+# The closing checks every Perl test makes: clean exit, no sanitizer or
+# valgrind report.
 sub stop_and_check {
 	my ($self) = @_;
 	my $status = $self->kill_now;
 	is($status, 0, 'loomd exits with status 0 on SIGTERM') or $self->log_tail;
-	my @san = grep { /ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:/ }
-	    split /\n/, $self->slurp;
-	ok(!@san, 'no sanitizer report in the log')
+	my @san = grep { /$MEMORY_ERROR/ } split /\n/, $self->slurp;
+	ok(!@san, 'no sanitizer or valgrind report in the log')
 	    or do { diag($_) for @san; $self->log_tail };
 }
 

@@ -19,7 +19,10 @@ Environment:
   LOOMD, LOOMCTL   the binaries (default: build/ in the work tree)
   LOOM_TESTDATA    tests/data (default: the one beside this file)
   LOOM_KEEP_TMP=1  keep each server's temporary directory for inspection
-  LOOM_TEST_TIMEOUT  seconds one test may take before it is failed (120)
+  LOOM_TEST_TIMEOUT  seconds one test may take before it is failed
+                   (120 times LOOM_TIMEOUT_SCALE)
+  LOOM_TIMEOUT_SCALE  multiply every wait of the harness by this (1; e.g.
+                   6 with loomd under valgrind, tests/soak/README.md)
   CI               "true" (or any value but "", "0", "false", "no"): a test
                    that needs something not installed fails instead of
                    skipping (missing_dependency)
@@ -48,7 +51,29 @@ LOOMD = os.environ.get("LOOMD") or os.path.join(ROOT, "build", "loomd")
 LOOMCTL = os.environ.get("LOOMCTL") or os.path.join(ROOT, "build", "loomctl")
 TESTDATA = os.environ.get("LOOM_TESTDATA") or os.path.join(ROOT, "tests", "data")
 KEEP_TMP = os.environ.get("LOOM_KEEP_TMP") == "1"
-TEST_TIMEOUT = int(os.environ.get("LOOM_TEST_TIMEOUT", "120"))
+
+
+def _timeout_scale():
+    try:
+        v = float(os.environ.get("LOOM_TIMEOUT_SCALE") or "1")
+    except ValueError:
+        v = 1.0
+    return v if v >= 1.0 else 1.0
+
+
+# A slow loomd (valgrind runs it 5-20 times slower) needs longer waits:
+# every timeout below, and every timeout a test passes to the harness, is
+# multiplied by TIMEOUT_SCALE where it is used.
+TIMEOUT_SCALE = _timeout_scale()
+
+
+def scaled(seconds):
+    """seconds * LOOM_TIMEOUT_SCALE (None stays None)."""
+    return None if seconds is None else seconds * TIMEOUT_SCALE
+
+
+TEST_TIMEOUT = int(os.environ.get("LOOM_TEST_TIMEOUT") or
+                   round(120 * TIMEOUT_SCALE))
 
 START_TIMEOUT = 20.0    # seconds until "ready to accept connections"
 STOP_TIMEOUT = 10.0     # seconds between SIGTERM and exit
@@ -62,6 +87,22 @@ SANITIZER_PATTERNS = (
     "WARNING: ThreadSanitizer",
     "ERROR: MemorySanitizer",
 )
+
+# Valgrind memcheck reports (tests/soak/valgrind-loomd.sh), only on its
+# "==PID==" lines: errors as they happen, a crash, and the summaries at
+# exit (a process killed with SIGKILL prints no summary, but its errors
+# were printed when they happened).
+VALGRIND_RE = re.compile(
+    r"^==\d+== +(Invalid (read|write) of size"
+    r"|Invalid free\(\)|Mismatched free\(\)"
+    r"|Conditional jump or move depends on uninitialised value"
+    r"|Use of uninitialised value"
+    r"|Syscall param .* uninitialised byte"
+    r"|Source and destination overlap"
+    r"|Process terminating with default action of signal "
+    r"(4|6|7|8|11) "
+    r"|definitely lost: [1-9]"
+    r"|ERROR SUMMARY: [1-9])")
 
 LISTEN_RE = re.compile(r"listening on (\[[0-9A-Fa-f:.%a-zA-Z0-9]+\]|[0-9.]+):(\d+)")
 READY_RE = re.compile(r"ready to accept connections")
@@ -101,11 +142,13 @@ class TestFailure(AssertionError):
 
 
 def sanitizer_report(text):
-    """The first sanitizer report line in text, or None."""
+    """The first sanitizer or valgrind report line in text, or None."""
     for line in text.splitlines():
         for pat in SANITIZER_PATTERNS:
             if pat in line:
                 return line.strip()
+        if line.startswith("==") and VALGRIND_RE.search(line):
+            return "valgrind: " + line.strip()
     return None
 
 
@@ -221,7 +264,7 @@ class Loomd:
         finally:
             logf.close()
         self.returncode = None
-        deadline = time.monotonic() + self.start_timeout
+        deadline = time.monotonic() + scaled(self.start_timeout)
         while True:
             text = self._read_log_since_start()
             m = READY_RE.search(text)
@@ -242,7 +285,8 @@ class Loomd:
                 raise TestFailure("loomd exited with status %s before it was ready; "
                                   "log:\n%s" % (self.proc.returncode, tail(self.log_text())))
             if time.monotonic() > deadline:
-                self._abort_start("not ready after %.0f s" % self.start_timeout)
+                self._abort_start("not ready after %.0f s"
+                                  % scaled(self.start_timeout))
             time.sleep(0.02)
 
     def _abort_start(self, why):
@@ -277,6 +321,7 @@ class Loomd:
         report in the log also raises."""
         if self.proc is None:
             return None
+        timeout = scaled(timeout)
         if self.proc.poll() is None:
             os.kill(self.proc.pid, signal.SIGTERM)
             try:
@@ -334,6 +379,7 @@ class Loomd:
         matches the regex `pattern` (case-insensitive); return the match or
         raise TestFailure."""
         rx = re.compile(pattern, re.I)
+        timeout = scaled(timeout)
         deadline = time.monotonic() + timeout
         while True:
             m = rx.search(self.log_text()[since:])
@@ -347,7 +393,7 @@ class Loomd:
     def check_sanitizer(self):
         rep = sanitizer_report(self.log_text())
         if rep:
-            raise TestFailure("sanitizer report in loomd log: %s\n%s"
+            raise TestFailure("sanitizer/valgrind report in loomd log: %s\n%s"
                               % (rep, tail(self.log_text(), 60)))
 
     # -- clients ----------------------------------------------------------------
@@ -388,7 +434,7 @@ class Loomd:
             problems.append(str(e))
         rep = sanitizer_report(self.log_text())
         if rep:
-            problems.append("sanitizer report in loomd log: %s" % rep)
+            problems.append("sanitizer/valgrind report in loomd log: %s" % rep)
         self._final_log = self.log_text()
         if self in _live_daemons:
             _live_daemons.remove(self)
@@ -428,7 +474,7 @@ def run_loomd(*args, timeout=30, input=None):
     """Run loomd to completion (e.g. --check-config); CompletedProcess with
     text stdout/stderr.  A sanitizer report in its output raises."""
     p = subprocess.run([LOOMD] + list(args), input=input, capture_output=True,
-                       timeout=timeout, text=True, errors="replace",
+                       timeout=scaled(timeout), text=True, errors="replace",
                        stdin=None if input is not None else subprocess.DEVNULL)
     rep = sanitizer_report(p.stderr)
     if rep:
@@ -501,6 +547,7 @@ class Conn:
     def __init__(self, host="127.0.0.1", port=119, timeout=IO_TIMEOUT,
                  greeting=True, strict=True, source=None):
         self.host, self.port = host, port
+        timeout = scaled(timeout)
         self.timeout = timeout
         self.strict = strict
         # source: a local address such as "127.0.0.2", so one test can
@@ -525,6 +572,7 @@ class Conn:
         """Read more into the buffer; False on EOF (or reset)."""
         if self.eof:
             return False
+        # timeout: already scaled by the caller (line_bytes, closed).
         self.sock.settimeout(self.timeout if timeout is None else timeout)
         try:
             chunk = self.sock.recv(65536)
@@ -538,7 +586,8 @@ class Conn:
 
     def line_bytes(self, timeout=None):
         """One line without its CRLF, as bytes."""
-        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        deadline = time.monotonic() + (self.timeout if timeout is None
+                                       else scaled(timeout))
         while True:
             i = self.buf.find(b"\n")
             if i >= 0:
@@ -616,7 +665,7 @@ class Conn:
         """True if the server closes the connection (EOF or reset) within
         timeout; anything it sends first stays in the buffer for line().
         False if it is still open after timeout."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + scaled(timeout)
         while not self.eof:
             left = deadline - time.monotonic()
             if left <= 0:

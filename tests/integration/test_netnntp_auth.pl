@@ -25,7 +25,7 @@ print $ctl "camel-password\n";
 ok(close($ctl), 'loomctl user add perl');
 
 my $nntp = Net::NNTP->new(Host => '127.0.0.1', Port => $srv->port,
-    Timeout => 10);
+    Timeout => LoomTest::scaled(10));
 ok($nntp, 'Net::NNTP->new connects');
 SKIP: {
 	skip 'no connection', 7 unless $nntp;

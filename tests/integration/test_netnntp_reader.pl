@@ -53,7 +53,7 @@ sub article_lines {
 
 # --- the client ------------------------------------------------------------
 my $t0 = time;
-my $nntp = Net::NNTP->new(Host => '127.0.0.1', Port => $port, Timeout => 10);
+my $nntp = Net::NNTP->new(Host => '127.0.0.1', Port => $port, Timeout => LoomTest::scaled(10));
 ok($nntp, 'Net::NNTP->new connects');
 SKIP: {
 	skip 'no connection', 40 unless $nntp;

@@ -16,7 +16,7 @@ my $srv = LoomTest->start();
 my $port = $srv->port;
 
 # --- the client ------------------------------------------------------------
-my $nntp = Net::NNTP->new(Host => '127.0.0.1', Port => $port, Timeout => 10);
+my $nntp = Net::NNTP->new(Host => '127.0.0.1', Port => $port, Timeout => LoomTest::scaled(10));
 ok($nntp, 'Net::NNTP->new connects');
 SKIP: {
 	skip 'no connection', 5 unless $nntp;
