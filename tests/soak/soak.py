@@ -657,10 +657,17 @@ article_timeout = %d
         cmds = [s for s in socks if s not in posting]
         gone = wait_closed(cmds, 0.5)
         still = [s for s in cmds if s not in dead and s not in gone]
-        a.figure("command tricklers still connected after %d s: %d of %d "
-                 "(every octet restarts idle_timeout=%d s)"
-                 % (SL_SECONDS, len(still), len(cmds), SL_IDLE))
-        a.note = "%d/%d slots held" % (len(still), len(cmds))
+        told = sum(1 for s in cmds if s in gone and
+                   b"400 Command line not completed" in gone[s][1])
+        # Every octet restarts idle_timeout, but the line as a whole must
+        # arrive within it: the tricklers lose their slots.
+        a.check(not still,
+                "every command-line trickler closed once its line took "
+                "longer than idle_timeout=%d s (%d of %d closed, %d seen "
+                "with the 400)" % (SL_IDLE, len(cmds) - len(still),
+                                   len(cmds), told))
+        a.note = "%d/%d slots held after %d s" % (len(still), len(cmds),
+                                                  SL_SECONDS)
         # Half of the rest vanish (half with a reset), half just stop:
         # idle_timeout must close those.
         RNG.shuffle(still)
