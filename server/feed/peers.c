@@ -236,7 +236,7 @@ peers_reload(struct server *srv, struct config_peer *peers, size_t npeers)
 	struct evutil_addrinfo	 hints;
 	struct peers_pending	*p;
 	struct peers_lookup	*l;
-	struct evdns_base	*dns = peers_dns(srv);
+	struct evdns_base	*dns = NULL;
 	size_t			 i;
 
 	if (srv->peers_pending != NULL) {
@@ -261,6 +261,9 @@ peers_reload(struct server *srv, struct config_peer *peers, size_t npeers)
 		l->p = p;
 		l->i = i;
 		p->outstanding++;
+		/* The resolver (its socket) only once a peer needs it. */
+		if (dns == NULL)
+			dns = peers_dns(srv);
 		/* NULL: answered already (a numeric address, an error). */
 		l->req = evdns_getaddrinfo(dns, peers[i].host, NULL, &hints,
 		    peers_resolved_cb, l);

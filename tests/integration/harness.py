@@ -825,6 +825,17 @@ def make_article(newsgroups="local.test", subject="test article",
 # Article helpers shared by the reading and posting tests
 
 
+def wire(article):
+    """An article (str or bytes, \\n line ends) as a client sends it after
+    POST, IHAVE or TAKETHIS: CRLF, dot-stuffed, with the "." line."""
+    if isinstance(article, str):
+        article = article.encode()
+    out = []
+    for line in article.split(b"\n")[:-1]:
+        out.append((b"." + line) if line.startswith(b".") else line)
+    return b"\r\n".join(out) + b"\r\n.\r\n"
+
+
 def split_article(lines):
     """(header lines, body lines) of an article's lines (str or bytes)."""
     empty = b"" if lines and isinstance(lines[0], bytes) else ""

@@ -10,15 +10,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import Loomd, relayed, unique_msgid  # noqa: E402
+from harness import Loomd, relayed, unique_msgid, wire  # noqa: E402
 
 
-def wire(article):
-    """str article with \\n ends -> dot-stuffed CRLF block with terminator."""
-    out = []
-    for line in article.split("\n")[:-1]:
-        out.append(("." + line) if line.startswith(".") else line)
-    return ("\r\n".join(out) + "\r\n.\r\n").encode()
 
 
 def feed(d, count, group="local.test", body="Body.\n"):

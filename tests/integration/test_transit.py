@@ -6,15 +6,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import Loomd, make_article, now_date, relayed, unique_msgid  # noqa: E402
+from harness import (Loomd, make_article, now_date, relayed,  # noqa: E402
+                     unique_msgid, wire)
 
 
-def wire(article):
-    """str article with \\n ends -> dot-stuffed CRLF block with terminator."""
-    out = []
-    for line in article.split("\n")[:-1]:
-        out.append(("." + line) if line.startswith(".") else line)
-    return ("\r\n".join(out) + "\r\n.\r\n").encode()
 
 
 def test_ihave_codes():

@@ -39,7 +39,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import harness  # noqa: E402
-from harness import Loomd, TestFailure, relayed, unique_msgid  # noqa: E402
+from harness import (Loomd, TestFailure, relayed,  # noqa: E402
+                     unique_msgid, wire)
 
 BUILD = os.environ.get("BUILD") or "build"
 BUILD_DIR = BUILD if os.path.isabs(BUILD) else os.path.join(ROOT, BUILD)
@@ -531,14 +532,6 @@ def wait_closed(socks, timeout):
     return closed
 
 
-def wire(article):
-    """str/bytes article with \\n ends -> dot-stuffed CRLF block + '.'."""
-    if isinstance(article, str):
-        article = article.encode()
-    outl = []
-    for line in article.split(b"\n")[:-1]:
-        outl.append((b"." + line) if line.startswith(b".") else line)
-    return b"\r\n".join(outl) + b"\r\n.\r\n"
 
 
 def feed(d, articles, source=None, window=200):
