@@ -212,6 +212,11 @@ def test_slowloris_command_line_times_out():
         c.expect(111, "DATE")
 
 
+def under_valgrind(pid):
+    with open("/proc/%d/cmdline" % pid, "rb") as f:
+        return b"valgrind" in f.read().split(b"\0")[0]
+
+
 def rss_kb(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
@@ -250,7 +255,10 @@ def test_starttls_reader_that_never_reads_costs_bounded_memory():
             grown = rss_kb(d.pid()) - before
             harness.diag("loomd grew %d kB with 24 MB of replies unread"
                          % grown)
-            assert grown < 8 * 1024, "loomd grew %d kB" % grown
+            # Under valgrind (make soak) the process's RSS is valgrind's
+            # own bookkeeping, not loomd's buffers: report, don't judge.
+            if not under_valgrind(d.pid()):
+                assert grown < 8 * 1024, "loomd grew %d kB" % grown
             t.close()
             c = d.connect()
             c.expect(111, "DATE")
