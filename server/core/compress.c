@@ -6,12 +6,14 @@
  *
  * Flushing.  A reply is written a line at a time; a Z_SYNC_FLUSH per line
  * would end a deflate block per line and cost the ratio most of what it
- * gains.  So callbacks on the layer's output buffer are deferred: the
- * output filter runs once the callback that wrote has returned, with every
- * line of that round in hand, compresses them all and flushes once.  It
+ * gains.  So the output filter deflates each line as it comes without
+ * flushing, and a zero timer (compress_flush_cb), which runs once the
+ * callback that wrote has returned, flushes once for the whole round.  It
  * flushes only when it has taken all it was given: while the connection
  * below is full, output waits above the layer and nothing is stranded in
- * zlib once the layer's output is empty.
+ * zlib once the layer's output is empty.  (Deferring the output buffer's
+ * callbacks instead, as an earlier version did, let a deferred callback
+ * outlive a bufferevent freed on a connection reset: a crash.)
  *
  * Memory.  zlib's deflate state is 256 KiB with a 32 KiB window
  * (windowBits 15, memLevel 8), its inflate state 7 KiB plus a 32 KiB window
@@ -61,6 +63,7 @@
 struct compress {
 	struct bufferevent	*top;
 	struct event		*idle;		/* releases idle zlib state */
+	struct event		*flush;		/* ends a round of writes */
 	z_stream		 zin;
 	z_stream		 zout;
 	int			 zin_live;
@@ -158,10 +161,21 @@ compress_deflate(struct compress *zc, struct evbuffer *dst, const void *in,
 	return (0);
 }
 
+/* The round of writes is over: one Z_SYNC_FLUSH for all its lines. */
+static void
+compress_flush_cb(evutil_socket_t fd LOOM_UNUSED, short what LOOM_UNUSED,
+    void *arg)
+{
+	struct compress	*zc = arg;
+
+	bufferevent_flush(zc->top, EV_WRITE, BEV_FLUSH);
+}
+
 static enum bufferevent_filter_result
 compress_out(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
-    enum bufferevent_flush_mode mode LOOM_UNUSED, void *arg)
+    enum bufferevent_flush_mode mode, void *arg)
 {
+	static const struct timeval	now = { 0, 0 };
 	struct compress		*zc = arg;
 	struct evbuffer_iovec	 v;
 	size_t			 budget, took = 0, n;
@@ -194,7 +208,11 @@ compress_out(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
 		took += n;
 		zc->dirty = 1;
 	}
-	if (evbuffer_get_length(src) == 0 && zc->dirty) {
+	if (evbuffer_get_length(src) == 0 && zc->dirty && mode == BEV_NORMAL) {
+		/* A line of a reply: flush once the round of writes is over. */
+		if (!evtimer_pending(zc->flush, NULL))
+			evtimer_add(zc->flush, &now);
+	} else if (evbuffer_get_length(src) == 0 && zc->dirty) {
 		if (compress_deflate(zc, dst, NULL, 0, Z_SYNC_FLUSH) == -1) {
 			compress_fail(zc, "deflate failed");
 			return (BEV_ERROR);
@@ -361,6 +379,7 @@ compress_free(void *arg)
 	free(zc->dict);
 	free(zc->idict);
 	event_free(zc->idle);
+	event_free(zc->flush);
 	free(zc);
 }
 
@@ -377,7 +396,9 @@ compress_new(struct bufferevent *under, size_t out_high, const char *name,
 	/* Both states now, so a shortage is a 403 rather than a failure
 	   after the 206. */
 	if ((zc->idle = evtimer_new(bufferevent_get_base(under),
-	    compress_idle_cb, zc)) == NULL)
+	    compress_idle_cb, zc)) == NULL ||
+	    (zc->flush = evtimer_new(bufferevent_get_base(under),
+	    compress_flush_cb, zc)) == NULL)
 		goto fail;
 	if (compress_deflate_start(zc) == -1)
 		goto fail;
@@ -389,8 +410,6 @@ compress_new(struct bufferevent *under, size_t out_high, const char *name,
 		goto fail;
 	zc->top = top;
 	/* See the top of this file: one flush per round of writes. */
-	evbuffer_defer_callbacks(bufferevent_get_output(top),
-	    bufferevent_get_base(top));
 	bufferevent_setwatermark(under, EV_WRITE, out_high / 2, out_high);
 	/* The owner's timeouts go on the top; one left below would fire a
 	   second time for the same silence. */
@@ -404,6 +423,8 @@ fail:
 		inflateEnd(&zc->zin);
 	if (zc->idle != NULL)
 		event_free(zc->idle);
+	if (zc->flush != NULL)
+		event_free(zc->flush);
 	free(zc);
 	return (NULL);
 }

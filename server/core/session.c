@@ -45,6 +45,7 @@ static void	session_read_cb(struct bufferevent *, void *);
 static void	session_write_cb(struct bufferevent *, void *);
 static void	session_event_cb(struct bufferevent *, short, void *);
 static void	session_run(struct session *);
+static void	session_flush_layers(struct session *);
 static void	session_setup_bev(struct session *);
 static void	session_handshake_start(struct session *);
 static void	session_pending_free(struct session_pending *);
@@ -351,9 +352,19 @@ session_close_after_flush(struct session *s, const char *reason)
 	s->closing_since = time(NULL);
 	bufferevent_disable(s->bev, EV_READ);
 	bufferevent_setwatermark(s->bev, EV_WRITE, 0, 0);
+	session_flush_layers(s);
 	if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
 		bufferevent_trigger(s->bev, EV_WRITE,
 		    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+}
+
+/* The COMPRESS layer flushes once per round of writes (a zero timer): a
+   closing session must not wait for that, nor close before it. */
+static void
+session_flush_layers(struct session *s)
+{
+	if (s->zc != NULL)
+		bufferevent_flush(s->bev, EV_WRITE, BEV_FLUSH);
 }
 
 /* Octets not yet handed to the kernel: the output of a COMPRESS or TLS
@@ -903,6 +914,7 @@ session_write_cb(struct bufferevent *bev, void *arg)
 		if (evbuffer_get_length(bufferevent_get_output(bev)) != 0 ||
 		    !TAILQ_EMPTY(&s->pending))
 			break;
+		session_flush_layers(s);
 		if (session_unsent(s) == 0) {
 			session_close(s, s->close_reason);
 			break;

@@ -322,6 +322,35 @@ def test_corrupt_input_closes_that_connection_only():
         d.connect().expect(111, "DATE")
 
 
+def test_client_resetting_a_compressed_connection():
+    # A reset while articles were in flight once freed the layer with a
+    # deferred callback still queued on it: loomd crashed (SIGSEGV in
+    # bufferevent_get_underlying) within a few dozen tries.
+    import struct
+    with Loomd() as d:
+        for i in range(60):
+            s = socket.create_connection((d.host, d.port), timeout=10)
+            f = s.makefile("rb")
+            assert f.readline().startswith(b"200")
+            s.sendall(b"COMPRESS DEFLATE\r\n")
+            assert f.readline().startswith(b"206")
+            co = zlib.compressobj(wbits=-15)
+            data = b"MODE STREAM\r\n"
+            for _ in range(20):
+                m = unique_msgid()
+                data += b"TAKETHIS " + m.encode() + b"\r\n" + \
+                    harness.wire(harness.relayed(m))
+            s.sendall(co.compress(data) + co.flush(zlib.Z_SYNC_FLUSH))
+            time.sleep(0.002 * (i % 5))
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                         struct.pack("ii", 1, 0))
+            s.close()
+        time.sleep(0.2)
+        assert d.running(), "loomd died"
+        c = d.connect()
+        c.expect(111, "DATE")
+
+
 def test_idle_release_keeps_both_dictionaries():
     conf = "[server]\nlog_level = debug\n"
     with Loomd(config=conf) as d:
