@@ -76,7 +76,9 @@ TEST_TIMEOUT = int(os.environ.get("LOOM_TEST_TIMEOUT") or
                    round(120 * TIMEOUT_SCALE))
 
 START_TIMEOUT = 20.0    # seconds until "ready to accept connections"
-STOP_TIMEOUT = 10.0     # seconds between SIGTERM and exit
+# Seconds between SIGTERM and exit: more than loomd's own 10 s grace for
+# replies under way, after which it cuts every session off.
+STOP_TIMEOUT = 15.0
 IO_TIMEOUT = 10.0       # default socket timeout
 
 # Sanitizer reports that fail the test owning the process.
