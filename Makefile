@@ -180,3 +180,10 @@ distclean: clean
 	rm -rf var
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# storepages: pages written and octets stored per article, deterministic
+# (tests/bench/storepages.c).
+$(BUILD)/storepages: $(BUILD)/tests/bench/storepages.o $(LIBSTORAGE)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+storepages: $(BUILD)/storepages
+.PHONY: storepages

@@ -43,7 +43,7 @@ article_delete(struct store *st, MDB_txn *txn, const char *msgid, size_t len,
 	struct rec_article	r;
 	MDB_val			val;
 	char			root[STORE_MSGID_MAX + 1];
-	uint8_t			akey[16];
+	uint8_t			akey[16], hist[REC_HIST_SIZE];
 	size_t			root_len;
 	int			rc;
 
@@ -60,6 +60,13 @@ article_delete(struct store *st, MDB_txn *txn, const char *msgid, size_t len,
 	memcpy(root, r.root, r.root_len + 1);
 	root_len = r.root_len;
 	arrival_key(akey, r.arrival, r.seq);
+	/* The record was the history of a stored article; history proper
+	   remembers it from now on (a store of format version 1 has the
+	   entry already: rewritten alike). */
+	rec_hist_encode(hist, REC_HIST_STORED, r.arrival);
+	if ((rc = store_db_put(txn, st->dbi[DB_HISTORY], msgid, len, hist,
+	    sizeof(hist), 0)) != 0)
+		return (rc);
 	if ((rc = store_db_del(txn, st->dbi[DB_ARTICLES], msgid, len, NULL,
 	    0)) != 0)
 		return (rc);
@@ -337,19 +344,17 @@ put_group_entries(struct store *st, MDB_txn *txn, struct put *p)
 	return (0);
 }
 
-/* History, arrivals, feed queues, reply links and the thread summary. */
+/* Arrivals, feed queues, reply links and the thread summary. */
 static int
 put_indexes(struct store *st, MDB_txn *txn, struct put *p)
 {
 	struct store_article	*a = p->a;
-	uint8_t			 akey[16], hist[REC_HIST_SIZE];
+	uint8_t			 akey[16];
 	size_t			 i;
 	int			 rc;
 
-	rec_hist_encode(hist, REC_HIST_STORED, a->arrival);
-	if ((rc = store_db_put(txn, st->dbi[DB_HISTORY], a->msgid, p->mlen,
-	    hist, sizeof(hist), 0)) != 0)
-		return (rc);
+	/* No history entry: the article record is the history of a stored
+	   article (store_seen); article_delete writes the entry. */
 	arrival_key(akey, a->arrival, p->seq);
 	if ((rc = store_db_put(txn, st->dbi[DB_ARRIVALS], akey, sizeof(akey),
 	    a->msgid, p->mlen, 0)) != 0)
@@ -372,15 +377,13 @@ static int
 article_put_one(struct store *st, MDB_txn *txn, struct store_article *a)
 {
 	struct put	p;
-	MDB_val		val;
 	size_t		numbered, exhausted;
 	int		rc;
 
 	memset(&p, 0, sizeof(p));
 	p.a = a;
 	p.mlen = strlen(a->msgid);
-	rc = store_db_get(txn, st->dbi[DB_HISTORY], a->msgid, p.mlen, &val);
-	if (rc == 0) {
+	if ((rc = store_seen(st, txn, a->msgid, p.mlen, NULL)) == 0) {
 		a->status = STORE_EXISTS;
 		return (0);
 	}
@@ -461,7 +464,7 @@ store_put_batch(struct store *st, struct store_article *arts, size_t n)
 {
 	struct put_batch_args	 b;
 	enum store_status	 ret;
-	size_t			 i;
+	size_t			 i, stored;
 
 	if (n == 0)
 		return (STORE_OK);
@@ -477,7 +480,12 @@ store_put_batch(struct store *st, struct store_article *arts, size_t n)
 		b.pre[i] = article_check(&arts[i]);
 	put_batch_reset(&b);
 	ret = store_write(st, put_batch_fn, &b, put_batch_reset);
-	if (ret != STORE_OK) {
+	if (ret == STORE_OK) {
+		for (i = 0, stored = 0; i < n; i++)
+			if (arts[i].status == STORE_OK)
+				stored++;
+		store_io_batch(st, stored);
+	} else {
 		/* Nothing of the batch was stored: say so for each. */
 		put_batch_reset(&b);
 		for (i = 0; i < n; i++)

@@ -16,14 +16,48 @@ history_key_valid(const char *msgid, size_t *len)
 	return (*len > 0 && *len <= STORE_MSGID_MAX);
 }
 
+/*
+ * Has msgid been seen: stored (its article record) or remembered in
+ * history (refused offers, and articles since deleted)?  0 (with *arrival
+ * when asked), MDB_NOTFOUND, or an LMDB code.
+ */
+int
+store_seen(struct store *st, MDB_txn *txn, const char *msgid, size_t len,
+    int64_t *arrival)
+{
+	struct rec_article	 r;
+	MDB_val			 val;
+	uint8_t			 flags;
+	int64_t			 when;
+	int			 rc;
+
+	rc = store_db_get(txn, st->dbi[DB_HISTORY], msgid, len, &val);
+	if (rc == 0) {
+		if (rec_hist_decode(val.mv_data, val.mv_size, &flags,
+		    &when) == -1)
+			return (MDB_CORRUPTED);
+		if (arrival != NULL)
+			*arrival = when;
+		return (0);
+	}
+	if (rc != MDB_NOTFOUND)
+		return (rc);
+	if ((rc = store_db_get(txn, st->dbi[DB_ARTICLES], msgid, len,
+	    &val)) != 0)
+		return (rc);
+	if (arrival != NULL) {
+		if (rec_article_decode(val.mv_data, val.mv_size, &r) == -1)
+			return (MDB_CORRUPTED);
+		*arrival = r.arrival;
+	}
+	return (0);
+}
+
 enum store_status
 store_history_lookup(struct store *st, const char *msgid, int64_t *arrival)
 {
 	MDB_txn			*txn;
-	MDB_val			 val;
 	enum store_status	 ret;
-	uint8_t			 flags;
-	int64_t			 when;
 	size_t			 len;
 	int			 rc;
 
@@ -31,14 +65,7 @@ store_history_lookup(struct store *st, const char *msgid, int64_t *arrival)
 		return (STORE_NOTFOUND);
 	if ((ret = store_read_begin(st, &txn)) != STORE_OK)
 		return (ret);
-	rc = store_db_get(txn, st->dbi[DB_HISTORY], msgid, len, &val);
-	if (rc == 0) {
-		if (rec_hist_decode(val.mv_data, val.mv_size, &flags,
-		    &when) == -1)
-			rc = MDB_CORRUPTED;
-		else if (arrival != NULL)
-			*arrival = when;
-	}
+	rc = store_seen(st, txn, msgid, len, arrival);
 	store_read_end(st, txn);
 	if (rc == 0)
 		return (STORE_EXISTS);
@@ -56,9 +83,18 @@ static int
 history_add_fn(struct store *st, MDB_txn *txn, void *arg)
 {
 	struct history_add_args	*a = arg;
+	MDB_val			 val;
 	uint8_t			 buf[REC_HIST_SIZE];
 	int			 rc;
 
+	/* A stored article has no history entry (store_seen). */
+	if ((rc = store_db_get(txn, st->dbi[DB_ARTICLES], a->msgid, a->len,
+	    &val)) == 0) {
+		a->ret = STORE_EXISTS;
+		return (STORE_WRITE_ABORT);
+	}
+	if (rc != MDB_NOTFOUND)
+		return (rc);
 	rec_hist_encode(buf, 0, a->when);
 	rc = store_db_put(txn, st->dbi[DB_HISTORY], a->msgid, a->len, buf,
 	    sizeof(buf), MDB_NOOVERWRITE);
@@ -84,6 +120,35 @@ store_history_add(struct store *st, const char *msgid, int64_t when)
 	if ((ret = store_write(st, history_add_fn, &a, NULL)) != STORE_OK)
 		return (ret);
 	return (a.ret);
+}
+
+struct history_v1_args {
+	const char	*msgid;
+	size_t		 len;
+	int64_t		 when;
+};
+
+static int
+history_v1_fn(struct store *st, MDB_txn *txn, void *arg)
+{
+	struct history_v1_args	*a = arg;
+	uint8_t			 buf[REC_HIST_SIZE];
+
+	rec_hist_encode(buf, REC_HIST_STORED, a->when);
+	return (store_db_put(txn, st->dbi[DB_HISTORY], a->msgid, a->len, buf,
+	    sizeof(buf), 0));
+}
+
+enum store_status
+store_debug_history_v1(struct store *st, const char *msgid, int64_t arrival)
+{
+	struct history_v1_args	a;
+
+	if (!history_key_valid(msgid, &a.len))
+		return (STORE_INVALID);
+	a.msgid = msgid;
+	a.when = arrival;
+	return (store_write(st, history_v1_fn, &a, NULL));
 }
 
 /* ---- Arrivals -------------------------------------------------------- */

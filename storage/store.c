@@ -5,11 +5,13 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store_int.h"
 #include "record.h"
@@ -255,6 +257,77 @@ store_read_end(struct store *st, MDB_txn *txn)
 	pthread_rwlock_unlock(&st->lock);
 }
 
+/*
+ * The calling thread's write(2) octets so far (wchar), or -1.  Opened per
+ * call: /proc/thread-self names the thread that opens it, and commits come
+ * from several threads.
+ */
+static int64_t
+store_thread_wchar(void)
+{
+	char		 buf[512], *p;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = open("/proc/thread-self/io", O_RDONLY | O_CLOEXEC)) == -1)
+		return (-1);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return (-1);
+	buf[n] = '\0';
+	if ((p = strstr(buf, "wchar:")) == NULL)
+		return (-1);
+	return (strtoll(p + 6, NULL, 10));
+}
+
+static int
+store_commit(struct store *st, MDB_txn *txn)
+{
+	int64_t		before, after;
+	uint64_t	bytes;
+	int		rc;
+
+	if (!st->io_on)
+		return (mdb_txn_commit(txn));
+	before = store_thread_wchar();
+	rc = mdb_txn_commit(txn);
+	after = store_thread_wchar();
+	if (rc != 0 || before < 0 || after < before)
+		return (rc);
+	bytes = (uint64_t)(after - before);
+	pthread_mutex_lock(&st->io_lock);
+	st->io.commits++;
+	st->io.bytes += bytes;
+	st->io_last = bytes / st->io.page_size;
+	st->io.pages += st->io_last;
+	pthread_mutex_unlock(&st->io_lock);
+	return (0);
+}
+
+void
+store_io_batch(struct store *st, size_t n)
+{
+	if (!st->io_on || n == 0)
+		return;
+	pthread_mutex_lock(&st->io_lock);
+	st->io.batches++;
+	st->io.articles += n;
+	st->io.batch_pages += st->io_last;
+	pthread_mutex_unlock(&st->io_lock);
+}
+
+void
+store_io_stats_get(struct store *st, struct store_io_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!st->io_on)
+		return;
+	pthread_mutex_lock(&st->io_lock);
+	*out = st->io;
+	pthread_mutex_unlock(&st->io_lock);
+}
+
 enum store_status
 store_write(struct store *st, store_write_fn fn, void *arg,
     store_reset_fn reset)
@@ -273,7 +346,7 @@ store_write(struct store *st, store_write_fn fn, void *arg,
 		if (rc == 0) {
 			rc = fn(st, txn, arg);
 			if (rc == 0)
-				rc = mdb_txn_commit(txn);
+				rc = store_commit(st, txn);
 			else {
 				mdb_txn_abort(txn);
 				if (rc == STORE_WRITE_ABORT)
@@ -363,6 +436,17 @@ store_open_dbs(struct store *st, MDB_txn *txn, char *errbuf, size_t errlen)
 	if (rc != 0)
 		goto lmdb_err;
 	version = rec_get_u32(val.mv_data);
+	if (version == 1) {
+		/* Version 1 kept a history entry for every stored article too;
+		   version 2 reads those as they are (store_seen), and stores
+		   no new ones.  Older builds must not open the store any
+		   more: they would take a stored article's duplicate. */
+		rec_put_u32(buf, STORE_FORMAT_VERSION);
+		if ((rc = store_db_put(txn, st->dbi[DB_META], "version", 7,
+		    buf, 4, 0)) != 0)
+			goto lmdb_err;
+		version = STORE_FORMAT_VERSION;
+	}
 	if (version != STORE_FORMAT_VERSION) {
 		snprintf(errbuf, errlen, "store format version %u is not "
 		    "supported by this build (it knows version %u)", version,
@@ -401,6 +485,7 @@ store_new(const struct store_options *opt, size_t *map_size)
 {
 	struct store		*st;
 	pthread_rwlockattr_t	 attr;
+	const char		*p;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return (NULL);
@@ -420,6 +505,9 @@ store_new(const struct store_options *opt, size_t *map_size)
 	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&st->lock, &attr);
 	pthread_rwlockattr_destroy(&attr);
+	pthread_mutex_init(&st->io_lock, NULL);
+	st->io_on = (opt && opt->io_stats) ||
+	    ((p = getenv("LOOM_STORE_IOSTATS")) != NULL && strcmp(p, "1") == 0);
 	return (st);
 }
 
@@ -429,6 +517,7 @@ store_env_open(struct store *st, const char *dir, int nosync,
     size_t map_size, char *errbuf, size_t errlen)
 {
 	MDB_envinfo		info;
+	MDB_stat		ms;
 	enum store_status	ret;
 	unsigned		flags;
 	int			rc, dead;
@@ -457,6 +546,8 @@ store_env_open(struct store *st, const char *dir, int nosync,
 	}
 	/* Clear reader slots left by processes that died (a crashed loomd). */
 	mdb_reader_check(st->env, &dead);
+	mdb_env_stat(st->env, &ms);
+	st->io.page_size = ms.ms_psize > 0 ? ms.ms_psize : 4096;
 	/* Never shrink a map that has grown beyond the configured start. */
 	mdb_env_info(st->env, &info);
 	if (info.me_mapsize < map_size &&
@@ -521,6 +612,7 @@ store_open(struct store **out, const char *dir,
 		if (st->env != NULL)
 			mdb_env_close(st->env);
 		pthread_rwlock_destroy(&st->lock);
+		pthread_mutex_destroy(&st->io_lock);
 		free(st);
 		return (ret);
 	}
@@ -535,6 +627,7 @@ store_close(struct store *st)
 		return;
 	mdb_env_close(st->env);
 	pthread_rwlock_destroy(&st->lock);
+	pthread_mutex_destroy(&st->io_lock);
 	free(st);
 }
 
@@ -562,7 +655,8 @@ store_stats_get(struct store *st, struct store_stats *out)
 	out->articles = ms.ms_entries;
 	if ((rc = mdb_stat(txn, st->dbi[DB_HISTORY], &ms)) != 0)
 		goto fail;
-	out->history = ms.ms_entries;
+	/* A stored article is its own history (no entry in history). */
+	out->history = ms.ms_entries + out->articles;
 	if ((rc = mdb_stat(txn, st->dbi[DB_GROUPS], &ms)) != 0)
 		goto fail;
 	out->groups = ms.ms_entries;
@@ -576,6 +670,29 @@ store_stats_get(struct store *st, struct store_stats *out)
 fail:
 	store_read_end(st, txn);
 	return (store_mdb_status(rc, "stats"));
+}
+
+enum store_status
+store_db_stats(struct store *st, store_db_stat_cb cb, void *arg)
+{
+	MDB_txn			*txn;
+	MDB_stat		 ms;
+	enum store_status	 ret;
+	int			 i, rc;
+
+	if ((ret = store_read_begin(st, &txn)) != STORE_OK)
+		return (ret);
+	for (i = 0; i < DB_COUNT; i++) {
+		if ((rc = mdb_stat(txn, st->dbi[i], &ms)) != 0) {
+			store_read_end(st, txn);
+			return (store_mdb_status(rc, "db stats"));
+		}
+		cb(store_dbs[i].name, ms.ms_entries, ms.ms_depth,
+		    ms.ms_branch_pages, ms.ms_leaf_pages,
+		    ms.ms_overflow_pages, arg);
+	}
+	store_read_end(st, txn);
+	return (STORE_OK);
 }
 
 /*

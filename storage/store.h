@@ -47,6 +47,9 @@ struct store_options {
 					   power failure (not on a crash) */
 	const char	*xref_host;	/* first word of Xref; NULL: "loom" */
 	unsigned	 history_days;	/* keep history this long; 0: 30 */
+	/* Count the octets each commit writes (store_io_stats_get); also
+	   turned on by the environment variable LOOM_STORE_IOSTATS=1 */
+	int		 io_stats;
 };
 
 /*
@@ -472,6 +475,35 @@ struct store_stats {
 enum store_status store_stats_get(struct store *st, struct store_stats *out);
 
 /*
+ * What the write transactions cost on disk, counted since the store was
+ * opened, when io_stats is on (all zero otherwise).  LMDB's commit writes
+ * every dirty page whole with pwrite/pwritev from the committing thread,
+ * then only the changed part of a meta page, so the thread's write(2)
+ * octet count (wchar of /proc/thread-self/io) across mdb_txn_commit,
+ * divided by the page size, is the number of pages that commit dirtied;
+ * the meta page is one more scattered write per commit.
+ */
+struct store_io_stats {
+	uint64_t	 commits;	/* write transactions committed */
+	uint64_t	 batches;	/* of them, store_put_batch with an
+					   article stored */
+	uint64_t	 articles;	/* articles stored */
+	uint64_t	 pages;		/* data pages written, all commits */
+	uint64_t	 batch_pages;	/* of them, by the batches */
+	uint64_t	 bytes;		/* octets written, all commits */
+	uint32_t	 page_size;
+};
+
+void	store_io_stats_get(struct store *st, struct store_io_stats *out);
+
+/* Per named database: entries and pages by kind (storage analysis). */
+typedef void (*store_db_stat_cb)(const char *name, uint64_t entries,
+    unsigned depth, uint64_t branch, uint64_t leaf, uint64_t overflow,
+    void *arg);
+enum store_status store_db_stats(struct store *st, store_db_stat_cb cb,
+    void *arg);
+
+/*
  * Copy the store, compacted and consistent, into the existing empty
  * directory `dir` while it stays in use (readers and writers go on).
  */
@@ -482,6 +514,11 @@ enum store_status store_backup(struct store *st, const char *dir);
 /* Overwrite the format version recorded in the store (tests of the
    version check).  The store refuses to open afterwards if it differs. */
 enum store_status store_debug_set_version(struct store *st, uint32_t version);
+
+/* Write the history entry a format version 1 store kept for every
+   stored article (tests of opening and converting such stores). */
+enum store_status store_debug_history_v1(struct store *st, const char *msgid,
+    int64_t arrival);
 
 /* Set a group's high-water mark (tests of the 2^31-1 number limit).
    STORE_INVALID if high is below the current one. */

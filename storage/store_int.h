@@ -20,7 +20,10 @@
 
 #include "store.h"
 
-#define STORE_FORMAT_VERSION	1
+/* 2: a stored article has no history entry (its record is its history).
+   A version 1 store is a valid version 2 one: opening converts it by
+   rewriting the version (its extra entries go when purged). */
+#define STORE_FORMAT_VERSION	2
 
 enum store_db {
 	DB_META,
@@ -54,6 +57,11 @@ struct store {
 	size_t			 map_max;
 	unsigned		 history_days;
 	char			 xref_host[STORE_XREF_HOST_MAX + 1];
+	/* io_stats: under io_lock (read from other threads) */
+	int			 io_on;
+	pthread_mutex_t		 io_lock;
+	struct store_io_stats	 io;
+	uint64_t		 io_last;	/* pages of the last commit */
 };
 
 /* Returned by a write function to abort without error (nothing to do). */
@@ -69,6 +77,9 @@ typedef void (*store_reset_fn)(void *);
 
 enum store_status	store_write(struct store *, store_write_fn, void *,
 			    store_reset_fn);
+/* io_stats: count a committed batch of n articles (its pages were
+   counted by store_write just before). */
+void			store_io_batch(struct store *, size_t);
 enum store_status	store_read_begin(struct store *, MDB_txn **);
 void			store_read_end(struct store *, MDB_txn *);
 
@@ -89,6 +100,11 @@ int	store_seq_next(struct store *, MDB_txn *, uint64_t *);
 /* A message-id that can be a thread node or a key: not NULL, 1 to
    STORE_MSGID_MAX octets (*len gets its length). */
 int	store_id_usable(const char *, size_t *);
+
+/* history_db.c: msgid stored or in history?  0 (*arrival, if not NULL,
+   gets when), MDB_NOTFOUND or an LMDB code. */
+int	store_seen(struct store *, MDB_txn *, const char *, size_t,
+	    int64_t *);
 
 /* Group record by name (out's strings point into the map). */
 struct rec_group;

@@ -110,6 +110,51 @@ static const struct worker_ops writer_ops = {
 	writer_take, writer_run, writer_finish, writer_report, 1
 };
 
+static void
+writer_log_db(const char *name, uint64_t entries, unsigned depth,
+    uint64_t branch, uint64_t leaf, uint64_t overflow, void *arg)
+{
+	uint64_t	*total = arg;
+
+	*total += branch + leaf + overflow;
+	log_info("store: db %s: %llu entries, depth %u, pages: %llu branch, "
+	    "%llu leaf, %llu overflow", name, (unsigned long long)entries,
+	    depth, (unsigned long long)branch, (unsigned long long)leaf,
+	    (unsigned long long)overflow);
+}
+
+/* With io_stats on (LOOM_STORE_IOSTATS=1): what the commits wrote, and
+   where the store's pages are (tests/bench/store-pages.sh reads these). */
+static void
+writer_log_io(struct store *st)
+{
+	struct store_io_stats	 io;
+	struct store_stats	 ss;
+	uint64_t		 total = 0;
+
+	store_io_stats_get(st, &io);
+	if (io.page_size == 0)
+		return;
+	log_info("store: io: %llu commits, %llu pages, %llu octets; "
+	    "%llu batches of %llu articles wrote %llu pages "
+	    "(%.2f per article, %.2f per batch; +1 meta page per commit)",
+	    (unsigned long long)io.commits, (unsigned long long)io.pages,
+	    (unsigned long long)io.bytes, (unsigned long long)io.batches,
+	    (unsigned long long)io.articles,
+	    (unsigned long long)io.batch_pages,
+	    io.articles ? (double)io.batch_pages / io.articles : 0.0,
+	    io.batches ? (double)io.batch_pages / io.batches : 0.0);
+	if (store_db_stats(st, writer_log_db, &total) == STORE_OK &&
+	    store_stats_get(st, &ss) == STORE_OK)
+		log_info("store: size: %llu octets used, %llu pages in "
+		    "databases (%llu free or meta), %llu articles, "
+		    "%.0f octets per article", (unsigned long long)ss.used,
+		    (unsigned long long)total,
+		    (unsigned long long)(ss.used / io.page_size - total),
+		    (unsigned long long)ss.articles,
+		    ss.articles ? (double)ss.used / ss.articles : 0.0);
+}
+
 struct writer *
 writer_start(struct event_base *base, struct store *st, unsigned batch_max)
 {
@@ -145,6 +190,7 @@ writer_stop(struct writer *w)
 	writer_complete(&w->done);
 	log_info("writer: %llu articles in %llu batches",
 	    (unsigned long long)w->articles, (unsigned long long)w->batches);
+	writer_log_io(w->store);
 	free(w->arts);
 	free(w);
 }

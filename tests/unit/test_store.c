@@ -990,6 +990,163 @@ test_store_users(void **state)
 	assert_string_equal(out.hash, "$new$");
 }
 
+/* ---- The article record as history (format version 2) ---------------- */
+
+static void
+db_entries_cb(const char *name, uint64_t entries, unsigned depth,
+    uint64_t branch, uint64_t leaf, uint64_t overflow, void *arg)
+{
+	struct { const char *name; uint64_t entries; } *want = arg;
+
+	if (strcmp(name, want->name) == 0)
+		want->entries = entries;
+}
+
+static uint64_t
+db_entries(struct store *st, const char *name)
+{
+	struct { const char *name; uint64_t entries; } want = { name,
+	    UINT64_MAX };
+
+	assert_int_equal(store_db_stats(st, db_entries_cb, &want), STORE_OK);
+	assert_int_not_equal(want.entries, UINT64_MAX);
+	return (want.entries);
+}
+
+static void
+test_store_record_is_history(void **state)
+{
+	struct st_fixture		*f = *state;
+	struct store_expire_stats	 es;
+	struct store_stats		 s;
+	int64_t				 when = 0;
+
+	assert_int_equal(store_group_create(f->st, "h.a", 'y', NULL, NULL,
+	    0), STORE_OK);
+	assert_int_equal(st_post(f->st, "<a@x>", "h.a", NULL, 100),
+	    STORE_OK);
+	/* Stored: no history entry, yet known as seen, with its arrival. */
+	assert_int_equal(db_entries(f->st, "history"), 0);
+	assert_int_equal(store_history_lookup(f->st, "<a@x>", &when),
+	    STORE_EXISTS);
+	assert_int_equal(when, 100);
+	assert_int_equal(store_history_add(f->st, "<a@x>", 150),
+	    STORE_EXISTS);
+	assert_int_equal(db_entries(f->st, "history"), 0);
+	assert_int_equal(st_post(f->st, "<a@x>", "h.a", NULL, 160),
+	    STORE_EXISTS);
+	assert_int_equal(store_stats_get(f->st, &s), STORE_OK);
+	assert_int_equal(s.history, 1);
+	assert_int_equal(s.articles, 1);
+
+	/* Expired: history takes over, still a duplicate. */
+	memset(&es, 0, sizeof(es));
+	assert_int_equal(store_expire_group(f->st, "h.a", 500, &es),
+	    STORE_OK);
+	assert_int_equal(es.articles_removed, 1);
+	assert_int_equal(db_entries(f->st, "history"), 1);
+	when = 0;
+	assert_int_equal(store_history_lookup(f->st, "<a@x>", &when),
+	    STORE_EXISTS);
+	assert_int_equal(when, 100);
+	assert_int_equal(st_post(f->st, "<a@x>", "h.a", NULL, 600),
+	    STORE_EXISTS);
+	assert_int_equal(store_stats_get(f->st, &s), STORE_OK);
+	assert_int_equal(s.history, 1);
+	assert_int_equal(s.articles, 0);
+
+	/* Purged only past its arrival; then it may come in again. */
+	memset(&es, 0, sizeof(es));
+	assert_int_equal(store_history_purge(f->st, 50, &es), STORE_OK);
+	assert_int_equal(es.history_purged, 0);
+	assert_int_equal(store_history_purge(f->st, 500, &es), STORE_OK);
+	assert_int_equal(es.history_purged, 1);
+	assert_int_equal(st_post(f->st, "<a@x>", "h.a", NULL, 700),
+	    STORE_OK);
+}
+
+/* A version 1 store (a history entry per stored article too) opens,
+   converted, and its extra entries behave. */
+static void
+test_store_version1_opens(void **state)
+{
+	struct st_fixture		*f = *state;
+	struct store_expire_stats	 es;
+	struct store			*st2 = NULL;
+	char				 err[256];
+
+	assert_int_equal(store_group_create(f->st, "v.a", 'y', NULL, NULL,
+	    0), STORE_OK);
+	assert_int_equal(st_post(f->st, "<a@x>", "v.a", NULL, 100),
+	    STORE_OK);
+	assert_int_equal(st_post(f->st, "<b@x>", "v.a", NULL, 200),
+	    STORE_OK);
+	assert_int_equal(store_debug_history_v1(f->st, "<a@x>", 100),
+	    STORE_OK);
+	assert_int_equal(store_debug_history_v1(f->st, "<b@x>", 200),
+	    STORE_OK);
+	assert_int_equal(store_debug_set_version(f->st, 1), STORE_OK);
+	store_close(f->st);
+	f->st = NULL;
+	st_open(f);
+	assert_int_equal(db_entries(f->st, "history"), 2);
+	assert_int_equal(st_post(f->st, "<a@x>", "v.a", NULL, 300),
+	    STORE_EXISTS);
+	/* Stored, so purge keeps both. */
+	memset(&es, 0, sizeof(es));
+	assert_int_equal(store_history_purge(f->st, 1000, &es), STORE_OK);
+	assert_int_equal(es.history_purged, 0);
+	memset(&es, 0, sizeof(es));
+	assert_int_equal(store_expire_group(f->st, "v.a", 150, &es),
+	    STORE_OK);
+	assert_int_equal(es.articles_removed, 1);
+	assert_int_equal(db_entries(f->st, "history"), 2);
+	assert_int_equal(store_history_purge(f->st, 1000, &es), STORE_OK);
+	assert_int_equal(es.history_purged, 1);
+	assert_int_equal(store_history_lookup(f->st, "<b@x>", NULL),
+	    STORE_EXISTS);
+	assert_int_equal(st_post(f->st, "<a@x>", "v.a", NULL, 400),
+	    STORE_OK);
+
+	/* Converted: the version is the current one, so a version 1
+	   build's check would refuse it; this one opens it again. */
+	store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(store_open(&st2, f->dir, &f->opt, err, sizeof(err)),
+	    STORE_OK);
+	f->st = st2;
+}
+
+/* io_stats: commits and the pages they wrote, per stored article. */
+static void
+test_store_io_stats(void **state)
+{
+	struct st_fixture	*f = *state;
+	struct store_io_stats	 io;
+
+	store_io_stats_get(f->st, &io);
+	assert_int_equal(io.page_size, 0);	/* off by default */
+	assert_int_equal(io.commits, 0);
+	store_close(f->st);
+	f->opt.io_stats = 1;
+	st_open(f);
+	assert_int_equal(store_group_create(f->st, "io.a", 'y', NULL, NULL,
+	    0), STORE_OK);
+	assert_int_equal(st_post(f->st, "<a@x>", "io.a", NULL, 100),
+	    STORE_OK);
+	assert_int_equal(st_post(f->st, "<a@x>", "io.a", NULL, 100),
+	    STORE_EXISTS);
+	store_io_stats_get(f->st, &io);
+	assert_true(io.page_size >= 512);
+	assert_true(io.commits >= 3);
+	assert_int_equal(io.batches, 1);
+	assert_int_equal(io.articles, 1);
+	/* At least the article's overflow page and a leaf of articles. */
+	assert_true(io.batch_pages >= 2);
+	assert_true(io.pages >= io.batch_pages);
+	assert_true(io.bytes >= io.pages * io.page_size);
+}
+
 /* ---- Expiry and history ---------------------------------------------- */
 
 static void
@@ -1222,6 +1379,9 @@ main(void)
 		T(test_store_expire_many_chunks),
 		T(test_store_map_grows),
 		cmocka_unit_test(test_store_strerror_names),
+		T(test_store_record_is_history),
+		T(test_store_version1_opens),
+		T(test_store_io_stats),
 #undef T
 	};
 
