@@ -27,13 +27,17 @@ struct writer_job {
 	void			(*done)(struct writer_job *, void *);
 	void			 *arg;
 	TAILQ_ENTRY(writer_job)	  entry;
+	uint64_t		  t_submit;	/* timing (io_stats on) */
+	uint64_t		  t_done;
 };
 
 /* Start the thread; its completions run as events on base. */
 struct writer	*writer_start(struct event_base *base, struct store *st,
 		    unsigned batch_max);
 
-/* Queue a job (loop thread).  The writer owns it until done() runs. */
+/* Queue a job (loop thread).  The writer owns it until done() runs.  The
+   thread is woken after the loop's current callbacks (once for all the
+   jobs they submit). */
 void		 writer_submit(struct writer *w, struct writer_job *job);
 
 /*
