@@ -177,7 +177,7 @@ store_arrivals(struct store *st, int64_t since, size_t max,
 	MDB_txn			*txn;
 	MDB_cursor		*c;
 	MDB_val			 key, val, aval;
-	uint8_t			 kbuf[16];
+	uint8_t			 kbuf[16], seqkey[STORE_SEQ_KEY_SIZE];
 	char			 msgid[STORE_MSGID_MAX + 1];
 	uint64_t		 t, seq, start_t, want = 0, base;
 	enum store_status	 ret;
@@ -203,8 +203,15 @@ store_arrivals(struct store *st, int64_t since, size_t max,
 	rec_put_u64(kbuf + 8, 0);
 	key.mv_data = kbuf;
 	key.mv_size = sizeof(kbuf);
+	memset(seqkey, 0xff, sizeof(seqkey));
 	for (rc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE); rc == 0;
 	    rc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
+		/* The store's sequence, after every arrival: the end. */
+		if (key.mv_size == sizeof(seqkey) &&
+		    memcmp(key.mv_data, seqkey, sizeof(seqkey)) == 0) {
+			rc = MDB_NOTFOUND;
+			break;
+		}
 		if (key.mv_size != 16 || val.mv_size == 0 ||
 		    val.mv_size > STORE_MSGID_MAX) {
 			rc = MDB_CORRUPTED;

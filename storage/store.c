@@ -164,22 +164,35 @@ store_id_usable(const char *id, size_t *len)
 	return (*len > 0 && *len <= STORE_MSGID_MAX);
 }
 
+/*
+ * The sequence lives in the arrivals tree under a key after every arrival
+ * (STORE_SEQ_KEY): storing an article appends to that tree's last leaf
+ * anyway, so keeping the sequence there dirties no page of its own (in
+ * meta it cost a page per commit).  Stores of format version 1 have it in
+ * meta["seq"] only: read from there until the first write here.
+ */
 int
 store_seq_next(struct store *st, MDB_txn *txn, uint64_t *seq)
 {
 	MDB_val		val;
-	uint8_t		buf[8];
+	uint8_t		buf[8], key[STORE_SEQ_KEY_SIZE];
 	uint64_t	cur = 0;
 	int		rc;
 
-	rc = store_db_get(txn, st->dbi[DB_META], "seq", 3, &val);
+	memset(key, 0xff, sizeof(key));
+	rc = store_db_get(txn, st->dbi[DB_ARRIVALS], key, sizeof(key), &val);
+	if (rc == MDB_NOTFOUND)
+		rc = store_db_get(txn, st->dbi[DB_META], "seq", 3, &val);
 	if (rc == 0 && val.mv_size == 8)
 		cur = rec_get_u64(val.mv_data);
-	else if (rc != MDB_NOTFOUND && rc != 0)
+	else if (rc == 0)
+		return (MDB_CORRUPTED);
+	else if (rc != MDB_NOTFOUND)
 		return (rc);
 	*seq = ++cur;
 	rec_put_u64(buf, cur);
-	return (store_db_put(txn, st->dbi[DB_META], "seq", 3, buf, 8, 0));
+	return (store_db_put(txn, st->dbi[DB_ARRIVALS], key, sizeof(key), buf,
+	    8, 0));
 }
 
 /* ---- Transactions and map growth ------------------------------------- */
@@ -437,10 +450,11 @@ store_open_dbs(struct store *st, MDB_txn *txn, char *errbuf, size_t errlen)
 		goto lmdb_err;
 	version = rec_get_u32(val.mv_data);
 	if (version == 1) {
-		/* Version 1 kept a history entry for every stored article too;
-		   version 2 reads those as they are (store_seen), and stores
-		   no new ones.  Older builds must not open the store any
-		   more: they would take a stored article's duplicate. */
+		/* Version 1 kept a history entry for every stored article too,
+		   and the sequence in meta; version 2 reads both as they are
+		   (store_seen, store_seq_next).  Older builds must not open
+		   the store any more: they would take a stored article's
+		   duplicate and reuse sequence numbers. */
 		rec_put_u32(buf, STORE_FORMAT_VERSION);
 		if ((rc = store_db_put(txn, st->dbi[DB_META], "version", 7,
 		    buf, 4, 0)) != 0)
@@ -720,6 +734,34 @@ store_set_version_fn(struct store *st, MDB_txn *txn, void *arg)
 
 	rec_put_u32(buf, *(uint32_t *)arg);
 	return (store_db_put(txn, st->dbi[DB_META], "version", 7, buf, 4, 0));
+}
+
+static int
+store_seq_v1_fn(struct store *st, MDB_txn *txn, void *arg)
+{
+	MDB_val	val;
+	uint8_t	key[STORE_SEQ_KEY_SIZE], buf[8];
+	int	rc;
+
+	(void)arg;
+
+	memset(key, 0xff, sizeof(key));
+	if ((rc = store_db_get(txn, st->dbi[DB_ARRIVALS], key, sizeof(key),
+	    &val)) != 0)
+		return (rc);
+	if (val.mv_size != 8)
+		return (MDB_CORRUPTED);
+	memcpy(buf, val.mv_data, 8);
+	if ((rc = store_db_del(txn, st->dbi[DB_ARRIVALS], key, sizeof(key),
+	    NULL, 0)) != 0)
+		return (rc);
+	return (store_db_put(txn, st->dbi[DB_META], "seq", 3, buf, 8, 0));
+}
+
+enum store_status
+store_debug_seq_v1(struct store *st)
+{
+	return (store_write(st, store_seq_v1_fn, NULL, NULL));
 }
 
 enum store_status

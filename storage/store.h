@@ -520,6 +520,10 @@ enum store_status store_debug_set_version(struct store *st, uint32_t version);
 enum store_status store_debug_history_v1(struct store *st, const char *msgid,
     int64_t arrival);
 
+/* Move the store's sequence to where a format version 1 store keeps it
+   (meta "seq"), as such a store has it (tests of reading it there). */
+enum store_status store_debug_seq_v1(struct store *st);
+
 /* Set a group's high-water mark (tests of the 2^31-1 number limit).
    STORE_INVALID if high is below the current one. */
 enum store_status store_debug_group_set_high(struct store *st,

@@ -20,9 +20,11 @@
 
 #include "store.h"
 
-/* 2: a stored article has no history entry (its record is its history).
-   A version 1 store is a valid version 2 one: opening converts it by
-   rewriting the version (its extra entries go when purged). */
+/* 2: a stored article has no history entry (its record is its history);
+   the sequence is in arrivals, not meta.  A version 1 store is a valid
+   version 2 one: opening converts it by rewriting the version (its extra
+   history entries go when purged; meta's sequence is read until the first
+   write puts it in arrivals). */
 #define STORE_FORMAT_VERSION	2
 
 enum store_db {
@@ -95,7 +97,10 @@ int	store_db_put(MDB_txn *, MDB_dbi, const void *, size_t, const void *,
 int	store_db_del(MDB_txn *, MDB_dbi, const void *, size_t, const void *,
 	    size_t);
 
-/* Store-wide sequence (meta "seq"): the next value, persisted. */
+/* Store-wide sequence: the next value, persisted (in arrivals, under a
+   key of STORE_SEQ_KEY_SIZE octets 0xff that sorts after every arrival). */
+#define STORE_SEQ_KEY_SIZE	16
+
 int	store_seq_next(struct store *, MDB_txn *, uint64_t *);
 /* A message-id that can be a thread node or a key: not NULL, 1 to
    STORE_MSGID_MAX octets (*len gets its length). */

@@ -6,7 +6,11 @@
  * thread in the next of NGROUPS groups; Message-IDs <RUNID.SEQ@...> (-x:
  * hashed, so they land all over the key space as real ones do).
  *
- *   storepages [-n ARTICLES] [-b BATCH] [-g NGROUPS] [-s SIZE] [-x] [-v]
+ *   storepages [-n ARTICLES] [-b BATCH] [-g NGROUPS] [-s SIZE] [-x] [-S] [-v]
+ *
+ * -S: synced commits (the default is nosync: the pages written do not
+ * depend on it), and the p50 of store_put_batch's time is reported too
+ * (a timing: noisy on a shared machine, take the median of runs).
  *
  * Build and run: make storepages (tests/bench/store-pages.sh runs loomd
  * with the same counters under real load).
@@ -19,6 +23,23 @@
 #include <unistd.h>
 
 #include "store.h"
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t	x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec);
+}
 
 static void
 db_cb(const char *name, uint64_t entries, unsigned depth, uint64_t branch,
@@ -76,15 +97,18 @@ main(int argc, char **argv)
 	size_t			 blen, hlen;
 	unsigned		 ngroups = 16, depth = 0, thread = 0, g = 0;
 	uint64_t		 root = 0, prev = 0;
-	int			 c, hashed = 0, verbose = 0;
+	int			 c, hashed = 0, verbose = 0, sync = 0;
+	uint64_t		*lat, t0;
+	size_t			 nlat = 0;
 
-	while ((c = getopt(argc, argv, "n:b:g:s:xv")) != -1) {
+	while ((c = getopt(argc, argv, "n:b:g:s:xSv")) != -1) {
 		switch (c) {
 		case 'n': n = strtoul(optarg, NULL, 10); break;
 		case 'b': batch = strtoul(optarg, NULL, 10); break;
 		case 'g': ngroups = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 's': size = strtoul(optarg, NULL, 10); break;
 		case 'x': hashed = 1; break;
+		case 'S': sync = 1; break;
 		case 'v': verbose = 1; break;
 		default:
 			fprintf(stderr, "usage: storepages [-n N] [-b BATCH] "
@@ -93,12 +117,14 @@ main(int argc, char **argv)
 		}
 	}
 	if (batch == 0 || batch > 4096 || n == 0 || ngroups == 0 ||
-	    size > 7000)
+	    size > 7000) {
+		fprintf(stderr, "storepages: bad arguments\n");
 		return (2);
+	}
 	if (mkdtemp(dir) == NULL)
 		return (1);
 	memset(&opt, 0, sizeof(opt));
-	opt.nosync = 1;		/* pages written do not depend on it */
+	opt.nosync = !sync;	/* pages written do not depend on it */
 	opt.io_stats = 1;
 	if (store_open(&st, dir, &opt, err, sizeof(err)) != STORE_OK) {
 		fprintf(stderr, "store_open: %s\n", err);
@@ -115,6 +141,7 @@ main(int argc, char **argv)
 		memcpy(body + blen, "the quick brown fox jumps over the "
 		    "lazy dog and keeps on running far \r\n", 72);
 	arts = calloc(batch, sizeof(*arts));
+	lat = calloc(n / batch + 1, sizeof(*lat));
 	for (i = 0; i < n; i += batch) {
 		k = n - i < batch ? n - i : batch;
 		for (j = 0; j < k; j++) {
@@ -196,7 +223,10 @@ main(int argc, char **argv)
 
 			for (j = 0; j < k && j < 4096; j++)
 				sa[j] = arts[j].a;
-			if (store_put_batch(st, sa, k) != STORE_OK) {
+			t0 = now_ns();
+			c = store_put_batch(st, sa, k);
+			lat[nlat++] = now_ns() - t0;
+			if (c != STORE_OK) {
 				fprintf(stderr, "put: %s\n",
 				    store_last_error());
 				return (1);
@@ -220,6 +250,10 @@ main(int argc, char **argv)
 	    (double)io.batch_pages / (double)io.batches,
 	    (double)ss.used / (double)ss.articles,
 	    (unsigned long long)io.batches);
+	qsort(lat, nlat, sizeof(*lat), cmp_u64);
+	printf("RESULT put_p50_us=%.1f (%s)\n", lat[nlat / 2] / 1e3,
+	    sync ? "synced" : "nosync");
+	free(lat);
 	if (verbose) {
 		uint64_t	nn = n;
 
