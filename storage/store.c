@@ -449,6 +449,13 @@ store_open_dbs(struct store *st, MDB_txn *txn, char *errbuf, size_t errlen)
 	if (rc != 0)
 		goto lmdb_err;
 	version = rec_get_u32(val.mv_data);
+	if (version == 1 || version == STORE_FORMAT_VERSION) {
+		/* Version 1's tgroups entries belong in tindex (a no-op when
+		   tgroups is empty, as it always is once converted). */
+		if ((rc = summary_tgroups_move(st, txn,
+		    st->dbi[DB_TGROUPS])) != 0)
+			goto lmdb_err;
+	}
 	if (version == 1) {
 		/* Version 1 kept a history entry for every stored article too,
 		   and the sequence in meta; version 2 reads both as they are

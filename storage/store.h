@@ -524,6 +524,11 @@ enum store_status store_debug_history_v1(struct store *st, const char *msgid,
    (meta "seq"), as such a store has it (tests of reading it there). */
 enum store_status store_debug_seq_v1(struct store *st);
 
+/* Move a thread's per-group entry to where format version 1 kept it (the
+   tgroups tree), as such a store has it (tests of converting it). */
+enum store_status store_debug_tgroups_legacy(struct store *st,
+    uint32_t group_id, const char *root);
+
 /* Set a group's high-water mark (tests of the 2^31-1 number limit).
    STORE_INVALID if high is below the current one. */
 enum store_status store_debug_group_set_high(struct store *st,

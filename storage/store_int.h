@@ -21,10 +21,10 @@
 #include "store.h"
 
 /* 2: a stored article has no history entry (its record is its history);
-   the sequence is in arrivals, not meta.  A version 1 store is a valid
+   the sequence is in arrivals, not meta; tgroups' entries are in tindex.  A version 1 store is a valid
    version 2 one: opening converts it by rewriting the version (its extra
    history entries go when purged; meta's sequence is read until the first
-   write puts it in arrivals). */
+   write puts it in arrivals) and moving tgroups' entries. */
 #define STORE_FORMAT_VERSION	2
 
 enum store_db {
@@ -130,6 +130,8 @@ int	thread_summary_add(struct store *, MDB_txn *, const char *root,
 	    size_t overview_len, int64_t arrival);
 int	thread_group_add(struct store *, MDB_txn *, uint32_t gid,
 	    const char *root, size_t root_len, int64_t arrival, uint64_t seq);
+/* store_open: move format version 1's tgroups entries into tindex. */
+int	summary_tgroups_move(struct store *, MDB_txn *, MDB_dbi);
 /* ... and by expiry. */
 int	thread_group_remove(struct store *, MDB_txn *, uint32_t gid,
 	    const char *root, size_t root_len);

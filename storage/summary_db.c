@@ -3,11 +3,18 @@
  * expire articles (see thread_db.c for the links themselves).
  *
  * threads: root msgid -> articles, last arrival, root's subject/from/date
- * tgroups: BE u32 gid + root -> BE u64 last arrival in the group, BE u32
- *          articles of the thread filed in the group, BE u64 store
- *          sequence of that last arrival
- * tindex:  BE u32 gid + BE u64 (~last) + BE u64 (~sequence) + root -> 0x02
- *          (newest first; within one second, the latest stored first)
+ * tindex, two kinds of entries, one tree (a thread's article touches one
+ * tree's root and branch pages, not two):
+ *   the thread in a group: BE u32 gid + 0x00 + root -> BE u64 last
+ *          arrival in the group, BE u32 articles of the thread filed in
+ *          the group, BE u64 store sequence of that last arrival
+ *   the group's order: BE u32 gid + BE u64 (~last) + BE u64 (~sequence) +
+ *          root -> 0x02 (newest first; within one second, the latest
+ *          stored first).  ~last starts with an octet of 0x80 or more
+ *          (times are below 2^63), so the kinds never mix.
+ * Format version 1 kept the first kind in a tree of its own, tgroups
+ * (without the 0x00); store_open moves such entries here (summary_
+ * tgroups_move).
  *
  * Stores written before the sequence was kept have 12-octet tgroups
  * values and tindex entries "gid + ~last + root -> (empty)"; the empty
@@ -26,7 +33,7 @@
 #include "store_int.h"
 #include "record.h"
 
-#define TGKEY_MAX	(4 + STORE_MSGID_MAX)
+#define TGKEY_MAX	(4 + 1 + STORE_MSGID_MAX)
 #define TIKEY_MAX	(4 + 8 + 8 + STORE_MSGID_MAX)
 #define TG_VAL_OLD	12		/* u64 last, u32 count */
 #define TG_VAL		20		/* ... and u64 sequence */
@@ -133,8 +140,9 @@ static size_t
 tg_key(uint8_t *buf, uint32_t gid, const char *root, size_t rlen)
 {
 	rec_put_u32(buf, gid);
-	memcpy(buf + 4, root, rlen);
-	return (4 + rlen);
+	buf[4] = 0x00;
+	memcpy(buf + 5, root, rlen);
+	return (5 + rlen);
 }
 
 /* A tindex key; old: the layout without the sequence. */
@@ -183,7 +191,7 @@ tg_put(struct store *st, MDB_txn *txn, const uint8_t *tg, size_t tglen,
 	rec_put_u64(buf, v->last);
 	rec_put_u32(buf + 8, v->count);
 	rec_put_u64(buf + 12, v->seq);
-	return (store_db_put(txn, st->dbi[DB_TGROUPS], tg, tglen, buf, TG_VAL,
+	return (store_db_put(txn, st->dbi[DB_TINDEX], tg, tglen, buf, TG_VAL,
 	    0));
 }
 
@@ -208,7 +216,7 @@ thread_group_add(struct store *st, MDB_txn *txn, uint32_t gid,
 	v.last = rec_time_key(arrival);
 	v.seq = seq;
 	tglen = tg_key(tg, gid, root, root_len);
-	rc = store_db_get(txn, st->dbi[DB_TGROUPS], tg, tglen, &val);
+	rc = store_db_get(txn, st->dbi[DB_TINDEX], tg, tglen, &val);
 	if (rc == 0) {
 		if ((rc = tg_decode(&val, &was)) != 0)
 			return (rc);
@@ -251,7 +259,7 @@ thread_group_remove(struct store *st, MDB_txn *txn, uint32_t gid,
 	int		rc;
 
 	tglen = tg_key(tg, gid, root, root_len);
-	rc = store_db_get(txn, st->dbi[DB_TGROUPS], tg, tglen, &val);
+	rc = store_db_get(txn, st->dbi[DB_TINDEX], tg, tglen, &val);
 	if (rc == MDB_NOTFOUND)
 		return (0);
 	if (rc != 0)
@@ -265,14 +273,14 @@ thread_group_remove(struct store *st, MDB_txn *txn, uint32_t gid,
 
 		memcpy(buf, val.mv_data, val.mv_size);
 		rec_put_u32(buf + 8, v.count - 1);
-		return (store_db_put(txn, st->dbi[DB_TGROUPS], tg, tglen, buf,
+		return (store_db_put(txn, st->dbi[DB_TINDEX], tg, tglen, buf,
 		    v.old ? TG_VAL_OLD : TG_VAL, 0));
 	}
 	tilen = ti_key(ti, gid, v.last, v.seq, v.old, root, root_len);
 	rc = store_db_del(txn, st->dbi[DB_TINDEX], ti, tilen, NULL, 0);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return (rc);
-	return (store_db_del(txn, st->dbi[DB_TGROUPS], tg, tglen, NULL, 0));
+	return (store_db_del(txn, st->dbi[DB_TINDEX], tg, tglen, NULL, 0));
 }
 
 /* ---- Summaries: reading ---------------------------------------------- */
@@ -372,8 +380,10 @@ store_thread_roots(struct store *st, uint32_t group_id, size_t max,
 		    resume_len);
 		kbuf_len = key.mv_size;
 	} else {
+		/* After the group's thread entries (gid + 0x00 + root). */
 		rec_put_u32(kbuf, group_id);
-		key.mv_size = 4;
+		kbuf[4] = 0x01;
+		key.mv_size = 5;
 	}
 	key.mv_data = kbuf;
 	if ((ret = store_read_begin(st, &txn)) != STORE_OK)
@@ -384,12 +394,14 @@ store_thread_roots(struct store *st, uint32_t group_id, size_t max,
 	}
 	for (rc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE); rc == 0;
 	    rc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
-		if (key.mv_size <= 12 || key.mv_size > TIKEY_MAX) {
-			rc = MDB_CORRUPTED;
+		/* The next group's entries (its threads first) end it. */
+		if (key.mv_size < 4 || rec_get_u32(key.mv_data) != group_id) {
+			rc = MDB_NOTFOUND;
 			break;
 		}
-		if (rec_get_u32(key.mv_data) != group_id) {
-			rc = MDB_NOTFOUND;
+		if (key.mv_size <= 12 || key.mv_size > TIKEY_MAX ||
+		    ((uint8_t *)key.mv_data)[4] == 0x00) {
+			rc = MDB_CORRUPTED;
 			break;
 		}
 		/* The value says which layout the key has. */
@@ -438,6 +450,91 @@ store_thread_roots(struct store *st, uint32_t group_id, size_t max,
 	return (store_mdb_status(rc, "thread roots"));
 }
 
+/* ---- Format version 1 ------------------------------------------------ */
+
+/*
+ * Move the entries of the legacy tgroups tree (u32 gid + root, values as
+ * here) into tindex under gid + 0x00 + root, and empty tgroups.  Part of
+ * store_open's transaction; a no-op once tgroups is empty.
+ */
+int
+summary_tgroups_move(struct store *st, MDB_txn *txn, MDB_dbi tgroups)
+{
+	MDB_cursor	*c;
+	MDB_val		 key, val;
+	MDB_stat	 ms;
+	uint8_t		 tg[TGKEY_MAX];
+	size_t		 tglen;
+	int		 rc;
+
+	if ((rc = mdb_stat(txn, tgroups, &ms)) != 0)
+		return (rc);
+	if (ms.ms_entries == 0)
+		return (0);
+	if ((rc = mdb_cursor_open(txn, tgroups, &c)) != 0)
+		return (rc);
+	for (rc = mdb_cursor_get(c, &key, &val, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &key, &val, MDB_NEXT)) {
+		if (key.mv_size <= 4 || key.mv_size > 4 + STORE_MSGID_MAX ||
+		    (val.mv_size != TG_VAL && val.mv_size != TG_VAL_OLD)) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		tglen = tg_key(tg, rec_get_u32(key.mv_data),
+		    (const char *)key.mv_data + 4, key.mv_size - 4);
+		if ((rc = store_db_put(txn, st->dbi[DB_TINDEX], tg, tglen,
+		    val.mv_data, val.mv_size, 0)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	if (rc != MDB_NOTFOUND)
+		return (rc);
+	return (mdb_drop(txn, tgroups, 0));
+}
+
+struct tgroups_legacy_args {
+	uint32_t	 gid;
+	const char	*root;
+	size_t		 rlen;
+};
+
+static int
+tgroups_legacy_fn(struct store *st, MDB_txn *txn, void *arg)
+{
+	struct tgroups_legacy_args	*a = arg;
+	MDB_val				 val;
+	uint8_t				 tg[TGKEY_MAX], buf[TG_VAL];
+	size_t				 tglen, vlen;
+	int				 rc;
+
+	tglen = tg_key(tg, a->gid, a->root, a->rlen);
+	if ((rc = store_db_get(txn, st->dbi[DB_TINDEX], tg, tglen, &val)) != 0)
+		return (rc);
+	if ((vlen = val.mv_size) > sizeof(buf))
+		return (MDB_CORRUPTED);
+	memcpy(buf, val.mv_data, vlen);
+	if ((rc = store_db_del(txn, st->dbi[DB_TINDEX], tg, tglen, NULL,
+	    0)) != 0)
+		return (rc);
+	/* The legacy key: gid + root, without the 0x00. */
+	memmove(tg + 4, tg + 5, a->rlen);
+	return (store_db_put(txn, st->dbi[DB_TGROUPS], tg, tglen - 1, buf,
+	    vlen, 0));
+}
+
+enum store_status
+store_debug_tgroups_legacy(struct store *st, uint32_t group_id,
+    const char *root)
+{
+	struct tgroups_legacy_args	a;
+
+	if (!store_id_usable(root, &a.rlen))
+		return (STORE_INVALID);
+	a.gid = group_id;
+	a.root = root;
+	return (store_write(st, tgroups_legacy_fn, &a, NULL));
+}
+
 /* ---- Test hook ------------------------------------------------------- */
 
 struct tindex_old_args {
@@ -458,7 +555,7 @@ tindex_old_fn(struct store *st, MDB_txn *txn, void *arg)
 	int			 rc;
 
 	tglen = tg_key(tg, a->gid, a->root, a->rlen);
-	rc = store_db_get(txn, st->dbi[DB_TGROUPS], tg, tglen, &val);
+	rc = store_db_get(txn, st->dbi[DB_TINDEX], tg, tglen, &val);
 	if (rc == MDB_NOTFOUND) {
 		a->ret = STORE_NOTFOUND;
 		return (STORE_WRITE_ABORT);
@@ -476,7 +573,7 @@ tindex_old_fn(struct store *st, MDB_txn *txn, void *arg)
 	rec_put_u64(buf, v.last);
 	rec_put_u32(buf + 8, v.count);
 	a->ret = STORE_OK;
-	return (store_db_put(txn, st->dbi[DB_TGROUPS], tg, tglen, buf,
+	return (store_db_put(txn, st->dbi[DB_TINDEX], tg, tglen, buf,
 	    TG_VAL_OLD, 0));
 }
 

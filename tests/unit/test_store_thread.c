@@ -743,6 +743,66 @@ test_store_thread_roots_old_index_layout(void **state)
 	assert_roots(f->st, g.id, "");
 }
 
+static void
+tgroups_cb(const char *name, uint64_t entries, unsigned depth,
+    uint64_t branch, uint64_t leaf, uint64_t overflow, void *arg)
+{
+	if (strcmp(name, "tgroups") == 0)
+		*(uint64_t *)arg = entries;
+}
+
+/*
+ * A format version 1 store keeps the per-group thread entries in a tree
+ * of their own (tgroups): store_open moves them into tindex, old value
+ * layout and counts included, and the index reads and changes as before.
+ */
+static void
+test_store_thread_roots_version1_tgroups(void **state)
+{
+	struct st_fixture	*f = *state;
+	struct store_group	 g;
+	uint64_t		 legacy = 0;
+
+	assert_int_equal(store_group_create(f->st, "t.g", 'y', NULL, NULL, 0),
+	    STORE_OK);
+	assert_int_equal(store_group_get(f->st, "t.g", &g), STORE_OK);
+	assert_int_equal(st_post(f->st, "<p>", "t.g", NULL, 100), STORE_OK);
+	assert_int_equal(st_post(f->st, "<q>", "t.g", NULL, 100), STORE_OK);
+	assert_int_equal(st_post(f->st, "<r>", "t.g", NULL, 200), STORE_OK);
+	assert_int_equal(st_post(f->st, "<q1>", "t.g", "<q>", 50), STORE_OK);
+	assert_int_equal(store_debug_thread_index_old(f->st, g.id, "<p>"),
+	    STORE_OK);
+	assert_int_equal(store_debug_tgroups_legacy(f->st, g.id, "<p>"),
+	    STORE_OK);
+	assert_int_equal(store_debug_tgroups_legacy(f->st, g.id, "<q>"),
+	    STORE_OK);
+	assert_int_equal(store_debug_tgroups_legacy(f->st, g.id, "<r>"),
+	    STORE_OK);
+	assert_int_equal(store_db_stats(f->st, tgroups_cb, &legacy),
+	    STORE_OK);
+	assert_int_equal(legacy, 3);
+	assert_int_equal(store_debug_set_version(f->st, 1), STORE_OK);
+	store_close(f->st);
+	f->st = NULL;
+	st_open(f);
+	assert_int_equal(store_db_stats(f->st, tgroups_cb, &legacy),
+	    STORE_OK);
+	assert_int_equal(legacy, 0);
+	/* <p>'s index entry is in the old layout: first in its second. */
+	assert_roots(f->st, g.id, "<r> <p> <q> ");
+	assert_int_equal(st_post(f->st, "<p1>", "t.g", "<p>", 300), STORE_OK);
+	assert_roots(f->st, g.id, "<p> <r> <q> ");
+	/* <q> had two articles in the group: it stays until both go. */
+	assert_int_equal(store_expire_group(f->st, "t.g", 51, NULL), STORE_OK);
+	assert_roots(f->st, g.id, "<p> <r> <q> ");
+	assert_int_equal(store_expire_group(f->st, "t.g", 101, NULL),
+	    STORE_OK);
+	assert_roots(f->st, g.id, "<p> <r> ");
+	assert_int_equal(store_expire_group(f->st, "t.g", 301, NULL),
+	    STORE_OK);
+	assert_roots(f->st, g.id, "");
+}
+
 /* Children sorted by posting time (Date) when the server knows it. */
 static int
 collect_child(const char *msgid, void *arg)
@@ -803,6 +863,7 @@ main(void)
 		T(test_store_thread_roots_by_activity),
 		T(test_store_thread_roots_same_second_by_arrival),
 		T(test_store_thread_roots_old_index_layout),
+		T(test_store_thread_roots_version1_tgroups),
 #undef T
 	};
 
