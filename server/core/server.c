@@ -398,6 +398,8 @@ server_reload(struct server *srv)
 	}
 	if (strcmp(cfg.data, srv->cfg.data) != 0)
 		log_warnx("reload: data directory change needs a restart");
+	if (strcmp(cfg.user, srv->cfg.user) != 0)
+		log_warnx("reload: user change needs a restart");
 	if (cfg.nlisten != srv->cfg.nlisten)
 		log_warnx("reload: listen address changes need a restart");
 	else
@@ -429,6 +431,7 @@ server_reload(struct server *srv)
 	memcpy(cfg.listen, srv->cfg.listen, sizeof(cfg.listen));
 	cfg.nlisten = srv->cfg.nlisten;
 	memcpy(cfg.data, srv->cfg.data, sizeof(cfg.data));
+	memcpy(cfg.user, srv->cfg.user, sizeof(cfg.user));
 	/* The running peers stay until the new ones are resolved: then
 	   peers_reload applies them, feeders and all, in one step. */
 	peers = cfg.peers;

@@ -327,9 +327,23 @@ def test_user_from_config_file():
     user, uid, gid = unprivileged()
     parent, data = shared_data_dir(uid, gid)
     try:
-        with Loomd(data=data, config="[server]\nuser = %s\n" % user) as d:
+        d = Loomd(data=data, config="[server]\nuser = %s\n" % user,
+                  start=False)
+        # A reload reads the file as the unprivileged user.
+        os.chmod(d.tmp, 0o711)
+        os.chmod(d.config_path, 0o644)
+        with d.start():
             st = proc_status(d.pid())
             check(st["Uid"] == [str(uid)] * 4, "Uid %r" % st["Uid"])
+            # The account is chosen once, at start.
+            with open(d.config_path, "w") as f:
+                f.write("[server]\nuser = root\n")
+            since = d.log_size()
+            d.sighup()
+            d.wait_log("reload: user change needs a restart", since=since)
+            d.wait_log("reloaded", since=since)
+            st = proc_status(d.pid())
+            check(st["Uid"] == [str(uid)] * 4, "Uid after reload %r" % st["Uid"])
     finally:
         shutil.rmtree(parent, ignore_errors=True)
 
