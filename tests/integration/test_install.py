@@ -407,6 +407,64 @@ def test_non_root_cannot_switch_user():
         shutil.rmtree(parent, ignore_errors=True)
 
 
+class SetprivLoomd(Loomd):
+    """loomd as systemd starts it with User= and AmbientCapabilities=
+    CAP_NET_BIND_SERVICE, through util-linux's setpriv."""
+
+    def __init__(self, uid, gid, **kw):
+        self.ids = (uid, gid)
+        super().__init__(**kw)
+
+    def command(self):
+        return ["setpriv", "--reuid=%d" % self.ids[0],
+                "--regid=%d" % self.ids[1], "--clear-groups",
+                "--inh-caps=-all,+net_bind_service",
+                "--ambient-caps=+net_bind_service",
+                "--bounding-set=-all,+net_bind_service"] + super().command()
+
+
+def free_low_port():
+    """A port below 1024 free on 127.0.0.1 now (the test binds it as root
+    first, so a clash is unlikely)."""
+    for port in range(1019, 600, -7):
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            s.close()
+    raise TestFailure("no free port below 1024 on 127.0.0.1")
+
+
+def test_systemd_style_start_drops_the_lent_capability():
+    """Started as the service user with CAP_NET_BIND_SERVICE lent (as the
+    unit does), loomd binds a port below 1024, then holds no capability."""
+    need_root("setting up a start with ambient capabilities")
+    if shutil.which("setpriv") is None:
+        missing_dependency("setpriv (Debian package util-linux)")
+    user, uid, gid = unprivileged()
+    parent, data = shared_data_dir(uid, gid)
+    try:
+        port = free_low_port()
+        conf = "[server]\nuser = %s\n" % user
+        d = SetprivLoomd(uid, gid, data=data, config=conf, start=False,
+                         listen=("127.0.0.1:%d" % port,))
+        os.chmod(d.tmp, 0o711)
+        os.chmod(d.config_path, 0o644)
+        with d.start():
+            check(d.port == port, "listening on %s, not %d" % (d.port, port))
+            st = proc_status(d.pid())
+            check(st["Uid"] == [str(uid)] * 4, "Uid %r" % st["Uid"])
+            for k in ("CapEff", "CapPrm", "CapInh", "CapAmb"):
+                check(int(st[k][0], 16) == 0, "%s %r after binding"
+                      % (k, st[k]))
+            check(d.connect().greeting[0] == 200, "greeting")
+    finally:
+        shutil.rmtree(parent, ignore_errors=True)
+
+
 def test_root_without_user_warns():
     need_root("the warning of a loomd left as root")
     with Loomd() as d:
