@@ -10,13 +10,16 @@
 #   make soak       the adversarial soak (tests/soak/README.md): long attacks
 #                   on a real loomd, the integration tests under valgrind;
 #                   ~11 minutes on 2 cores, not part of check
+#   make install    loomd, loomctl, man pages, systemd unit, /etc/loom and
+#                   the data directory (PREFIX, DESTDIR; docs/admin.md)
+#   make uninstall  remove what install put in place, except config and data
 #
 # Dependencies are found with pkg-config.  When one is missing, make runs
 # scripts/deps.sh once: as root it installs the Debian packages, otherwise it
 # prints the apt-get line to run and stops.
 
 PKGS     = libevent libevent_openssl libevent_pthreads lmdb openssl cmocka inih \
-           zlib
+           zlib libsystemd
 
 ifeq ($(shell pkg-config --exists $(PKGS) 2>/dev/null && echo ok),)
 $(info loom: some libraries are missing; running scripts/deps.sh)
@@ -74,7 +77,7 @@ UNIT_BINS  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 .SECONDARY:
 
 .PHONY: all run check check-unit check-asan check-layering \
-        interop-deps \
+        interop-deps install uninstall \
         fuzz bench soak clean distclean
 
 all: $(BUILD)/loomd $(BUILD)/loomctl
@@ -172,6 +175,91 @@ soak: all
 	@BUILD=$(BUILD) PYTHON=$(PYTHON) LOOMD=$$PWD/$(BUILD)/loomd \
 	    LOOMCTL=$$PWD/$(BUILD)/loomctl LOOM_TESTDATA=$$PWD/tests/data \
 	    $(PYTHON) tests/soak/soak.py
+
+# Install locations.  Programs and man pages follow PREFIX; the config and
+# the data directory are /etc/loom and /var/lib/loom whatever PREFIX is, as
+# a Debian administrator expects of a daemon.  DESTDIR stages the whole tree
+# elsewhere (a package, the test in tests/integration/test_install.py) and
+# then needs no root: the loom account, ownership and systemd are left to
+# whoever installs the staged tree for real.
+PREFIX        ?= /usr/local
+SBINDIR       ?= $(PREFIX)/sbin
+MANDIR        ?= $(PREFIX)/share/man
+SYSCONFDIR    ?= /etc
+LOCALSTATEDIR ?= /var
+DATADIR       ?= $(LOCALSTATEDIR)/lib/loom
+UNITDIR       ?= $(PREFIX)/lib/systemd/system
+LOOM_USER     ?= loom
+INSTALL       ?= install
+# Only a real install (no DESTDIR) as root creates the account, chowns the
+# data directory and tells a running systemd about the unit.
+REAL_INSTALL   = [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]
+
+# docs/loomd.service and docs/loom.conf.example name the default paths;
+# the installed copies name the ones chosen here.
+INSTALL_SED = sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' \
+                  -e 's|/etc/loom/|$(SYSCONFDIR)/loom/|g' \
+                  -e 's|/var/lib/loom|$(DATADIR)|g' \
+                  -e 's|^User=loom$$|User=$(LOOM_USER)|' \
+                  -e 's|^Group=loom$$|Group=$(LOOM_USER)|'
+
+install: all
+	$(INSTALL) -d -m 755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/loom
+	$(INSTALL) -m 755 $(BUILD)/loomd $(BUILD)/loomctl $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -m 644 docs/loomd.8 docs/loomctl.8 $(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL) -m 644 docs/loom.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	$(INSTALL_SED) docs/loomd.service > $(BUILD)/loomd.service
+	$(INSTALL) -m 644 $(BUILD)/loomd.service $(DESTDIR)$(UNITDIR)/loomd.service
+	$(INSTALL_SED) -e 's|^;user = loom$$|user = $(LOOM_USER)|' \
+	    docs/loom.conf.example > $(BUILD)/loom.conf.example
+	$(INSTALL) -m 644 $(BUILD)/loom.conf.example \
+	    $(DESTDIR)$(SYSCONFDIR)/loom/loom.conf.example
+	@if $(REAL_INSTALL) && ! getent passwd $(LOOM_USER) >/dev/null; then \
+	    echo "useradd --system --user-group --home-dir $(DATADIR)" \
+	        "--no-create-home --shell /usr/sbin/nologin $(LOOM_USER)"; \
+	    useradd --system --user-group --home-dir $(DATADIR) \
+	        --no-create-home --shell /usr/sbin/nologin $(LOOM_USER) || exit 1; \
+	fi
+	@# An edited loom.conf is never replaced; the new example is beside it.
+	@# It may hold peer passwords: readable by root and loomd's group only.
+	@conf=$(DESTDIR)$(SYSCONFDIR)/loom/loom.conf; \
+	if [ -e "$$conf" ]; then \
+	    echo "loom: keeping $$conf (the new example is loom.conf.example)"; \
+	elif $(REAL_INSTALL); then \
+	    echo "$(INSTALL) -m 640 -g $(LOOM_USER) ... $$conf"; \
+	    $(INSTALL) -m 640 -g $(LOOM_USER) $(BUILD)/loom.conf.example \
+	        "$$conf" || exit 1; \
+	else \
+	    echo "$(INSTALL) -m 640 ... $$conf"; \
+	    $(INSTALL) -m 640 $(BUILD)/loom.conf.example "$$conf" || exit 1; \
+	fi
+	@# The store belongs to the account loomd runs as; nobody else reads it.
+	@if $(REAL_INSTALL); then \
+	    echo "$(INSTALL) -d -m 750 -o $(LOOM_USER) -g $(LOOM_USER)" \
+	        "$(DATADIR)"; \
+	    $(INSTALL) -d -m 750 -o $(LOOM_USER) -g $(LOOM_USER) \
+	        $(DATADIR) || exit 1; \
+	    if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi; \
+	    echo "loom: installed; edit $(SYSCONFDIR)/loom/loom.conf, then:" \
+	        "systemctl enable --now loomd"; \
+	else \
+	    echo "$(INSTALL) -d -m 750 $(DESTDIR)$(DATADIR)"; \
+	    $(INSTALL) -d -m 750 $(DESTDIR)$(DATADIR) || exit 1; \
+	fi
+
+# Config, data and the loom account stay: they are the administrator's.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/loomd $(DESTDIR)$(SBINDIR)/loomctl \
+	    $(DESTDIR)$(MANDIR)/man8/loomd.8 $(DESTDIR)$(MANDIR)/man8/loomctl.8 \
+	    $(DESTDIR)$(MANDIR)/man5/loom.conf.5 \
+	    $(DESTDIR)$(UNITDIR)/loomd.service \
+	    $(DESTDIR)$(SYSCONFDIR)/loom/loom.conf.example
+	@if $(REAL_INSTALL) && [ -d /run/systemd/system ]; then \
+	    systemctl daemon-reload; fi
+	@echo "loom: left $(SYSCONFDIR)/loom/loom.conf, $(DATADIR) and the" \
+	    "$(LOOM_USER) account in place"
 
 clean:
 	rm -rf build build-asan build-fuzz

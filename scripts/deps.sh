@@ -10,7 +10,8 @@ set -u
 # pkg-config name -> Debian package
 pairs="libevent:libevent-dev libevent_openssl:libevent-dev
 libevent_pthreads:libevent-dev lmdb:liblmdb-dev openssl:libssl-dev
-cmocka:libcmocka-dev inih:libinih-dev zlib:zlib1g-dev"
+cmocka:libcmocka-dev inih:libinih-dev zlib:zlib1g-dev
+libsystemd:libsystemd-dev"
 
 missing=""
 command -v pkg-config >/dev/null 2>&1 || missing="pkg-config"
@@ -27,6 +28,9 @@ done
 command -v python3 >/dev/null 2>&1 || missing="$missing python3"
 perl -MNet::NNTP -e 1 >/dev/null 2>&1 || missing="$missing perl libnet-perl"
 command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
+# tests/integration/test_install.py checks the unit with systemd-analyze
+# verify (offline: systemd need not be running).
+command -v systemd-analyze >/dev/null 2>&1 || missing="$missing systemd"
 # The soak runs the integration tests with loomd under valgrind memcheck.
 if [ "${1:-}" = soak ]; then
 	command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind"

@@ -63,6 +63,9 @@ static const struct config_key config_keys[] = {
 	  "loom.invalid", "right-hand side of generated Message-IDs" },
 	{ "server", "log_level", CONFIG_LOGLEVEL, OFF(log_level), 0, 0,
 	  "info", "debug, info, warn or error" },
+	{ "server", "user", CONFIG_STRING, OFF(user), 0, CONFIG_USER_MAX,
+	  "", "account loomd runs as once its ports are bound, when "
+	  "started as root (empty: stay root, with a warning)" },
 	{ "server", "idle_timeout", CONFIG_UINT, OFF(idle_timeout), 1, 86400,
 	  "600", "seconds a client may stay silent (RFC 3977: >= 180)" },
 	{ "server", "max_connections", CONFIG_UINT, OFF(max_connections), 1,

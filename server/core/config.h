@@ -15,6 +15,7 @@
 #define CONFIG_LISTEN_MAX	16
 #define CONFIG_PATH_MAX		1024
 #define CONFIG_NAME_MAX		255
+#define CONFIG_USER_MAX		32	/* useradd(8): at most 32 characters */
 /* Longest header field max_header_size may allow (name, value, folding). */
 #define SERVER_FIELD_MAX	65536
 
@@ -53,6 +54,7 @@ struct config {
 	char			 pathhost[CONFIG_NAME_MAX + 1];
 	char			 domain[CONFIG_NAME_MAX + 1];
 	int			 log_level;
+	char			 user[CONFIG_USER_MAX + 1];	/* "": keep */
 	unsigned		 idle_timeout;		/* seconds */
 	unsigned		 max_connections;
 	unsigned		 max_connections_per_host;

@@ -1,4 +1,5 @@
-/* Leveled, line-oriented logging to stderr or syslog. */
+/* Leveled, line-oriented logging to stderr, syslog or the journal. */
+#include <sys/stat.h>
 #include <sys/time.h>
 
 #include <errno.h>
@@ -19,7 +20,7 @@
  */
 static const char	*log_progname = "loom";
 static enum log_level	 log_threshold = LOG_LEVEL_INFO;
-static int		 log_syslog;
+static enum log_dest	 log_dest = LOG_DEST_STDERR;
 
 static const char *const log_names[] = { "debug", "info", "warn", "error" };
 
@@ -28,9 +29,52 @@ log_init(const char *progname, enum log_level level, int use_syslog)
 {
 	log_progname = progname;
 	log_threshold = level;
-	log_syslog = use_syslog;
-	if (use_syslog)
-		openlog(progname, LOG_PID | LOG_NDELAY, LOG_NEWS);
+	log_set_dest(use_syslog ? LOG_DEST_SYSLOG : LOG_DEST_STDERR);
+}
+
+void
+log_set_dest(enum log_dest dest)
+{
+	if (dest == LOG_DEST_SYSLOG && log_dest != LOG_DEST_SYSLOG)
+		openlog(log_progname, LOG_PID | LOG_NDELAY, LOG_NEWS);
+	else if (dest != LOG_DEST_SYSLOG && log_dest == LOG_DEST_SYSLOG)
+		closelog();
+	log_dest = dest;
+}
+
+int
+log_dest_parse(const char *s)
+{
+	if (strcmp(s, "stderr") == 0)
+		return (LOG_DEST_STDERR);
+	if (strcmp(s, "syslog") == 0)
+		return (LOG_DEST_SYSLOG);
+	if (strcmp(s, "journal") == 0)
+		return (LOG_DEST_JOURNAL);
+	return (-1);
+}
+
+/*
+ * systemd sets JOURNAL_STREAM to "DEVICE:INODE" of the stream it gave us
+ * (systemd.exec(5)).  Compare with fd 2 itself: a child that inherited the
+ * variable but had its stderr redirected must not write prefixes into a
+ * file.
+ */
+int
+log_stderr_is_journal(void)
+{
+	const char		*v;
+	unsigned long long	 dev, ino;
+	struct stat		 st;
+	char			 tail;
+
+	if ((v = getenv("JOURNAL_STREAM")) == NULL ||
+	    sscanf(v, "%llu:%llu%c", &dev, &ino, &tail) != 2)
+		return (0);
+	if (fstat(STDERR_FILENO, &st) == -1)
+		return (0);
+	return ((unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino);
 }
 
 void
@@ -71,11 +115,18 @@ log_vwrite(enum log_level level, const char *errstr, const char *fmt,
 	if (level < log_threshold)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (log_syslog) {
+	if (log_dest == LOG_DEST_SYSLOG) {
 		if (errstr != NULL)
 			syslog(prio[level], "%s: %s", msg, errstr);
 		else
 			syslog(prio[level], "%s", msg);
+		return;
+	}
+	/* journald stamps, names and levels each line itself: the "<N>"
+	   prefix (sd-daemon(3)) is all it needs. */
+	if (log_dest == LOG_DEST_JOURNAL) {
+		fprintf(stderr, "<%d>%s%s%s\n", prio[level], msg,
+		    errstr != NULL ? ": " : "", errstr != NULL ? errstr : "");
 		return;
 	}
 	gettimeofday(&tv, NULL);

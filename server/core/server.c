@@ -8,6 +8,8 @@
 #include <event2/listener.h>
 #include <event2/thread.h>
 
+#include <systemd/sd-daemon.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
@@ -396,6 +398,8 @@ server_reload(struct server *srv)
 	}
 	if (strcmp(cfg.data, srv->cfg.data) != 0)
 		log_warnx("reload: data directory change needs a restart");
+	if (strcmp(cfg.user, srv->cfg.user) != 0)
+		log_warnx("reload: user change needs a restart");
 	if (cfg.nlisten != srv->cfg.nlisten)
 		log_warnx("reload: listen address changes need a restart");
 	else
@@ -427,6 +431,7 @@ server_reload(struct server *srv)
 	memcpy(cfg.listen, srv->cfg.listen, sizeof(cfg.listen));
 	cfg.nlisten = srv->cfg.nlisten;
 	memcpy(cfg.data, srv->cfg.data, sizeof(cfg.data));
+	memcpy(cfg.user, srv->cfg.user, sizeof(cfg.user));
 	/* The running peers stay until the new ones are resolved: then
 	   peers_reload applies them, feeders and all, in one step. */
 	peers = cfg.peers;
@@ -544,11 +549,17 @@ server_signal_cb(evutil_socket_t sig, short what LOOM_UNUSED, void *arg)
 	switch (sig) {
 	case SIGHUP:
 		log_info("SIGHUP: reloading configuration");
+		/* systemd shows the unit "reloading" until READY=1 again,
+		   whether the reload worked or the old config stays. */
+		sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+		    (unsigned long long)server_now_ms() * 1000);
 		server_reload(srv);
+		sd_notify(0, "READY=1");
 		break;
 	default:
 		log_info("%s: shutting down", sig == SIGTERM ? "SIGTERM" :
 		    "SIGINT");
+		sd_notify(0, "STOPPING=1");
 		server_shutdown(srv);
 		break;
 	}
@@ -567,13 +578,17 @@ server_signal(struct server *srv, int sig)
 
 /*
  * Everything loomd runs, from a checked configuration (moved into the
- * server, which frees it): the loop, TLS, the store and its default
- * groups, the writer and password threads, limits, listeners, feeds and
+ * server, which frees it): the loop, TLS, listeners, the store and its
+ * default groups, the writer and password threads, limits, feeds and
  * signals.  NULL with err set when the server cannot start.
+ *
+ * What needs root comes first (the TLS key, ports below 1024); then
+ * bound(), if not NULL, may give root up, so that the store and every
+ * thread belong to the unprivileged user.
  */
 struct server *
-server_new(struct config *cfg, const char *config_path, char *err,
-    size_t errlen)
+server_new(struct config *cfg, const char *config_path, server_bound_fn bound,
+    char *err, size_t errlen)
 {
 	struct server	*srv;
 
@@ -597,6 +612,12 @@ server_new(struct config *cfg, const char *config_path, char *err,
 		snprintf(err, errlen, "TLS: %s", tls_err);
 		goto fail;
 	}
+	if (server_listen(srv) == -1) {
+		snprintf(err, errlen, "cannot open listeners, exiting");
+		goto fail;
+	}
+	if (bound != NULL && bound(&srv->cfg, err, errlen) == -1)
+		goto fail;
 	if (server_open_store(srv, err, errlen) == -1)
 		goto fail;
 	server_ensure_groups(srv);
@@ -607,10 +628,6 @@ server_new(struct config *cfg, const char *config_path, char *err,
 	if ((srv->pwcheck = pwcheck_start(srv->base, 1, 64)) == NULL)
 		fatalx("cannot start the password checker");
 	server_limits_setup(srv, &srv->cfg);
-	if (server_listen(srv) == -1) {
-		snprintf(err, errlen, "cannot open listeners, exiting");
-		goto fail;
-	}
 	peers_start(srv);
 	srv->ev_sigterm = server_signal(srv, SIGTERM);
 	srv->ev_sigint = server_signal(srv, SIGINT);
@@ -627,6 +644,9 @@ server_run(struct server *srv)
 {
 	log_info("Loom %s ready to accept connections (data %s)",
 	    LOOM_VERSION, srv->cfg.data);
+	/* The listeners are listening: connections wait in their backlog
+	   until the loop below accepts them.  A no-op without systemd. */
+	sd_notifyf(0, "READY=1\nSTATUS=Serving, data %s", srv->cfg.data);
 	event_base_dispatch(srv->base);
 }
 

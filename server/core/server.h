@@ -84,9 +84,13 @@ struct server {
 	time_t			 started;
 };
 
+/* Called once the listeners are bound: -1 with err set stops the start. */
+typedef int (*server_bound_fn)(const struct config *cfg, char *err,
+	    size_t errlen);
+
 /* server.c */
 struct server *server_new(struct config *cfg, const char *config_path,
-	    char *err, size_t errlen);
+	    server_bound_fn bound, char *err, size_t errlen);
 void	 server_run(struct server *srv);
 void	 server_free(struct server *srv);
 int	 server_listen(struct server *srv);
