@@ -48,3 +48,19 @@ nntp_range_parse(const char *s, uint32_t high, uint32_t *lo, uint32_t *hi)
 	}
 	return (range_digits(dash + 1, NULL, hi));
 }
+
+size_t
+nntp_number_format(char *buf, uint32_t v)
+{
+	size_t		n = 1, i;
+	uint32_t	t;
+
+	/* Count the digits first, so they go straight to their place. */
+	for (t = v; t >= 10; t /= 10)
+		n++;
+	for (i = n; i > 0; i--) {
+		buf[i - 1] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return (n);
+}
