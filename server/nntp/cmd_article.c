@@ -236,9 +236,10 @@ struct range_walk {
 	uint32_t	 next;		/* 0: done */
 	uint32_t	 hi;
 	size_t		 chunk;
-	int		(*line)(uint32_t, const char *, const char *, size_t,
-			    void *);
+	store_over_cb	 line;
 	struct session	*s;
+	struct reply_span span;		/* OVER: lines go straight out */
+	int		 oom;		/* no room for a line */
 	/* HDR family */
 	char		 field[64];
 	int		 overview_field;	/* index, or -1: read article */
@@ -276,10 +277,15 @@ range_walk_fill(struct session *s, void *arg)
 {
 	struct range_walk	*w = arg;
 	uint32_t		 next = 0;
+	enum store_status	 rc = STORE_OK;
 
-	if (w->next != 0 && w->next <= w->hi &&
-	    store_over_range(s->srv->store, w->group_id, w->next, w->hi,
-	    w->chunk, w->line, w, &next) != STORE_OK)
+	if (w->next != 0 && w->next <= w->hi) {
+		reply_span_begin(s, &w->span);
+		rc = store_over_range(s->srv->store, w->group_id, w->next,
+		    w->hi, w->chunk, w->line, w, &next);
+		reply_span_end(&w->span);
+	}
+	if (rc != STORE_OK || w->oom)
 		return (-1);
 	w->next = next;
 	hdr_flush_pending(w);
@@ -334,13 +340,26 @@ range_resolve(struct session *s, const char *arg, uint32_t *lo, uint32_t *hi)
 	return (0);
 }
 
+/*
+ * One OVER line: the number, then the rest as stored (TAB, the fields,
+ * CRLF), copied out of the map into the output.  No formatting: all but
+ * the number was done when the article was stored.
+ */
 static int
-over_line(uint32_t number, const char *msgid LOOM_UNUSED, const char *overview,
-    size_t len, void *arg)
+over_line(const struct store_over_entry *e, void *arg)
 {
 	struct range_walk	*w = arg;
+	char			*p;
+	size_t			 n;
 
-	reply_line(w->s, "%u\t%.*s", number, (int)len, overview);
+	if ((p = reply_span_room(&w->span, NNTP_NUMBER_DIGITS +
+	    e->line_len)) == NULL) {
+		w->oom = 1;
+		return (1);
+	}
+	n = nntp_number_format(p, e->number);
+	memcpy(p + n, e->line, e->line_len);
+	reply_span_wrote(&w->span, n + e->line_len);
 	return (0);
 }
 
@@ -507,24 +526,23 @@ hdr_flush_pending(struct range_walk *w)
 }
 
 static int
-hdr_line(uint32_t number, const char *msgid, const char *overview,
-    size_t len, void *arg)
+hdr_line(const struct store_over_entry *e, void *arg)
 {
 	struct range_walk	*w = arg;
 	char			 id[16];
 
 	if (w->overview_field < 0) {
 		if (w->npending < HDR_CHUNK) {
-			w->pending_num[w->npending] = number;
-			loom_strlcpy(w->pending_id[w->npending], msgid,
+			w->pending_num[w->npending] = e->number;
+			loom_strlcpy(w->pending_id[w->npending], e->msgid,
 			    sizeof(w->pending_id[0]));
 			w->npending++;
 		}
 		return (0);
 	}
-	hdr_overview_value(overview, len, w->overview_field, w->value,
-	    sizeof(w->value));
-	snprintf(id, sizeof(id), "%u", number);
+	hdr_overview_value(e->overview, e->overview_len, w->overview_field,
+	    w->value, sizeof(w->value));
+	id[nntp_number_format(id, e->number)] = '\0';
 	hdr_emit(w, id, 1, w->value);
 	return (0);
 }

@@ -75,11 +75,9 @@ struct listgroup_ctx {
 };
 
 static int
-listgroup_line(uint32_t number, const char *msgid LOOM_UNUSED,
-    const char *overview LOOM_UNUSED,
-    size_t len LOOM_UNUSED, void *arg)
+listgroup_line(const struct store_over_entry *e, void *arg)
 {
-	reply_line(arg, "%u", number);
+	reply_line(arg, "%u", e->number);
 	return (0);
 }
 
