@@ -238,7 +238,8 @@ struct range_walk {
 	size_t		 chunk;
 	store_over_cb	 line;
 	struct session	*s;
-	struct reply_span span;		/* OVER: lines go straight out */
+	struct reply_span span;		/* lines go straight out */
+	int		 walking;	/* inside store_over_range: the span */
 	int		 oom;		/* no room for a line */
 	/* HDR family */
 	char		 field[64];
@@ -281,8 +282,10 @@ range_walk_fill(struct session *s, void *arg)
 
 	if (w->next != 0 && w->next <= w->hi) {
 		reply_span_begin(s, &w->span);
+		w->walking = 1;
 		rc = store_over_range(s->srv->store, w->group_id, w->next,
 		    w->hi, w->chunk, w->line, w, &next);
+		w->walking = 0;
 		reply_span_end(&w->span);
 	}
 	if (rc != STORE_OK || w->oom)
@@ -465,17 +468,42 @@ hdr_overview_value(const char *ov, size_t len, int index, char *out,
 		memmove(out, out + 6, strlen(out + 6) + 1);
 }
 
+/* "id value": into the walk's span while it runs (no printf, no
+   evbuffer_add per line), else a plain reply line. */
+static void
+hdr_put(struct range_walk *w, const char *id, const char *value)
+{
+	size_t	 il, vl;
+	char	*p;
+
+	if (!w->walking) {
+		reply_line(w->s, "%s %s", id, value);
+		return;
+	}
+	il = strlen(id);
+	vl = strlen(value);
+	if ((p = reply_span_room(&w->span, il + 1 + vl + 2)) == NULL) {
+		w->oom = 1;
+		return;
+	}
+	memcpy(p, id, il);
+	p[il] = ' ';
+	memcpy(p + il + 1, value, vl);
+	memcpy(p + il + 1 + vl, "\r\n", 2);
+	reply_span_wrote(&w->span, il + 1 + vl + 2);
+}
+
 /* Write one HDR/XHDR/XPAT line; `id` is the number or message-id. */
 static void
 hdr_emit(struct range_walk *w, const char *id, int found, const char *value)
 {
 	if (w->style == HDR_XPAT) {
 		if (found && wildmat_match(value, w->pattern))
-			reply_line(w->s, "%s %s", id, value);
+			hdr_put(w, id, value);
 	} else if (w->style == HDR_XHDR && (!found || value[0] == '\0'))
-		reply_line(w->s, "%s (none)", id);
+		hdr_put(w, id, "(none)");
 	else
-		reply_line(w->s, "%s %s", id, value);
+		hdr_put(w, id, value);
 }
 
 struct hdr_one {
@@ -544,7 +572,7 @@ hdr_line(const struct store_over_entry *e, void *arg)
 	    w->value, sizeof(w->value));
 	id[nntp_number_format(id, e->number)] = '\0';
 	hdr_emit(w, id, 1, w->value);
-	return (0);
+	return (w->oom);
 }
 
 static enum cmd_result
