@@ -246,13 +246,21 @@ struct range_walk {
 	int		 overview_field;	/* index, or -1: read article */
 	int		 style;			/* enum hdr_style */
 	char		*pattern;		/* XPAT wildmat */
-	/* Articles of the chunk to read once the walk's transaction is over
-	   (a store callback may not call the store). */
 	size_t		 npending;
+	struct hdr_bufs	*b;
+};
+
+/*
+ * HDR's buffers, 80 KiB: allocated (not zeroed) by HDR alone, so OVER's
+ * walk, set up for every OVER command however short, stays small.
+ */
+struct hdr_bufs {
+	/* Articles of the chunk to read once the walk's transaction is over
+	   (a store callback may not call the store): npending of them. */
 	uint32_t	 pending_num[HDR_CHUNK];
 	char		 pending_id[HDR_CHUNK][STORE_MSGID_MAX + 1];
-	/* One header value: up to 64 KiB, so on the heap with the walk,
-	   never on the stack. */
+	/* One header value: up to 64 KiB, so on the heap, never on the
+	   stack. */
 	char		 value[HDR_VALUE_MAX];
 };
 
@@ -270,6 +278,7 @@ range_walk_free(void *arg)
 	struct range_walk	*w = arg;
 
 	free(w->pattern);
+	free(w->b);
 	free(w);
 }
 
@@ -517,19 +526,20 @@ hdr_article_cb(const char *wire, size_t len LOOM_UNUSED,
     const struct store_article_info *info, void *arg)
 {
 	struct hdr_one	*h = arg;
+	struct hdr_bufs	*b = h->w->b;
 
-	h->w->value[0] = '\0';
+	b->value[0] = '\0';
 	if (!access_can_read_xref(&h->w->s->access, info->xref)) {
 		h->hidden = 1;
 		return (0);
 	}
 	if (h->w->overview_field >= 0) {
 		hdr_overview_value(info->overview, info->overview_len,
-		    h->w->overview_field, h->w->value, sizeof(h->w->value));
+		    h->w->overview_field, b->value, sizeof(b->value));
 		h->found = 1;
 	} else
 		h->found = header_find(wire, info->header_len, h->w->field,
-		    h->w->value, sizeof(h->w->value));
+		    b->value, sizeof(b->value));
 	return (0);
 }
 
@@ -544,11 +554,11 @@ hdr_flush_pending(struct range_walk *w)
 	for (i = 0; i < w->npending; i++) {
 		memset(&h, 0, sizeof(h));
 		h.w = w;
-		if (store_article_get(w->s->srv->store, w->pending_id[i],
+		if (store_article_get(w->s->srv->store, w->b->pending_id[i],
 		    hdr_article_cb, &h) != STORE_OK)
 			continue;	/* expired meanwhile */
-		snprintf(id, sizeof(id), "%u", w->pending_num[i]);
-		hdr_emit(w, id, h.found, w->value);
+		snprintf(id, sizeof(id), "%u", w->b->pending_num[i]);
+		hdr_emit(w, id, h.found, w->b->value);
 	}
 	w->npending = 0;
 }
@@ -561,17 +571,17 @@ hdr_line(const struct store_over_entry *e, void *arg)
 
 	if (w->overview_field < 0) {
 		if (w->npending < HDR_CHUNK) {
-			w->pending_num[w->npending] = e->number;
-			loom_strlcpy(w->pending_id[w->npending], e->msgid,
-			    sizeof(w->pending_id[0]));
+			w->b->pending_num[w->npending] = e->number;
+			loom_strlcpy(w->b->pending_id[w->npending], e->msgid,
+			    sizeof(w->b->pending_id[0]));
 			w->npending++;
 		}
 		return (0);
 	}
 	hdr_overview_value(e->overview, e->overview_len, w->overview_field,
-	    w->value, sizeof(w->value));
+	    w->b->value, sizeof(w->b->value));
 	id[nntp_number_format(id, e->number)] = '\0';
-	hdr_emit(w, id, 1, w->value);
+	hdr_emit(w, id, 1, w->b->value);
 	return (w->oom);
 }
 
@@ -585,6 +595,7 @@ hdr_exec(struct session *s, const char *field, const char *arg,
 	enum store_status	 rc;
 
 	w = xcalloc(1, sizeof(*w));
+	w->b = xmalloc(sizeof(*w->b));
 	w->s = s;
 	w->style = style;
 	w->pattern = pattern;
@@ -618,7 +629,7 @@ hdr_exec(struct session *s, const char *field, const char *arg,
 			/* HDR numbers a message-id answer 0 (8.5.2);
 			   XHDR and XPAT echo the message-id. */
 			hdr_emit(w, style == HDR_RFC3977 ? "0" : arg, h.found,
-			    w->value);
+			    w->b->value);
 			reply_end(s);
 		}
 		range_walk_free(w);
