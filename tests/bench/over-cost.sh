@@ -23,7 +23,8 @@
 #
 # Environment: LOOMD (build/loomd), ARTICLES (20000), PASSES (5), CC,
 # DATA (a store to use, made and kept if missing), BENCH_KEEP=1 (keep the
-# temp dir).  Needs valgrind; strace is optional.
+# temp dir).  Needs valgrind; strace and python3 (the fixed cost of a
+# short OVER) are optional.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -155,6 +156,40 @@ echo "loomd:       $LOOMD"
 echo "group:       $lines lines, $((octets / lines)) octets a line"
 echo "instructions per OVER line: $(( (iN - i1) / (lines * PASSES) ))" \
     "(callgrind: $i1 for 1 pass, $iN for $((PASSES + 1)))"
+
+# The fixed cost of a command: 100, then 1,100 "OVER 100-101" on one
+# connection, one at a time, loomd under callgrind; the difference per
+# command (a newsreader catching up on a group sends short OVERs).
+cat >"$tmp/short.py" <<'EOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+f = s.makefile("rb")
+f.readline()
+s.sendall(("GROUP %s\r\n" % sys.argv[3]).encode())
+f.readline()
+for i in range(int(sys.argv[2])):
+    s.sendall(b"OVER 100-101\r\n")
+    if not f.readline().startswith(b"224"):
+        sys.exit("OVER 100-101 failed")
+    while f.readline() != b".\r\n":
+        pass
+EOF
+short() {
+	start "$tmp/read.conf" "$tmp/short$1.log" valgrind --tool=callgrind \
+	    --callgrind-out-file="$tmp/callgrind.short.$1"
+	python3 "$tmp/short.py" "$port" "$1" "$GROUP"
+	stop_pid "$pid"
+	pid=
+	sed -n 's/^summary: //p' "$tmp/callgrind.short.$1" \
+	    >"$tmp/total.short.$1"
+}
+if command -v python3 >/dev/null 2>&1; then
+	short 100
+	short 1100
+	s1=$(cat "$tmp/total.short.100")
+	s2=$(cat "$tmp/total.short.1100")
+	echo "instructions per OVER command of 2 lines: $(( (s2 - s1) / 1000 ))"
+fi
 
 if command -v strace >/dev/null 2>&1; then
 	start "$tmp/read.conf" "$tmp/strace.log"
