@@ -48,3 +48,38 @@ nntp_range_parse(const char *s, uint32_t high, uint32_t *lo, uint32_t *hi)
 	}
 	return (range_digits(dash + 1, NULL, hi));
 }
+
+size_t
+nntp_number_format(char *buf, uint32_t v)
+{
+	/* Two digits per division: half the divisions of one at a time. */
+	static const char	pairs[] =
+	    "00010203040506070809" "10111213141516171819"
+	    "20212223242526272829" "30313233343536373839"
+	    "40414243444546474849" "50515253545556575859"
+	    "60616263646566676869" "70717273747576777879"
+	    "80818283848586878889" "90919293949596979899";
+	size_t			n;
+	uint32_t		i;
+	char			*p;
+
+	/* Count the digits first, so they go straight to their place. */
+	if (v < 100000)
+		n = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : 5;
+	else
+		n = v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 :
+		    v < 1000000000 ? 9 : 10;
+	p = buf + n;
+	while (v >= 100) {
+		i = (v % 100) * 2;
+		v /= 100;
+		*--p = pairs[i + 1];
+		*--p = pairs[i];
+	}
+	if (v >= 10) {
+		*--p = pairs[v * 2 + 1];
+		*--p = pairs[v * 2];
+	} else
+		*--p = (char)('0' + v);
+	return (n);
+}

@@ -2,6 +2,7 @@
 #ifndef LOOM_RANGE_H
 #define LOOM_RANGE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -18,5 +19,13 @@ int	nntp_number_parse(const char *s, uint32_t *out);
  */
 int	nntp_range_parse(const char *s, uint32_t high, uint32_t *lo,
 	    uint32_t *hi);
+
+/*
+ * Write v in decimal into buf (at least NNTP_NUMBER_DIGITS octets), without
+ * a NUL, and return the number of digits.  OVER and LISTGROUP write one
+ * per line: this is a few instructions where printf costs hundreds.
+ */
+#define NNTP_NUMBER_DIGITS	10	/* UINT32_MAX: 4294967295 */
+size_t	nntp_number_format(char *buf, uint32_t v);
 
 #endif /* LOOM_RANGE_H */

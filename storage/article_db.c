@@ -615,18 +615,45 @@ store_number_step(struct store *st, uint32_t group_id, uint32_t from,
 	return (store_mdb_status(rc, "number step"));
 }
 
+/*
+ * The line of a format 1 entry (stores written before lines were kept):
+ * TAB, tail, CRLF, built in *buf, grown as needed.  -1: out of memory.
+ */
+static int
+over_old_line(const struct rec_number *nr, char **buf, size_t *cap,
+    struct store_over_entry *e)
+{
+	size_t	 need = nr->overview_len + 3;
+	char	*p;
+
+	if (need > *cap) {
+		if ((p = realloc(*buf, need)) == NULL)
+			return (-1);
+		*buf = p;
+		*cap = need;
+	}
+	(*buf)[0] = '\t';
+	memcpy(*buf + 1, nr->overview, nr->overview_len);
+	memcpy(*buf + 1 + nr->overview_len, "\r\n", 2);
+	e->line = *buf;
+	e->line_len = need;
+	return (0);
+}
+
 enum store_status
 store_over_range(struct store *st, uint32_t group_id, uint32_t lo,
     uint32_t hi, size_t max, store_over_cb cb, void *arg, uint32_t *next)
 {
 	struct rec_number	 nr;
+	struct store_over_entry	 e;
 	MDB_txn			*txn;
 	MDB_cursor		*c;
 	MDB_val			 key, val;
 	uint8_t			 kbuf[REC_NUMKEY_SIZE];
 	uint32_t		 gid, num;
 	enum store_status	 ret;
-	size_t			 seen = 0;
+	char			*old = NULL;
+	size_t			 seen = 0, oldcap = 0;
 	int			 rc, stop = 0;
 
 	if (next != NULL)
@@ -664,14 +691,27 @@ store_over_range(struct store *st, uint32_t group_id, uint32_t lo,
 			break;
 		}
 		seen++;
-		if (cb != NULL && cb(num, nr.msgid, nr.overview,
-		    nr.overview_len, arg) != 0)
+		if (cb == NULL)
+			continue;
+		e.number = num;
+		e.msgid = nr.msgid;
+		e.overview = nr.overview;
+		e.overview_len = nr.overview_len;
+		e.line = nr.line;
+		e.line_len = nr.line_len;
+		if (e.line == NULL && over_old_line(&nr, &old, &oldcap,
+		    &e) == -1) {
+			rc = ENOMEM;
+			break;
+		}
+		if (cb(&e, arg) != 0)
 			stop = 1;
 	}
 	if (rc == MDB_NOTFOUND)
 		rc = 0;
 	mdb_cursor_close(c);
 	store_read_end(st, txn);
+	free(old);
 	if (rc != 0 && next != NULL)
 		*next = 0;
 	return (store_mdb_status(rc, "over range"));

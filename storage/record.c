@@ -275,25 +275,45 @@ rec_numkey_decode(const void *buf, uint32_t *gid, uint32_t *number)
 	*number = rec_get_u32((const uint8_t *)buf + 4);
 }
 
-/* 0 version, 1 msgid_len, 2 u64 arrival, 10 msgid NUL overview NUL */
+/*
+ * 0 format, 1 msgid_len, 2 u64 arrival, 10 msgid NUL, then format 1: the
+ * tail NUL; format 2: TAB tail CRLF.  The encoder is what keeps CR and LF
+ * out of a format 2 line, so its decoder only checks the frame: the walk
+ * does no per-octet work.
+ */
+int	rec_number_write_format = REC_NUMBER_LINE;
+
 size_t
 rec_number_size(const struct rec_number *n)
 {
 	if (n->msgid_len > UINT8_MAX)
 		return (0);
-	return (10 + n->msgid_len + 1 + n->overview_len + 1);
+	if (rec_number_write_format == REC_NUMBER_TAIL)
+		return (10 + n->msgid_len + 1 + n->overview_len + 1);
+	return (10 + n->msgid_len + 1 + 1 + n->overview_len + 2);
 }
 
 void
 rec_number_encode(const struct rec_number *n, void *buf)
 {
-	uint8_t	*b = buf, *p;
+	uint8_t	*b = buf, *p, *end;
 
-	b[0] = REC_VERSION;
+	b[0] = (uint8_t)rec_number_write_format;
 	b[1] = (uint8_t)n->msgid_len;
 	rec_put_u64(b + 2, (uint64_t)n->arrival);
 	p = rec_put_str(b + 10, n->msgid, n->msgid_len);
-	rec_put_str(p, n->overview, n->overview_len);
+	if (rec_number_write_format == REC_NUMBER_TAIL) {
+		rec_put_str(p, n->overview, n->overview_len);
+		return;
+	}
+	*p++ = '\t';
+	if (n->overview_len > 0)
+		memcpy(p, n->overview, n->overview_len);
+	for (end = p + n->overview_len; p < end; p++)
+		if (*p == '\r' || *p == '\n')
+			*p = ' ';
+	p[0] = '\r';
+	p[1] = '\n';
 }
 
 int
@@ -303,13 +323,24 @@ rec_number_decode(const void *buf, size_t len, struct rec_number *out)
 	size_t		 off = 10;
 
 	memset(out, 0, sizeof(*out));
-	if (len < 12 || b[0] != REC_VERSION)
+	if (len < 12 || (b[0] != REC_NUMBER_TAIL && b[0] != REC_NUMBER_LINE))
 		return (-1);
 	out->msgid_len = b[1];
 	out->arrival = (int64_t)rec_get_u64(b + 2);
 	if (rec_get_str(b, len, &off, out->msgid_len, &out->msgid) == -1 ||
 	    off >= len)
 		return (-1);
+	if (b[0] == REC_NUMBER_LINE) {
+		/* TAB, the tail, CRLF: to the end of the value. */
+		out->line = (const char *)b + off;
+		out->line_len = len - off;
+		if (out->line_len < 3 || out->line[0] != '\t' ||
+		    b[len - 2] != '\r' || b[len - 1] != '\n')
+			return (-1);
+		out->overview = out->line + 1;
+		out->overview_len = out->line_len - 3;
+		return (0);
+	}
 	out->overview_len = len - off - 1;
 	if (rec_get_str(b, len, &off, out->overview_len, &out->overview) == -1)
 		return (-1);

@@ -99,22 +99,43 @@ void	rec_hist_encode(void *buf, uint8_t flags, int64_t when);
 int	rec_hist_decode(const void *buf, size_t len, uint8_t *flags,
 	    int64_t *when);
 
-/* ---- numbers: BE u32 group id + BE u32 number -> arrival, msgid, over -- */
+/* ---- numbers: BE u32 group id + BE u32 number -> arrival, msgid, line -- */
 
 #define REC_NUMKEY_SIZE	8
 
 void	rec_numkey_encode(void *buf, uint32_t gid, uint32_t number);
 void	rec_numkey_decode(const void *buf, uint32_t *gid, uint32_t *number);
 
+/*
+ * Value formats (the first octet).  Format 2 holds OVER's line after the
+ * article number as it goes on the wire, so OVER is a number and a copy;
+ * format 1 (stores written before) holds the bare tail.  Both are read.
+ */
+#define REC_NUMBER_TAIL	1	/* ..., msgid \0, overview tail \0 */
+#define REC_NUMBER_LINE	2	/* ..., msgid \0, TAB overview tail CRLF */
+
+/* The format rec_number_encode writes: REC_NUMBER_LINE.  Tests set
+   REC_NUMBER_TAIL to make the records of older stores and read them. */
+extern int	rec_number_write_format;
+
 struct rec_number {
 	int64_t		 arrival;
 	const char	*msgid;		/* NUL-terminated on decode */
 	size_t		 msgid_len;
-	const char	*overview;	/* NUL-terminated on decode */
+	/* The tail "Subject TAB ... Xref: ...".  Decoded from format 2 it
+	   is followed by CRLF, not NUL: use overview_len. */
+	const char	*overview;
 	size_t		 overview_len;
+	/* decode: "TAB tail CRLF", or NULL from a format 1 record */
+	const char	*line;
+	size_t		 line_len;
 };
 
+/* Size of the encoded record, or 0 if a field is too long to encode. */
 size_t	rec_number_size(const struct rec_number *n);
+/* Write the record into buf (rec_number_size(n) octets).  A CR or LF in
+   the tail (the store refuses them before) is written as a space: one
+   would end OVER's line early. */
 void	rec_number_encode(const struct rec_number *n, void *buf);
 int	rec_number_decode(const void *buf, size_t len, struct rec_number *out);
 

@@ -207,8 +207,23 @@ enum store_status store_number_lookup(struct store *st, uint32_t group_id,
 enum store_status store_number_step(struct store *st, uint32_t group_id,
     uint32_t from, int dir, uint32_t *number, char *msgid);
 
-typedef int (*store_over_cb)(uint32_t number, const char *msgid,
-    const char *overview, size_t len, void *arg);
+/* One entry of a group's overview; the pointers are valid only during
+   the callback. */
+struct store_over_entry {
+	uint32_t	 number;
+	const char	*msgid;		/* NUL-terminated */
+	/* the full tail after the number (see store_article_info), NOT
+	   NUL-terminated: use overview_len */
+	const char	*overview;
+	size_t		 overview_len;
+	/* OVER's line after the number as it goes on the wire: TAB, the
+	   tail, CRLF (no CR or LF inside; it starts with TAB, so it needs
+	   no dot-stuffing after a number) */
+	const char	*line;
+	size_t		 line_len;
+};
+
+typedef int (*store_over_cb)(const struct store_over_entry *e, void *arg);
 
 /*
  * Visit the group's articles with lo <= number <= hi in ascending order, at
@@ -216,7 +231,7 @@ typedef int (*store_over_cb)(uint32_t number, const char *msgid,
  * is set to the next present number to resume from (also when cb stopped
  * the walk), or 0 when the range is exhausted.  The server
  * calls this repeatedly to stream a large OVER without holding it whole.
- * `overview` is the full tail after the number (see store_article_info).
+ * The line is stored as OVER sends it, so OVER copies it out of the map.
  */
 enum store_status store_over_range(struct store *st, uint32_t group_id,
     uint32_t lo, uint32_t hi, size_t max, store_over_cb cb, void *arg,

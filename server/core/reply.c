@@ -97,6 +97,64 @@ reply_stuffed(struct session *s, const void *data, size_t len)
 	s->bytes_out += need;
 }
 
+/* Room asked for at a time: with the chain header, libevent gives a
+   32 KiB chain, about a hundred overview lines. */
+#define REPLY_SPAN_PIECE	(16 * 1024)
+
+void
+reply_span_begin(struct session *s, struct reply_span *sp)
+{
+	memset(sp, 0, sizeof(*sp));
+	sp->s = s;
+	sp->out = session_out(s);
+}
+
+/* Hand the octets written so far to the evbuffer. */
+static void
+reply_span_commit(struct reply_span *sp)
+{
+	struct evbuffer_iovec	vec;
+
+	if (sp->base == NULL)
+		return;
+	vec.iov_base = sp->base;
+	vec.iov_len = sp->used;
+	evbuffer_commit_space(sp->out, &vec, 1);
+	sp->s->bytes_out += sp->used;
+	sp->base = NULL;
+	sp->used = sp->cap = 0;
+}
+
+char *
+reply_span_room(struct reply_span *sp, size_t need)
+{
+	struct evbuffer_iovec	vec;
+
+	if (sp->base != NULL && sp->cap - sp->used >= need)
+		return (sp->base + sp->used);
+	reply_span_commit(sp);
+	if (evbuffer_reserve_space(sp->out, (ev_ssize_t)(need >
+	    REPLY_SPAN_PIECE ? need : REPLY_SPAN_PIECE), &vec, 1) < 1)
+		return (NULL);
+	/* libevent may give more than asked: the chain's whole room. */
+	sp->base = vec.iov_base;
+	sp->cap = vec.iov_len;
+	sp->used = 0;
+	return (sp->base);
+}
+
+void
+reply_span_wrote(struct reply_span *sp, size_t n)
+{
+	sp->used += n;
+}
+
+void
+reply_span_end(struct reply_span *sp)
+{
+	reply_span_commit(sp);
+}
+
 /* End a multi-line block. */
 void
 reply_end(struct session *s)

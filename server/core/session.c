@@ -127,9 +127,14 @@ session_accept(struct server *srv, int fd, struct sockaddr *sa, int salen,
 		if (s->bev != NULL)
 			bufferevent_openssl_set_allow_dirty_shutdown(s->bev, 1);
 		s->tls = 1;
-	} else
-		s->bev = bufferevent_socket_new(srv->base, fd,
-		    BEV_OPT_CLOSE_ON_FREE);
+	} else if ((s->bev = bufferevent_socket_new(srv->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) != NULL)
+		/* libevent writes at most 16 KiB per writev by default: a
+		   long reply (OVER) would cost a writev and an epoll_wait
+		   per 16 KiB.  Whatever is queued, up to output_buffer,
+		   goes in one call; the kernel takes what fits. */
+		bufferevent_set_max_single_write(s->bev,
+		    srv->cfg.output_buffer);
 	if (s->bev == NULL) {
 		log_warnx("bufferevent_socket_new failed for %s", peer);
 		close(fd);

@@ -187,6 +187,26 @@ void	 reply_data(struct session *s, const void *data, size_t len);
 void	 reply_stuffed(struct session *s, const void *data, size_t len);
 void	 reply_end(struct session *s);
 
+/*
+ * A run of lines written straight into the output (OVER): room is taken
+ * from the evbuffer in large pieces and handed back once per piece, not
+ * an evbuffer_add (a lock, the buffer's callbacks) per line.  Between
+ * reply_span_begin and reply_span_end nothing else may write to the
+ * session.  reply_span_room gives `need` writable octets (NULL: out of
+ * memory); reply_span_wrote says how many of them were used.
+ */
+struct reply_span {
+	struct session	*s;
+	struct evbuffer	*out;
+	char		*base;		/* the piece taken, or NULL */
+	size_t		 used;
+	size_t		 cap;
+};
+void	 reply_span_begin(struct session *s, struct reply_span *sp);
+char	*reply_span_room(struct reply_span *sp, size_t need);
+void	 reply_span_wrote(struct reply_span *sp, size_t n);
+void	 reply_span_end(struct reply_span *sp);
+
 /* session_access.c */
 int	 session_auth_allowed(struct session *s);
 int	 session_login_helps(struct session *s);

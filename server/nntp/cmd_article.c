@@ -236,21 +236,31 @@ struct range_walk {
 	uint32_t	 next;		/* 0: done */
 	uint32_t	 hi;
 	size_t		 chunk;
-	int		(*line)(uint32_t, const char *, const char *, size_t,
-			    void *);
+	store_over_cb	 line;
 	struct session	*s;
+	struct reply_span span;		/* lines go straight out */
+	int		 walking;	/* inside store_over_range: the span */
+	int		 oom;		/* no room for a line */
 	/* HDR family */
 	char		 field[64];
 	int		 overview_field;	/* index, or -1: read article */
 	int		 style;			/* enum hdr_style */
 	char		*pattern;		/* XPAT wildmat */
-	/* Articles of the chunk to read once the walk's transaction is over
-	   (a store callback may not call the store). */
 	size_t		 npending;
+	struct hdr_bufs	*b;
+};
+
+/*
+ * HDR's buffers, 80 KiB: allocated (not zeroed) by HDR alone, so OVER's
+ * walk, set up for every OVER command however short, stays small.
+ */
+struct hdr_bufs {
+	/* Articles of the chunk to read once the walk's transaction is over
+	   (a store callback may not call the store): npending of them. */
 	uint32_t	 pending_num[HDR_CHUNK];
 	char		 pending_id[HDR_CHUNK][STORE_MSGID_MAX + 1];
-	/* One header value: up to 64 KiB, so on the heap with the walk,
-	   never on the stack. */
+	/* One header value: up to 64 KiB, so on the heap, never on the
+	   stack. */
 	char		 value[HDR_VALUE_MAX];
 };
 
@@ -268,6 +278,7 @@ range_walk_free(void *arg)
 	struct range_walk	*w = arg;
 
 	free(w->pattern);
+	free(w->b);
 	free(w);
 }
 
@@ -276,10 +287,17 @@ range_walk_fill(struct session *s, void *arg)
 {
 	struct range_walk	*w = arg;
 	uint32_t		 next = 0;
+	enum store_status	 rc = STORE_OK;
 
-	if (w->next != 0 && w->next <= w->hi &&
-	    store_over_range(s->srv->store, w->group_id, w->next, w->hi,
-	    w->chunk, w->line, w, &next) != STORE_OK)
+	if (w->next != 0 && w->next <= w->hi) {
+		reply_span_begin(s, &w->span);
+		w->walking = 1;
+		rc = store_over_range(s->srv->store, w->group_id, w->next,
+		    w->hi, w->chunk, w->line, w, &next);
+		w->walking = 0;
+		reply_span_end(&w->span);
+	}
+	if (rc != STORE_OK || w->oom)
 		return (-1);
 	w->next = next;
 	hdr_flush_pending(w);
@@ -334,13 +352,26 @@ range_resolve(struct session *s, const char *arg, uint32_t *lo, uint32_t *hi)
 	return (0);
 }
 
+/*
+ * One OVER line: the number, then the rest as stored (TAB, the fields,
+ * CRLF), copied out of the map into the output.  No formatting: all but
+ * the number was done when the article was stored.
+ */
 static int
-over_line(uint32_t number, const char *msgid LOOM_UNUSED, const char *overview,
-    size_t len, void *arg)
+over_line(const struct store_over_entry *e, void *arg)
 {
 	struct range_walk	*w = arg;
+	char			*p;
+	size_t			 n;
 
-	reply_line(w->s, "%u\t%.*s", number, (int)len, overview);
+	if ((p = reply_span_room(&w->span, NNTP_NUMBER_DIGITS +
+	    e->line_len)) == NULL) {
+		w->oom = 1;
+		return (1);
+	}
+	n = nntp_number_format(p, e->number);
+	memcpy(p + n, e->line, e->line_len);
+	reply_span_wrote(&w->span, n + e->line_len);
 	return (0);
 }
 
@@ -446,17 +477,42 @@ hdr_overview_value(const char *ov, size_t len, int index, char *out,
 		memmove(out, out + 6, strlen(out + 6) + 1);
 }
 
+/* "id value": into the walk's span while it runs (no printf, no
+   evbuffer_add per line), else a plain reply line. */
+static void
+hdr_put(struct range_walk *w, const char *id, const char *value)
+{
+	size_t	 il, vl;
+	char	*p;
+
+	if (!w->walking) {
+		reply_line(w->s, "%s %s", id, value);
+		return;
+	}
+	il = strlen(id);
+	vl = strlen(value);
+	if ((p = reply_span_room(&w->span, il + 1 + vl + 2)) == NULL) {
+		w->oom = 1;
+		return;
+	}
+	memcpy(p, id, il);
+	p[il] = ' ';
+	memcpy(p + il + 1, value, vl);
+	memcpy(p + il + 1 + vl, "\r\n", 2);
+	reply_span_wrote(&w->span, il + 1 + vl + 2);
+}
+
 /* Write one HDR/XHDR/XPAT line; `id` is the number or message-id. */
 static void
 hdr_emit(struct range_walk *w, const char *id, int found, const char *value)
 {
 	if (w->style == HDR_XPAT) {
 		if (found && wildmat_match(value, w->pattern))
-			reply_line(w->s, "%s %s", id, value);
+			hdr_put(w, id, value);
 	} else if (w->style == HDR_XHDR && (!found || value[0] == '\0'))
-		reply_line(w->s, "%s (none)", id);
+		hdr_put(w, id, "(none)");
 	else
-		reply_line(w->s, "%s %s", id, value);
+		hdr_put(w, id, value);
 }
 
 struct hdr_one {
@@ -470,19 +526,20 @@ hdr_article_cb(const char *wire, size_t len LOOM_UNUSED,
     const struct store_article_info *info, void *arg)
 {
 	struct hdr_one	*h = arg;
+	struct hdr_bufs	*b = h->w->b;
 
-	h->w->value[0] = '\0';
+	b->value[0] = '\0';
 	if (!access_can_read_xref(&h->w->s->access, info->xref)) {
 		h->hidden = 1;
 		return (0);
 	}
 	if (h->w->overview_field >= 0) {
 		hdr_overview_value(info->overview, info->overview_len,
-		    h->w->overview_field, h->w->value, sizeof(h->w->value));
+		    h->w->overview_field, b->value, sizeof(b->value));
 		h->found = 1;
 	} else
 		h->found = header_find(wire, info->header_len, h->w->field,
-		    h->w->value, sizeof(h->w->value));
+		    b->value, sizeof(b->value));
 	return (0);
 }
 
@@ -497,36 +554,35 @@ hdr_flush_pending(struct range_walk *w)
 	for (i = 0; i < w->npending; i++) {
 		memset(&h, 0, sizeof(h));
 		h.w = w;
-		if (store_article_get(w->s->srv->store, w->pending_id[i],
+		if (store_article_get(w->s->srv->store, w->b->pending_id[i],
 		    hdr_article_cb, &h) != STORE_OK)
 			continue;	/* expired meanwhile */
-		snprintf(id, sizeof(id), "%u", w->pending_num[i]);
-		hdr_emit(w, id, h.found, w->value);
+		snprintf(id, sizeof(id), "%u", w->b->pending_num[i]);
+		hdr_emit(w, id, h.found, w->b->value);
 	}
 	w->npending = 0;
 }
 
 static int
-hdr_line(uint32_t number, const char *msgid, const char *overview,
-    size_t len, void *arg)
+hdr_line(const struct store_over_entry *e, void *arg)
 {
 	struct range_walk	*w = arg;
 	char			 id[16];
 
 	if (w->overview_field < 0) {
 		if (w->npending < HDR_CHUNK) {
-			w->pending_num[w->npending] = number;
-			loom_strlcpy(w->pending_id[w->npending], msgid,
-			    sizeof(w->pending_id[0]));
+			w->b->pending_num[w->npending] = e->number;
+			loom_strlcpy(w->b->pending_id[w->npending], e->msgid,
+			    sizeof(w->b->pending_id[0]));
 			w->npending++;
 		}
 		return (0);
 	}
-	hdr_overview_value(overview, len, w->overview_field, w->value,
-	    sizeof(w->value));
-	snprintf(id, sizeof(id), "%u", number);
-	hdr_emit(w, id, 1, w->value);
-	return (0);
+	hdr_overview_value(e->overview, e->overview_len, w->overview_field,
+	    w->b->value, sizeof(w->b->value));
+	id[nntp_number_format(id, e->number)] = '\0';
+	hdr_emit(w, id, 1, w->b->value);
+	return (w->oom);
 }
 
 static enum cmd_result
@@ -539,6 +595,7 @@ hdr_exec(struct session *s, const char *field, const char *arg,
 	enum store_status	 rc;
 
 	w = xcalloc(1, sizeof(*w));
+	w->b = xmalloc(sizeof(*w->b));
 	w->s = s;
 	w->style = style;
 	w->pattern = pattern;
@@ -572,7 +629,7 @@ hdr_exec(struct session *s, const char *field, const char *arg,
 			/* HDR numbers a message-id answer 0 (8.5.2);
 			   XHDR and XPAT echo the message-id. */
 			hdr_emit(w, style == HDR_RFC3977 ? "0" : arg, h.found,
-			    w->value);
+			    w->b->value);
 			reply_end(s);
 		}
 		range_walk_free(w);

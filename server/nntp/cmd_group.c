@@ -72,14 +72,27 @@ struct listgroup_ctx {
 	uint32_t	 group_id;
 	uint32_t	 next;
 	uint32_t	 hi;
+	struct reply_span span;
+	int		 oom;
 };
 
+/* One number a line, written straight into the output (as OVER). */
 static int
-listgroup_line(uint32_t number, const char *msgid LOOM_UNUSED,
-    const char *overview LOOM_UNUSED,
-    size_t len LOOM_UNUSED, void *arg)
+listgroup_line(const struct store_over_entry *e, void *arg)
 {
-	reply_line(arg, "%u", number);
+	struct listgroup_ctx	*c = arg;
+	char			*p;
+	size_t			 n;
+
+	if ((p = reply_span_room(&c->span, NNTP_NUMBER_DIGITS + 2)) ==
+	    NULL) {
+		c->oom = 1;
+		return (1);
+	}
+	n = nntp_number_format(p, e->number);
+	p[n] = '\r';
+	p[n + 1] = '\n';
+	reply_span_wrote(&c->span, n + 2);
 	return (0);
 }
 
@@ -88,10 +101,15 @@ listgroup_fill(struct session *s, void *arg)
 {
 	struct listgroup_ctx	*c = arg;
 	uint32_t		 next = 0;
+	enum store_status	 rc = STORE_OK;
 
-	if (c->next != 0 && c->next <= c->hi &&
-	    store_over_range(s->srv->store, c->group_id, c->next, c->hi,
-	    LISTGROUP_CHUNK, listgroup_line, s, &next) != STORE_OK)
+	if (c->next != 0 && c->next <= c->hi) {
+		reply_span_begin(s, &c->span);
+		rc = store_over_range(s->srv->store, c->group_id, c->next,
+		    c->hi, LISTGROUP_CHUNK, listgroup_line, c, &next);
+		reply_span_end(&c->span);
+	}
+	if (rc != STORE_OK || c->oom)
 		return (-1);
 	c->next = next;
 	if (next != 0)

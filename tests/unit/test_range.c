@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "nntp.h"
 #include "range.h"
@@ -67,6 +69,46 @@ test_range_rejects_garbage(void **state)
 		assert_int_equal(nntp_range_parse(bad[i], 10, &lo, &hi), -1);
 }
 
+/* Every digit count, both sides of each power of ten, against printf;
+   nothing is written past the digits. */
+static void
+check_format(uint32_t v)
+{
+	char	buf[NNTP_NUMBER_DIGITS + 4], want[16];
+	size_t	n;
+
+	memset(buf, '#', sizeof(buf));
+	n = nntp_number_format(buf, v);
+	snprintf(want, sizeof(want), "%u", v);
+	assert_int_equal(n, strlen(want));
+	assert_memory_equal(buf, want, n);
+	assert_true(n <= NNTP_NUMBER_DIGITS);
+	assert_int_equal(buf[n], '#');
+}
+
+static void
+test_number_format(void **state)
+{
+	uint32_t	p, v;
+
+	check_format(0);
+	check_format(UINT32_MAX);
+	check_format(NNTP_ARTNUM_MAX);
+	for (p = 1; p <= 1000000000; p *= 10) {
+		check_format(p - 1);
+		check_format(p);
+		check_format(p + 1);
+		if (p == 1000000000)
+			break;
+	}
+	/* A spread of values (an LCG: the same ones every run). */
+	for (v = 12345, p = 0; p < 100000; p++) {
+		v = v * 1664525 + 1013904223;
+		check_format(v);
+		check_format(v >> (p % 32));
+	}
+}
+
 int
 main(void)
 {
@@ -76,6 +118,7 @@ main(void)
 		cmocka_unit_test(test_range_closed),
 		cmocka_unit_test(test_range_clamps_huge_numbers),
 		cmocka_unit_test(test_range_rejects_garbage),
+		cmocka_unit_test(test_number_format),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

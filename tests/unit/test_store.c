@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "record.h"
 #include "store.h"
 #include "store_test.h"
 
@@ -87,16 +88,24 @@ struct over_list {
 	size_t		 stop_after;	/* 0: never */
 };
 
+/* Collects the entries; checks that each line is the tail framed as OVER
+   sends it. */
 static int
-over_cb(uint32_t number, const char *msgid, const char *overview,
-    size_t len, void *arg)
+over_cb(const struct store_over_entry *e, void *arg)
 {
 	struct over_list	*l = arg;
 
 	assert_true(l->n < 64);
-	l->nums[l->n] = number;
-	snprintf(l->ids[l->n], sizeof(l->ids[0]), "%s", msgid);
-	l->over[l->n] = strndup(overview, len);
+	assert_non_null(e->line);
+	assert_int_equal(e->line_len, e->overview_len + 3);
+	assert_int_equal(e->line[0], '\t');
+	assert_memory_equal(e->line + 1, e->overview, e->overview_len);
+	assert_memory_equal(e->line + 1 + e->overview_len, "\r\n", 2);
+	assert_null(memchr(e->overview, '\r', e->overview_len));
+	assert_null(memchr(e->overview, '\n', e->overview_len));
+	l->nums[l->n] = e->number;
+	snprintf(l->ids[l->n], sizeof(l->ids[0]), "%s", e->msgid);
+	l->over[l->n] = strndup(e->overview, e->overview_len);
 	l->n++;
 	return (l->stop_after != 0 && l->n >= l->stop_after);
 }
@@ -700,6 +709,139 @@ test_store_over_range_edges(void **state)
 	assert_int_equal(store_over_range(f->st, gid + 100, 1, 5, 10,
 	    over_cb, &l, &next), STORE_OK);
 	assert_int_equal(l.n, 0);
+}
+
+/*
+ * Stores written before overview lines were kept have format 1 numbers
+ * entries (the bare tail); an upgraded store holds both kinds in one
+ * group.  Every walk reads both alike: the same line, tail, message-id.
+ */
+static void
+test_store_numbers_old_format_read(void **state)
+{
+	struct st_fixture		*f = *state;
+	struct store_expire_stats	 es;
+	struct over_list		 l;
+	struct got			 g;
+	char				 id[32], want[1024];
+	uint32_t			 gid, next, n;
+	int				 i;
+
+	assert_int_equal(store_group_create(f->st, "m.g", 'y', NULL, NULL, 0),
+	    STORE_OK);
+	gid = group_id(f->st, "m.g");
+	for (i = 1; i <= 6; i++) {
+		/* 1-3 as an older build wrote them, 4-6 as now */
+		rec_number_write_format = i <= 3 ? REC_NUMBER_TAIL :
+		    REC_NUMBER_LINE;
+		snprintf(id, sizeof(id), "<m%d@x>", i);
+		assert_int_equal(st_post(f->st, id, "m.g", i > 1 ? "<m1@x>" :
+		    NULL, i == 2 || i == 5 ? 10 : 1000 + i), STORE_OK);
+	}
+	rec_number_write_format = REC_NUMBER_LINE;
+
+	/* Whole, and in chunks of 2 resumed across the boundary. */
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(store_over_range(f->st, gid, 1, UINT32_MAX, 0,
+	    over_cb, &l, &next), STORE_OK);
+	assert_int_equal(l.n, 6);
+	for (i = 0; i < 6; i++) {
+		assert_int_equal(l.nums[i], i + 1);
+		snprintf(id, sizeof(id), "<m%d@x>", i + 1);
+		assert_string_equal(l.ids[i], id);
+		memset(&g, 0, sizeof(g));
+		assert_int_equal(store_article_get(f->st, id, got_cb, &g),
+		    STORE_OK);
+		assert_string_equal(l.over[i], g.overview);
+		snprintf(want, sizeof(want), "Xref: loom m.g:%d", i + 1);
+		assert_non_null(strstr(l.over[i], want));
+		got_free(&g);
+	}
+	over_free(&l);
+	next = 1;
+	for (i = 0; next != 0; i++)
+		assert_int_equal(store_over_range(f->st, gid, next,
+		    UINT32_MAX, 2, over_cb, &l, &next), STORE_OK);
+	assert_int_equal(i, 3);
+	assert_int_equal(l.n, 6);
+	over_free(&l);
+
+	/* Lookup and stepping read the message-id of either kind. */
+	assert_int_equal(store_number_lookup(f->st, gid, 2, id), STORE_OK);
+	assert_string_equal(id, "<m2@x>");
+	assert_int_equal(store_number_step(f->st, gid, 3, 1, &n, id),
+	    STORE_OK);
+	assert_int_equal(n, 4);
+	assert_string_equal(id, "<m4@x>");
+
+	/* Expiry judges both by their arrival: 2 and 5 go. */
+	memset(&es, 0, sizeof(es));
+	assert_int_equal(store_expire_group(f->st, "m.g", 100, &es),
+	    STORE_OK);
+	assert_int_equal(es.numbers_removed, 2);
+	assert_int_equal(store_over_range(f->st, gid, 1, UINT32_MAX, 0,
+	    over_cb, &l, &next), STORE_OK);
+	assert_int_equal(l.n, 4);
+	assert_int_equal(l.nums[1], 3);
+	assert_int_equal(l.nums[2], 4);
+	over_free(&l);
+}
+
+/* The numbers record itself: both formats, the frame checks, and no CR
+   or LF inside a stored line whatever the tail held. */
+static void
+test_record_number_formats(void **state)
+{
+	struct rec_number	in, out;
+	uint8_t			buf[256];
+	size_t			len;
+
+	memset(&in, 0, sizeof(in));
+	in.arrival = 1234;
+	in.msgid = "<a@b>";
+	in.msgid_len = 5;
+	in.overview = "Subj\rect\tFrom\n\tXref: h g:1";
+	in.overview_len = strlen(in.overview);
+
+	rec_number_write_format = REC_NUMBER_TAIL;
+	len = rec_number_size(&in);
+	assert_true(len <= sizeof(buf));
+	rec_number_encode(&in, buf);
+	rec_number_write_format = REC_NUMBER_LINE;
+	assert_int_equal(buf[0], REC_NUMBER_TAIL);
+	assert_int_equal(rec_number_decode(buf, len, &out), 0);
+	assert_null(out.line);
+	assert_int_equal(out.arrival, 1234);
+	assert_string_equal(out.msgid, "<a@b>");
+	assert_int_equal(out.overview_len, in.overview_len);
+	assert_memory_equal(out.overview, in.overview, in.overview_len);
+
+	len = rec_number_size(&in);
+	assert_true(len <= sizeof(buf));
+	rec_number_encode(&in, buf);
+	assert_int_equal(buf[0], REC_NUMBER_LINE);
+	assert_int_equal(rec_number_decode(buf, len, &out), 0);
+	assert_string_equal(out.msgid, "<a@b>");
+	assert_int_equal(out.arrival, 1234);
+	assert_int_equal(out.line_len, in.overview_len + 3);
+	assert_memory_equal(out.line, "\tSubj ect\tFrom \tXref: h g:1\r\n",
+	    out.line_len);
+	assert_ptr_equal(out.overview, out.line + 1);
+	assert_int_equal(out.overview_len, in.overview_len);
+
+	/* Damaged: no CRLF at the end, no TAB first, too short, unknown
+	   format. */
+	buf[len - 1] = 'x';
+	assert_int_equal(rec_number_decode(buf, len, &out), -1);
+	buf[len - 1] = '\n';
+	buf[10 + 5 + 1] = ' ';
+	assert_int_equal(rec_number_decode(buf, len, &out), -1);
+	buf[10 + 5 + 1] = '\t';
+	assert_int_equal(rec_number_decode(buf, 10 + 5 + 1 + 2, &out), -1);
+	buf[0] = 3;
+	assert_int_equal(rec_number_decode(buf, len, &out), -1);
+	buf[0] = REC_NUMBER_LINE;
+	assert_int_equal(rec_number_decode(buf, len, &out), 0);
 }
 
 static void
@@ -1401,6 +1543,8 @@ main(void)
 		T(test_store_number_limit),
 		T(test_store_over_range_edges),
 		T(test_store_number_step_and_lookup),
+		T(test_store_numbers_old_format_read),
+		cmocka_unit_test(test_record_number_formats),
 		T(test_store_numbers_never_reused),
 		T(test_store_arrivals_since_and_resume),
 		T(test_store_feed_queues),

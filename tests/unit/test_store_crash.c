@@ -139,8 +139,7 @@ crash_get_cb(const char *wire, size_t len,
 }
 
 static int
-crash_count_cb(uint32_t number, const char *msgid, const char *overview,
-    size_t len, void *arg)
+crash_count_cb(const struct store_over_entry *e, void *arg)
 {
 	(*(uint32_t *)arg)++;
 	return (0);
