@@ -28,6 +28,7 @@
 # started here is stopped by its PID on exit, failure or ^C.
 #
 # shellcheck disable=SC3045         # (ulimit -n: dash and bash have it)
+# shellcheck disable=SC2154         # (x is set by eval)
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -48,8 +49,10 @@ for v in CONNS MANY RUNS; do
 	'' | *[!0-9]*) echo "idle-memory: $v must be a number" >&2; exit 2 ;;
 	esac
 done
-[ "$RUNS" -ge 1 ] && [ "$CONNS" -ge 1 ] ||
-    { echo "idle-memory: RUNS and CONNS must be at least 1" >&2; exit 2; }
+if [ "$RUNS" -lt 1 ] || [ "$CONNS" -lt 1 ]; then
+	echo "idle-memory: RUNS and CONNS must be at least 1" >&2
+	exit 2
+fi
 if [ ! -x "$LOOMD" ]; then
 	echo "idle-memory: no loomd at $LOOMD (build it, or set LOOMD)" >&2
 	exit 2
