@@ -22,6 +22,8 @@
 #   CONNS   connections for the plain and TLS rows (500 [100])
 #   MANY    connections for the many-TLS row (10000 [1000]; 0: skip)
 #   RUNS    rounds (3 [1])       TLS=0  plain only      CC, TMPDIR
+#   IDLE_CMD  a command each connection sends before it idles (one-line
+#           reply, e.g. "GROUP local.test"; default none: greeting only)
 #   BENCH_KEEP=1 keep the temp dir (logs, configs)
 #
 # Everything listens on 127.0.0.1 with ephemeral ports; every process
@@ -198,7 +200,8 @@ measure() {
 	before=$(mem_of "$loom_pid")
 	o=$tmp/idle-$1-$2-$3.out
 	# shellcheck disable=SC2086
-	"$gen" idle $tflag -n "$2" -t 900 127.0.0.1 "$p" >"$o" 2>"$o.err" &
+	"$gen" idle $tflag -n "$2" -t 900 ${IDLE_CMD:+-C "$IDLE_CMD"} \
+	    127.0.0.1 "$p" >"$o" 2>"$o.err" &
 	idle_pid=$!
 	i=0
 	while ! grep -q '^ready' "$o" 2>/dev/null; do
@@ -239,7 +242,8 @@ measure() {
 }
 
 echo "idle-memory: loomd $LOOMD; $RUNS round(s); $CONNS plain and TLS" \
-    "connections${MANY:+, $MANY TLS}; each reads the greeting and idles"
+    "connections${MANY:+, $MANY TLS}; each reads the greeting${IDLE_CMD:+," \
+    "sends $IDLE_CMD} and idles"
 : >"$tmp/results"
 r=1
 while [ $r -le "$RUNS" ]; do
