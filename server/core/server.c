@@ -1,4 +1,5 @@
 /* Listeners, the store, default groups, reload and shutdown. */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -465,6 +466,52 @@ server_now_ms(void)
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
+/* Descriptors kept for everything but clients: listeners, the store,
+   the log, feeds, filter pipes, the password thread's wake-up. */
+#define SERVER_FD_RESERVE	64
+
+/*
+ * Every client is a descriptor.  The soft limit is often 1024 while the
+ * hard limit allows far more: raise it (once, at start) to the hard
+ * limit, and say how many clients that holds when max_connections asks
+ * for more; accepting beyond it fails with EMFILE, which pauses the
+ * listeners (server_accept_error_cb) instead of refusing politely.
+ */
+static void
+server_fd_limit(unsigned max_connections, int raise)
+{
+	struct rlimit	rl;
+	rlim_t		hold;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("getrlimit RLIMIT_NOFILE");
+		return;
+	}
+	if (raise && rl.rlim_cur != RLIM_INFINITY &&
+	    (rl.rlim_max == RLIM_INFINITY || rl.rlim_cur < rl.rlim_max)) {
+		rlim_t	was = rl.rlim_cur;
+
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
+			log_warn("setrlimit RLIMIT_NOFILE %llu",
+			    (unsigned long long)rl.rlim_max);
+			rl.rlim_cur = was;
+		} else
+			log_debug("descriptor limit raised from %llu to %llu",
+			    (unsigned long long)was,
+			    (unsigned long long)rl.rlim_cur);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY)
+		return;
+	hold = rl.rlim_cur > SERVER_FD_RESERVE ? rl.rlim_cur -
+	    SERVER_FD_RESERVE : 0;
+	if ((rlim_t)max_connections > hold)
+		log_warnx("max_connections = %u, but the descriptor limit "
+		    "(%llu) holds about %llu clients; raise it (ulimit -n, "
+		    "LimitNOFILE=)", max_connections,
+		    (unsigned long long)rl.rlim_cur, (unsigned long long)hold);
+}
+
 /* Keys tracked per table: addresses or users seen in one window. */
 #define SERVER_RATE_KEYS	65536
 
@@ -502,6 +549,8 @@ server_limits_setup(struct server *srv, const struct config *next)
 		ratelimit_free(srv->post_rate);
 		srv->post_rate = server_ratelimit(next->posts_per_minute, 60);
 	}
+	if (!first || next->max_connections != cur->max_connections)
+		server_fd_limit(next->max_connections, !first);
 	srv->limits_ready = 1;
 }
 

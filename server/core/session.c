@@ -956,9 +956,14 @@ session_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct session	*s = arg;
 
 	if (what & BEV_EVENT_CONNECTED) {
+		/* An idle reader should not keep it for ever; a second
+		   handshake (there is none: STARTTLS is refused once TLS is
+		   on) would make another. */
 		s->handshaking = 0;
-		if (s->handshake_timer != NULL)
-			evtimer_del(s->handshake_timer);
+		if (s->handshake_timer != NULL) {
+			event_free(s->handshake_timer);
+			s->handshake_timer = NULL;
+		}
 		return;
 	}
 	/*

@@ -142,12 +142,12 @@ access_resolve(const struct config *cfg, const struct sockaddr *sa,
 	const struct config_access	*r;
 	size_t				 i;
 
-	memset(out, 0, sizeof(*out));
+	out->matched = 0;
+	out->rule = out->read = out->post = "";
 	if (cfg->naccess == 0) {
 		out->matched = 1;
-		loom_strlcpy(out->rule, "default", sizeof(out->rule));
-		loom_strlcpy(out->read, "*", sizeof(out->read));
-		loom_strlcpy(out->post, "*", sizeof(out->post));
+		out->rule = "default";
+		out->read = out->post = "*";
 		return;
 	}
 	for (i = 0; i < cfg->naccess; i++) {
@@ -155,9 +155,9 @@ access_resolve(const struct config *cfg, const struct sockaddr *sa,
 		if (!access_rule_applies(r, sa, user))
 			continue;
 		out->matched = 1;
-		loom_strlcpy(out->rule, r->name, sizeof(out->rule));
-		loom_strlcpy(out->read, r->read, sizeof(out->read));
-		loom_strlcpy(out->post, r->post, sizeof(out->post));
+		out->rule = r->name;
+		out->read = r->read;
+		out->post = r->post;
 	}
 }
 

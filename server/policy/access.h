@@ -38,12 +38,18 @@ struct config_access {
 	int			 has_post;	/* else nothing */
 };
 
-/* What one client may do now; recomputed after AUTHINFO and on reload. */
+/*
+ * What one client may do now; recomputed after AUTHINFO and on reload.
+ * The strings are the rule's own (or constants), never NULL: valid while
+ * the configuration that resolved them is, which is why a reload resolves
+ * every session's access again before anything else reads it.  Each
+ * session holds one of these, so pointers, not 2 KiB of copied wildmats.
+ */
 struct access {
-	int	 matched;			/* some rule applies */
-	char	 rule[64];			/* its name, for logs */
-	char	 read[ACCESS_PATTERN_MAX + 1];	/* "" : nothing */
-	char	 post[ACCESS_PATTERN_MAX + 1];
+	int		 matched;	/* some rule applies */
+	const char	*rule;		/* its name, for logs; "" : none */
+	const char	*read;		/* wildmat; "" : nothing */
+	const char	*post;		/* wildmat; "" : nothing */
 };
 
 /*
@@ -57,7 +63,8 @@ int	access_config_key(struct config *cfg, const char *name,
 /* Release the rules of a configuration. */
 void	access_config_clear(struct config *cfg);
 
-/* The rights of a client at `sa`, authenticated as `user` (or NULL). */
+/* The rights of a client at `sa`, authenticated as `user` (or NULL);
+   `out` points into `cfg`, which must outlive it. */
 void	access_resolve(const struct config *cfg, const struct sockaddr *sa,
 	    const char *user, struct access *out);
 

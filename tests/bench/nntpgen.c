@@ -21,8 +21,9 @@
  *   artid    ARTICLE <id> with <id> one of the Message-IDs of -R; 220
  *	      counts.
  *   idle     open -n connections (-T: TLS from the first octet), read
- *	      each greeting, print "ready N", hold them until SIGTERM or -t
- *	      seconds, then report how many the server had closed.
+ *	      each greeting (and, with -C, send one command and read its
+ *	      one-line reply), print "ready N", hold them until SIGTERM or
+ *	      -t seconds, then report how many the server had closed.
  *   sink     the do-nothing server (below).
  *
  * Options:
@@ -43,6 +44,9 @@
  *		  server that writes a reply in several writes without
  *		  TCP_NODELAY (nnrpd) then does not wait for a delayed ACK
  *   -T           idle: TLS
+ *   -C LINE      idle: send LINE (a command with a one-line reply, e.g.
+ *		  "GROUP local.test") after the greeting, as a reader that
+ *		  has done something before it idles
  *
  * Articles: Path (not for post), From, Newsgroups (one group; every
  * connection grows threads of six in a chain, References included, each
@@ -428,6 +432,7 @@ static struct {
 	uint64_t	 seed;
 	int		 tls;
 	int		 quickack;
+	const char	*idle_cmd;
 	struct idset	 sets[MAX_SETS];
 	int		 nsets;
 	uint64_t	 setsum;
@@ -1001,7 +1006,7 @@ usage(void)
 	    " [-s size]\n"
 	    "           [-g group] [-G ngroups] [-r runid]"
 	    " [-R runid:count,...]\n"
-	    "           [-P passes] [-Q] [-S seed] [-T] host port\n"
+	    "           [-P passes] [-Q] [-S seed] [-T] [-C line] host port\n"
 	    "       nntpgen sink [-p port] [-i idle] [-N pergroup]"
 	    " [-O overlen] [-A artlen]\n");
 	exit(2);
@@ -1077,9 +1082,10 @@ idle(void)
 	struct pollfd	*pfd;
 	struct timeval	 tv = { HANDSHAKE_MS / 1000, 0 };
 	struct sigaction sa;
-	char		 line[512];
+	char		 line[512], cmd[512];
 	double		 t0, t1, deadline;
 	int		 i, n = (int)opt.articles, code, closed, r, len;
+	int		 cmdlen = 0;
 
 	fds = xmalloc(sizeof(*fds) * (size_t)n);
 	if (opt.tls) {
@@ -1094,6 +1100,8 @@ idle(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	t0 = now();
+	if (opt.idle_cmd != NULL)
+		cmdlen = snprintf(cmd, sizeof(cmd), "%s\r\n", opt.idle_cmd);
 	for (i = 0; i < n && !got_signal; i++) {
 		fds[i] = dial();
 		if (!opt.tls) {
@@ -1101,6 +1109,15 @@ idle(void)
 			if (code != 200 && code != 201)
 				die("connection %d: greeting: %s", i,
 				    code < 0 ? "none" : line);
+			if (opt.idle_cmd == NULL)
+				continue;
+			if (write(fds[i], cmd, (size_t)cmdlen) != cmdlen)
+				die("connection %d: cannot send the command",
+				    i);
+			code = handshake_line(fds[i], line, sizeof(line));
+			if (code < 100 || code >= 400)
+				die("connection %d: %s: %s", i, opt.idle_cmd,
+				    code < 0 ? "no reply" : line);
 			continue;
 		}
 		/* Blocking TLS, bounded by socket timeouts. */
@@ -1126,6 +1143,22 @@ idle(void)
 		code = atoi(line);
 		if (code != 200 && code != 201)
 			die("connection %d: greeting over TLS: %s", i, line);
+		if (opt.idle_cmd == NULL)
+			continue;
+		if (SSL_write(ssl[i], cmd, cmdlen) != cmdlen)
+			die("connection %d: cannot send the command", i);
+		len = 0;
+		while (len < (int)sizeof(line) - 1) {
+			r = SSL_read(ssl[i], line + len, 1);
+			if (r <= 0)
+				die("connection %d: no reply over TLS", i);
+			if (line[len++] == '\n')
+				break;
+		}
+		line[len] = '\0';
+		code = atoi(line);
+		if (code < 100 || code >= 400)
+			die("connection %d: %s: %s", i, opt.idle_cmd, line);
 	}
 	if (got_signal)
 		die("interrupted after %d connections", i);
@@ -1738,8 +1771,13 @@ main(int argc, char *argv[])
 	    (unsigned long)time(NULL), (unsigned long)getpid());
 	argc--;
 	argv++;
-	while ((ch = getopt(argc, argv, "c:g:G:n:P:Qr:R:s:S:t:Tw:")) != -1) {
+	while ((ch = getopt(argc, argv, "C:c:g:G:n:P:Qr:R:s:S:t:Tw:")) != -1) {
 		switch (ch) {
+		case 'C':
+			if (strlen(optarg) > 500 || strpbrk(optarg, "\r\n"))
+				usage();
+			opt.idle_cmd = optarg;
+			break;
 		case 'c':
 			opt.conns = (int)number(optarg, 1, MAX_CONNS, "-c");
 			break;

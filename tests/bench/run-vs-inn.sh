@@ -29,6 +29,8 @@
 #   READ_SECONDS time limit of an ARTICLE run (10 [5])
 #   OVER_PASSES  reads of every group per connection per OVER run (1)
 #   IDLE_CONNS   idle connections for figure 6 (500 [100])
+#   IDLE_MANY    idle TLS connections for figure 6's Loom-only row (10000
+#                [1000]; 0: skip it); one nnrpd per connection would not fit
 #   TIME_LIMIT   seconds an ingest or OVER run may send for (60 [20])
 #   NOSYNC_ROW=0 skip the Loom nosync rows; INN=0 skip INN; TLS=0 skip TLS
 #   QUICKACK=0   skip the read rows with a client that ACKs at once
@@ -62,11 +64,11 @@ STEP_TIMEOUT=${BENCH_STEP_TIMEOUT:-300}
 if [ "$QUICK" = 1 ]; then
 	RUNS=${RUNS:-1} ARTICLES=${ARTICLES:-2000} REQUESTS=${REQUESTS:-2000}
 	READ_SECONDS=${READ_SECONDS:-5} IDLE_CONNS=${IDLE_CONNS:-100}
-	TIME_LIMIT=${TIME_LIMIT:-20}
+	TIME_LIMIT=${TIME_LIMIT:-20} IDLE_MANY=${IDLE_MANY:-1000}
 else
 	RUNS=${RUNS:-3} ARTICLES=${ARTICLES:-20000} REQUESTS=${REQUESTS:-20000}
 	READ_SECONDS=${READ_SECONDS:-10} IDLE_CONNS=${IDLE_CONNS:-500}
-	TIME_LIMIT=${TIME_LIMIT:-60}
+	TIME_LIMIT=${TIME_LIMIT:-60} IDLE_MANY=${IDLE_MANY:-10000}
 fi
 WARMUP=${WARMUP:-$((ARTICLES / 10))}
 [ "$WARMUP" -ge 1 ] || WARMUP=1
@@ -86,8 +88,8 @@ if [ ! -x "$LOOMD" ]; then
 	echo "run-vs-inn: no loomd at $LOOMD (build it, or set LOOMD)" >&2
 	exit 2
 fi
-for v in RUNS ARTICLES REQUESTS READ_SECONDS IDLE_CONNS TIME_LIMIT CONNS \
-    WINDOW SIZE NGROUPS OVER_PASSES WARMUP; do
+for v in RUNS ARTICLES REQUESTS READ_SECONDS IDLE_CONNS IDLE_MANY TIME_LIMIT \
+    CONNS WINDOW SIZE NGROUPS OVER_PASSES WARMUP; do
 	eval "x=\$$v"
 	case $x in
 	'' | *[!0-9]*) echo "run-vs-inn: $v must be a number" >&2; exit 2 ;;
@@ -96,19 +98,28 @@ done
 [ "$RUNS" -ge 1 ] || { echo "run-vs-inn: RUNS must be at least 1" >&2; exit 2; }
 
 # Many idle connections need many descriptors (loomd and the generator
-# inherit this limit).
-need_fds=$((IDLE_CONNS + 256))
+# inherit this limit; loomd also raises its own soft limit to the hard one).
+most_idle=$IDLE_CONNS
+[ "$IDLE_MANY" -le "$most_idle" ] || most_idle=$IDLE_MANY
+need_fds=$((most_idle + 256))
 if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$need_fds" ]; then
 	ulimit -n "$need_fds" 2>/dev/null || ulimit -n "$(ulimit -Hn)" \
 	    2>/dev/null || true
 fi
 fds=$(ulimit -n)
 if [ "$fds" != unlimited ] && [ "$fds" -lt "$need_fds" ]; then
-	IDLE_CONNS=$((fds - 256))
-	[ "$IDLE_CONNS" -ge 10 ] || IDLE_CONNS=10
-	echo "run-vs-inn: ulimit -n is $fds: IDLE_CONNS lowered to $IDLE_CONNS"
+	lim=$((fds - 256))
+	[ "$lim" -ge 10 ] || lim=10
+	if [ "$IDLE_CONNS" -gt "$lim" ]; then
+		IDLE_CONNS=$lim
+		echo "run-vs-inn: ulimit -n is $fds: IDLE_CONNS lowered to $lim"
+	fi
+	if [ "$IDLE_MANY" -gt "$lim" ]; then
+		IDLE_MANY=$lim
+		echo "run-vs-inn: ulimit -n is $fds: IDLE_MANY lowered to $lim"
+	fi
 fi
-MAXCONN=$((IDLE_CONNS + 1000))
+MAXCONN=$((most_idle + 1000))
 [ "$MAXCONN" -ge 5000 ] || MAXCONN=5000
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/loom-vs-inn-XXXXXX")
@@ -813,13 +824,13 @@ children_mem() {
 	    END { printf "%d %d %d %d %d\n", n, r, p, u, t }'
 }
 
-# hold_idle LABEL PORT TLS: open IDLE_CONNS idle connections in the
-# background; returns once they are all open (or 1 on failure).
+# hold_idle LABEL PORT TLS [N]: open N (IDLE_CONNS) idle connections in
+# the background; returns once they are all open (or 1 on failure).
 hold_idle() {
 	o=$tmp/idle-$1.out
 	tflag=
 	[ "$3" = tls ] && tflag=-T
-	"$gen" idle $tflag -n "$IDLE_CONNS" -t 900 127.0.0.1 "$2" \
+	"$gen" idle $tflag -n "${4:-$IDLE_CONNS}" -t 900 127.0.0.1 "$2" \
 	    >"$o" 2>"$o.err" &
 	idle_pid=$!
 	i=0
@@ -838,7 +849,7 @@ hold_idle() {
 	sleep 2		# let the server settle
 }
 
-# release_idle LABEL: stop holding; a connection the server closed
+# release_idle LABEL [N]: stop holding; a connection the server closed
 # meanwhile is a problem.
 release_idle() {
 	stop_pid "$idle_pid"
@@ -846,7 +857,7 @@ release_idle() {
 	o=$tmp/idle-$1.out
 	c=$(sed -n 's/^RESULT .*closed=\([0-9]*\).*/\1/p' "$o")
 	if [ "${c:-x}" != 0 ]; then
-		echo "NOTE: $1: ${c:-?} of $IDLE_CONNS idle connections were" \
+		echo "NOTE: $1: ${c:-?} of ${2:-$IDLE_CONNS} idle connections were" \
 		    "closed by the server or got output while held"
 		problems=1
 	fi
@@ -856,24 +867,28 @@ echo "6. memory per idle connection ($IDLE_CONNS connections that only" \
     "read the greeting)"
 # Loom: restarted (the same data) so that the growth is measured from a
 # fresh process; 10 connections first for one-time set-up costs.
+# idle_loom KIND FLAGS [N [KEY]]: N (IDLE_CONNS) connections of KIND
+# (plain, tls), the result kept as KEY (KIND).
 idle_loom() {
 	stop_pid "$loom_pid"
 	loom_pid=
-	start_loom loom no "$loomtls" "-idle-$1"
+	key=${4:-$1}
+	nconn=${3:-$IDLE_CONNS}
+	start_loom loom no "$loomtls" "-idle-$key"
 	if [ "$1" = tls ]; then port=$loom_tport; else port=$loom_port; fi
 	# shellcheck disable=SC2086
 	step "$gen" idle ${2:-} -n 10 -t 1 127.0.0.1 "$port" >/dev/null ||
 	    problems=1
 	sleep 1
 	before=$(rss_of "$loom_pid")
-	if hold_idle "loom-$1" "$port" "$1"; then
+	if hold_idle "loom-$key" "$port" "$1" "$nconn"; then
 		after=$(rss_of "$loom_pid")
-		echo "$before $after" >"$tmp/r/idle-$1.loom"
-		echo "$before $after" | awk -v n="$IDLE_CONNS" '{
-		    printf "  loom %-5s RSS %d -> %d KiB, PSS %d -> %d KiB:" \
+		echo "$before $after" >"$tmp/r/idle-$key.loom"
+		echo "$before $after" | awk -v n="$nconn" '{
+		    printf "  loom %-5s x %d: RSS %d -> %d KiB, PSS %d -> %d KiB:" \
 		        " %.2f KiB RSS, %.2f KiB PSS per connection\n",
-		        "'"$1"'", $1, $5, $2, $6, ($5 - $1) / n, ($6 - $2) / n }'
-		release_idle "loom-$1"
+		        "'"$1"'", n, $1, $5, $2, $6, ($5 - $1) / n, ($6 - $2) / n }'
+		release_idle "loom-$key" "$nconn"
 	else
 		problems=1
 	fi
@@ -909,6 +924,11 @@ if [ -n "$innrpid" ]; then
 fi
 idle_loom plain
 [ "$tls_ok" = 1 ] && idle_loom tls -T
+# As many TLS readers as one loomd is meant to hold (INN would need an
+# nnrpd of ~4.6 MiB RSS for each: not measured).
+if [ "$tls_ok" = 1 ] && [ "$IDLE_MANY" -gt 0 ]; then
+	idle_loom tls -T "$IDLE_MANY" tlsmany
+fi
 echo
 
 # ---- stop everything, check what the servers hold, store sizes
@@ -1015,7 +1035,7 @@ done
 			[ -n "$s" ] && echo "R $f $t $s"
 		done
 	done
-	for k in plain tls; do
+	for k in plain tls tlsmany; do
 		for t in loom inn; do
 			[ -s "$tmp/r/idle-$k.$t" ] &&
 			    echo "M $k $t $(cat "$tmp/r/idle-$k.$t")"
@@ -1031,7 +1051,7 @@ echo
 echo "Summary ($(date -u +%Y-%m-%d), commit $rev; $ncpu shared CPUs, noisy:" \
     "compare figures from one run only)"
 echo
-awk -v inn="$inn_ver" -v n="$IDLE_CONNS" -v window="$WINDOW" \
+awk -v inn="$inn_ver" -v n="$IDLE_CONNS" -v many="$IDLE_MANY" -v window="$WINDOW" \
     -v conns="$CONNS" -v runs="$RUNS" '
 $1 == "R" { rate[$2, $3] = $4; p50[$2, $3] = $7; p99[$2, $3] = $8; next }
 $1 == "M" { mem[$2, $3] = $0; next }
@@ -1070,11 +1090,12 @@ function lrow(label, f) {
 }
 # mem: "before(RSS PSS USS PTE) after(...)" for Loom; for INN "before(N
 # RSS PSS USS PTE) after(...)"; KiB per connection.
-function memrow(label, k,   a, l, i) {
+function memrow(label, k, nn,   a, l, i) {
 	l = "-"; i = "-"
+	if (nn == "") nn = n
 	if (mem[k, "loom"] != "") {
 		split(mem[k, "loom"], a, " ")
-		l = sprintf("%.1f", (a[8] - a[4]) / n)
+		l = sprintf("%.1f", (a[8] - a[4]) / nn)
 	}
 	if (mem[k, "inn"] != "") {
 		split(mem[k, "inn"], a, " ")
@@ -1099,6 +1120,9 @@ END {
 	    "plain")
 	memrow("6. memory per idle TLS connection (KiB; lower is better)",
 	    "tls")
+	if (mem["tlsmany", "loom"] != "")
+		memrow("6. ... " many " idle TLS connections, Loom alone (KiB each)",
+		    "tlsmany", many)
 	if (store["loom", "size"] > 0) {
 		it = ""
 		if (store["inn", "articles"] != "") {
@@ -1156,8 +1180,9 @@ echo "max_connections_per_host = $MAXCONN). $inn_ver: innd does not fsync" \
     "articles (not durable). Rates: higher is better; Loom / INN above 1:"
 echo "Loom is faster. Ceiling: the same generator against nntpgen sink," \
     "which does nothing; a server near it is not measurable here."
-echo "Memory: Loom's RSS growth over $IDLE_CONNS connections; INN's PSS" \
-    "summed over its nnrpd processes (one per connection); per connection."
+echo "Memory: Loom's RSS growth over $IDLE_CONNS connections (and over" \
+    "$IDLE_MANY TLS ones); INN's PSS summed over its nnrpd processes (one"
+echo "per connection); per connection."
 echo "\"Client ACKs at once\": the generator sets TCP_QUICKACK after every" \
     "read, so nnrpd's replies (several writes, no TCP_NODELAY) do not"
 echo "wait ~40 ms for a delayed ACK; the main rows use a plain client, as" \

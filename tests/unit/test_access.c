@@ -138,6 +138,10 @@ test_access_no_rule_applies(void **state)
 	access_resolve(&cfg, addr("127.0.0.2", &ss), NULL, &a);
 	assert_false(a.matched);
 	assert_false(access_can_read(&a, "local.test"));
+	/* Never NULL: the commands test read[0] and post[0]. */
+	assert_string_equal(a.read, "");
+	assert_string_equal(a.post, "");
+	assert_string_equal(a.rule, "");
 	assert_false(access_login_helps(&cfg, (struct sockaddr *)&ss));
 	config_clear(&cfg);
 }
@@ -176,14 +180,14 @@ test_access_xref(void **state)
 	struct access	a;
 
 	memset(&a, 0, sizeof(a));
-	strcpy(a.read, "*,!local.secret");
+	a.read = "*,!local.secret";
 	assert_true(access_can_read_xref(&a, "local.general:4"));
 	assert_false(access_can_read_xref(&a, "local.secret:1"));
 	assert_true(access_can_read_xref(&a, "local.secret:1 local.general:9"));
 	assert_false(access_can_read_xref(&a, ""));
-	strcpy(a.read, "");
+	a.read = "";
 	assert_false(access_can_read_xref(&a, "local.general:4"));
-	strcpy(a.read, "*");
+	a.read = "*";
 	assert_true(access_can_read_xref(&a, "local.general:4"));
 }
 
