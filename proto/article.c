@@ -14,6 +14,13 @@
 #include "article_int.h"
 #include "msgid.h"
 
+/* Where a field's name and value start in the parser's hmem: pointers
+   are made at the end, when the block no longer moves. */
+struct art_hoff {
+	size_t	name;
+	size_t	value;
+};
+
 struct article_parser {
 	struct article_limits	 lim;
 	enum article_status	 status;
@@ -31,18 +38,58 @@ struct article_parser {
 	size_t			 body_lines;
 
 	struct article_header	*hdrs;
+	struct art_hoff		*hoffs;
 	size_t			 nhdrs;
 	size_t			 hcap;
+	size_t			 hfirst[ART_H_MAX];
 
-	/* The field being read: its unfolded text, "name:value". */
-	char			*cur;
-	size_t			 curlen;
-	size_t			 curcap;
+	/*
+	 * Every field's text, one block: the lines of the field being read
+	 * are appended as they come (unfolded: without their CRLFs), and
+	 * when it ends it is split in place into "name\0value\0".  One
+	 * allocation for the whole header, not one per field.
+	 */
+	char			*hmem;
+	size_t			 hlen;
+	size_t			 hmemcap;
 	int			 have_cur;
+	size_t			 cur_start;	/* in hmem */
+	size_t			 cur_namelen;
 	size_t			 cur_off;	/* in wire */
 	size_t			 cur_wirelen;
 	size_t			 cur_line;	/* its first line, from 1 */
 };
+
+/* The names with a number (enum article_hid), in its order. */
+static const struct {
+	const char	*name;
+	size_t		 len;
+} art_hnames[ART_H_MAX] = {
+#define N(s)	{ s, sizeof(s) - 1 }
+	{ NULL, 0 },
+	N("Path"), N("From"), N("Newsgroups"), N("Subject"), N("Message-ID"),
+	N("Date"), N("References"), N("In-Reply-To"), N("Xref"),
+	N("Injection-Date"), N("Injection-Info"), N("Followup-To"),
+	N("Expires"), N("Sender"), N("Lines"), N("Approved"), N("Archive"),
+	N("Bcc"), N("Cc"), N("Control"), N("Distribution"),
+	N("Organization"), N("Reply-To"), N("Summary"), N("Supersedes"),
+	N("To"), N("User-Agent"), N("NNTP-Posting-Host"),
+	N("NNTP-Posting-Date"), N("X-Trace"), N("X-Complaints-To"),
+#undef N
+};
+
+enum article_hid
+article_hid(const char *name, size_t len)
+{
+	size_t	i;
+
+	/* Most lengths rule a name out with one comparison. */
+	for (i = 1; i < ART_H_MAX; i++)
+		if (art_hnames[i].len == len &&
+		    strncasecmp(art_hnames[i].name, name, len) == 0)
+			return ((enum article_hid)i);
+	return (ART_H_OTHER);
+}
 
 static const char *const article_status_text[] = {
 	"OK",
@@ -90,7 +137,8 @@ art_grow(char **buf, size_t *cap, size_t len, size_t need)
 		return (0);
 	if (need > SIZE_MAX / 2 - len)
 		return (-1);
-	ncap = *cap < 1024 ? 1024 : *cap;
+	/* Most articles are a few KiB: start there, not at a fraction. */
+	ncap = *cap < 4096 ? 4096 : *cap;
 	while (ncap - len < need)
 		ncap *= 2;
 	if ((nbuf = realloc(*buf, ncap)) == NULL)
@@ -127,16 +175,6 @@ art_fail(struct article_parser *p, enum article_status st, const char *fmt,
 	return (st);
 }
 
-static void
-art_free_headers(struct article_header *h, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		free((char *)h[i].name);
-	free(h);
-}
-
 /* RFC 5322 3.6.8 ftext: printable US-ASCII except ":". */
 static int
 art_ftext(unsigned char c)
@@ -144,47 +182,57 @@ art_ftext(unsigned char c)
 	return (c >= 33 && c <= 126 && c != ':');
 }
 
-/* The field in p->cur is complete: split it into name and value. */
+/* The field being read is complete: split it into name and value, in
+   place in hmem, and number its name. */
 static enum article_status
 art_end_field(struct article_parser *p)
 {
 	struct article_header	*h;
-	char			*blk, *colon;
-	size_t			 namelen, vs, ve;
+	struct art_hoff		*o;
+	char			*blk;
+	size_t			 namelen, vs, ve, ncap;
 
 	if (!p->have_cur)
 		return (ARTICLE_OK);
 	p->have_cur = 0;
 	if (p->nhdrs == p->hcap) {
-		size_t	ncap = p->hcap < 16 ? 16 : p->hcap * 2;
-
-		if (ncap > SIZE_MAX / sizeof(*h) ||
-		    (h = realloc(p->hdrs, ncap * sizeof(*h))) == NULL)
+		ncap = p->hcap < 16 ? 16 : p->hcap * 2;
+		if (ncap > SIZE_MAX / sizeof(*h))
+			return (art_fail(p, ARTICLE_NOMEM, "Out of memory"));
+		if ((h = realloc(p->hdrs, ncap * sizeof(*h))) == NULL)
 			return (art_fail(p, ARTICLE_NOMEM, "Out of memory"));
 		p->hdrs = h;
+		if ((o = realloc(p->hoffs, ncap * sizeof(*o))) == NULL)
+			return (art_fail(p, ARTICLE_NOMEM, "Out of memory"));
+		p->hoffs = o;
 		p->hcap = ncap;
 	}
-	/* The first line was checked: it has a colon after the name. */
-	colon = memchr(p->cur, ':', p->curlen);
-	namelen = (size_t)(colon - p->cur);
+	/* The first line was checked: the name ends at a colon. */
+	blk = p->hmem + p->cur_start;
+	namelen = p->cur_namelen;
 	vs = namelen + 1;
-	ve = p->curlen;
-	while (vs < ve && ART_WSP(p->cur[vs]))
+	ve = p->hlen - p->cur_start;
+	while (vs < ve && ART_WSP(blk[vs]))
 		vs++;
-	while (ve > vs && ART_WSP(p->cur[ve - 1]))
+	while (ve > vs && ART_WSP(blk[ve - 1]))
 		ve--;
-	if ((blk = malloc(namelen + 1 + (ve - vs) + 1)) == NULL)
-		return (art_fail(p, ARTICLE_NOMEM, "Out of memory"));
-	memcpy(blk, p->cur, namelen);
+	/* Room for blk[ve] was kept when the lines were appended. */
 	blk[namelen] = '\0';
-	memcpy(blk + namelen + 1, p->cur + vs, ve - vs);
-	blk[namelen + 1 + (ve - vs)] = '\0';
-	h = &p->hdrs[p->nhdrs++];
-	h->name = blk;
-	h->value = blk + namelen + 1;
+	blk[ve] = '\0';
+	p->hlen = p->cur_start + ve + 1;
+	h = &p->hdrs[p->nhdrs];
+	o = &p->hoffs[p->nhdrs];
+	h->name = NULL;
+	h->value = NULL;
 	h->valuelen = ve - vs;
 	h->off = p->cur_off;
 	h->len = p->cur_wirelen;
+	h->id = article_hid(blk, namelen);
+	o->name = p->cur_start;
+	o->value = p->cur_start + vs;
+	p->nhdrs++;
+	if (h->id != ART_H_OTHER && p->hfirst[h->id] == 0)
+		p->hfirst[h->id] = p->nhdrs;
 	return (ARTICLE_OK);
 }
 
@@ -253,15 +301,17 @@ art_push_header(struct article_parser *p, const char *line, size_t len)
 			    "Header field at line %zu too long (limit %zu "
 			    "octets)", p->nlines, p->lim.max_header_len));
 		p->have_cur = 1;
-		p->curlen = 0;
+		p->cur_start = p->hlen;
+		p->cur_namelen = i;
 		p->cur_off = p->len;
 		p->cur_wirelen = wirelen;
 		p->cur_line = p->nlines;
 	}
-	if (art_grow(&p->cur, &p->curcap, p->curlen, len) == -1)
+	/* One octet more for the NUL that ends the value. */
+	if (art_grow(&p->hmem, &p->hmemcap, p->hlen, len + 1) == -1)
 		return (art_fail(p, ARTICLE_NOMEM, "Out of memory"));
-	memcpy(p->cur + p->curlen, line, len);
-	p->curlen += len;
+	memcpy(p->hmem + p->hlen, line, len);
+	p->hlen += len;
 	return (art_append_wire(p, line, len));
 }
 
@@ -349,6 +399,7 @@ enum article_status
 article_parser_finish(struct article_parser *p, struct article **out)
 {
 	struct article	*a;
+	size_t		 i;
 
 	*out = NULL;
 	if (p->finished || p->status != ARTICLE_OK) {
@@ -375,8 +426,16 @@ article_parser_finish(struct article_parser *p, struct article **out)
 	a->has_body = p->in_body;
 	a->headers = p->hdrs;
 	a->nheaders = p->nhdrs;
+	a->hmem = p->hmem;
+	a->hmemlen = p->hlen;
+	memcpy(a->hfirst, p->hfirst, sizeof(a->hfirst));
+	for (i = 0; i < p->nhdrs; i++) {
+		a->headers[i].name = p->hmem + p->hoffs[i].name;
+		a->headers[i].value = p->hmem + p->hoffs[i].value;
+	}
 	p->wire = NULL;
 	p->hdrs = NULL;
+	p->hmem = NULL;
 	p->nhdrs = 0;
 	*out = a;
 	return (ARTICLE_OK);
@@ -406,8 +465,9 @@ article_parser_free(struct article_parser *p)
 	if (p == NULL)
 		return;
 	free(p->wire);
-	art_free_headers(p->hdrs, p->nhdrs);
-	free(p->cur);
+	free(p->hdrs);
+	free(p->hoffs);
+	free(p->hmem);
 	free(p);
 }
 
@@ -417,30 +477,70 @@ article_free(struct article *a)
 	if (a == NULL)
 		return;
 	free(a->wire);
-	art_free_headers(a->headers, a->nheaders);
+	free(a->headers);
+	free(a->hmem);
 	free(a);
 }
 
 /* ---- Lookup ---------------------------------------------------------- */
 
+/*
+ * A name Loom knows has its number, matched once at parse time: looking
+ * it up compares numbers from its first field on.  Another name is
+ * compared only with the fields that have no number (a field with one
+ * cannot have that name).
+ */
+
+const struct article_header *
+article_header_by_id(const struct article *a, enum article_hid id)
+{
+	if (id <= ART_H_OTHER || id >= ART_H_MAX || a->hfirst[id] == 0)
+		return (NULL);
+	return (&a->headers[a->hfirst[id] - 1]);
+}
+
 const char *
 article_header_get(const struct article *a, const char *name)
 {
+	const struct article_header	*h;
+	enum article_hid		 id = article_hid(name, strlen(name));
+	size_t				 i;
+
+	if (id != ART_H_OTHER) {
+		h = article_header_by_id(a, id);
+		return (h != NULL ? h->value : NULL);
+	}
+	for (i = 0; i < a->nheaders; i++)
+		if (a->headers[i].id == ART_H_OTHER &&
+		    strcasecmp(a->headers[i].name, name) == 0)
+			return (a->headers[i].value);
+	return (NULL);
+}
+
+const struct article_header *
+art_header_find_id(const struct article *a, enum article_hid id)
+{
 	size_t	i;
 
-	for (i = 0; i < a->nheaders; i++)
-		if (strcasecmp(a->headers[i].name, name) == 0)
-			return (a->headers[i].value);
+	if (id <= ART_H_OTHER || id >= ART_H_MAX || a->hfirst[id] == 0)
+		return (NULL);
+	for (i = a->hfirst[id] - 1; i < a->nheaders; i++)
+		if (a->headers[i].id == id && a->headers[i].valuelen > 0)
+			return (&a->headers[i]);
 	return (NULL);
 }
 
 const struct article_header *
 art_header_find(const struct article *a, const char *name)
 {
-	size_t	i;
+	enum article_hid	id = article_hid(name, strlen(name));
+	size_t			i;
 
+	if (id != ART_H_OTHER)
+		return (art_header_find_id(a, id));
 	for (i = 0; i < a->nheaders; i++)
-		if (a->headers[i].valuelen > 0 &&
+		if (a->headers[i].id == ART_H_OTHER &&
+		    a->headers[i].valuelen > 0 &&
 		    strcasecmp(a->headers[i].name, name) == 0)
 			return (&a->headers[i]);
 	return (NULL);
@@ -449,10 +549,20 @@ art_header_find(const struct article *a, const char *name)
 size_t
 article_header_count(const struct article *a, const char *name)
 {
-	size_t	i, n = 0;
+	enum article_hid	id = article_hid(name, strlen(name));
+	size_t			i, n = 0;
 
+	if (id != ART_H_OTHER) {
+		if (a->hfirst[id] == 0)
+			return (0);
+		for (i = a->hfirst[id] - 1; i < a->nheaders; i++)
+			if (a->headers[i].id == id)
+				n++;
+		return (n);
+	}
 	for (i = 0; i < a->nheaders; i++)
-		if (strcasecmp(a->headers[i].name, name) == 0)
+		if (a->headers[i].id == ART_H_OTHER &&
+		    strcasecmp(a->headers[i].name, name) == 0)
 			n++;
 	return (n);
 }

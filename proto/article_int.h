@@ -48,6 +48,10 @@ int	art_reason(char *reason, size_t reasonlen, const char *fmt, ...)
 const struct article_header *art_header_find(const struct article *a,
 	    const char *name);
 
+/* The same by number (not ART_H_OTHER): no string is compared. */
+const struct article_header *art_header_find_id(const struct article *a,
+	    enum article_hid id);
+
 /*
  * Give a parser that has had only header lines the body of src: its empty
  * line, then its body copied whole in wire form, counted as pushing each

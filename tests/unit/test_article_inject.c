@@ -250,6 +250,7 @@ test_article_path_prepend(void **state)
 	assert_wire(b, want);
 	assert_int_equal(b->stuffed_dots, 2);
 	assert_int_equal(b->lines, 2);
+	assert_same_as_parsed(b);
 	article_free(b);
 
 	b = article_path_prepend(a, "me.example", "!");
@@ -296,6 +297,82 @@ test_article_path_prepend(void **state)
 	article_free(a);
 }
 
+/*
+ * Path prepend builds its result without parsing it: whatever the input,
+ * the result must be what parsing its wire gives (fields, offsets,
+ * numbers, counts), also when prepended again.
+ */
+static void
+test_article_path_prepend_equals_parse(void **state)
+{
+	static const char *const arts[] = {
+		relayed,
+		"Path: a\nXref: h g:1\nXREF: h g:2\nSubject: s\n\nb",
+		"Path:\npath:  \t\nPATH: x!y \n\tfolded!z\nPath: later\n"
+		    "Subject: s\n\n.\n..\n.x",
+		"Subject: s\n.dotted-name: v\n\tmore\nxref: x\n\nb",
+		"X-Other: v\nPath: \tx\n",
+		"Message-ID: <a@b>\nmessage-id: <c@d>\nReferences: <r@s>\n"
+		    "  <t@u>\nPath: p\nNewsgroups: g\n\n",
+		"",
+	};
+	static const char *const diags[] = { NULL, "!", ".SEEN.peer" };
+	struct article	*a, *b, *c;
+	size_t		 i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof(arts) / sizeof(arts[0]); i++) {
+		a = art_parse(arts[i]);
+		assert_same_as_parsed(a);
+		for (j = 0; j < 3; j++) {
+			b = article_path_prepend(a, "me.example", diags[j]);
+			assert_non_null(b);
+			assert_same_as_parsed(b);
+			assert_null(article_header_get(b, "Xref"));
+			assert_int_equal(article_header_count(b, "Path"), 1);
+			c = article_path_prepend(b, "next.example", NULL);
+			assert_non_null(c);
+			assert_same_as_parsed(c);
+			assert_memory_equal(article_header_get(c, "path"),
+			    "next.example!me.example!", 24);
+			article_free(c);
+			article_free(b);
+		}
+		article_free(a);
+	}
+}
+
+/* Field numbers: matched once, whatever the case; others by name. */
+static void
+test_article_header_ids(void **state)
+{
+	struct article	*a;
+
+	(void)state;
+	assert_int_equal(article_hid("message-ID", 10), ART_H_MESSAGE_ID);
+	assert_int_equal(article_hid("Message-IDs", 11), ART_H_OTHER);
+	assert_int_equal(article_hid("Message-I", 9), ART_H_OTHER);
+	assert_int_equal(article_hid("NNTP-POSTING-HOST", 17),
+	    ART_H_NNTP_POSTING_HOST);
+	assert_int_equal(article_hid("", 0), ART_H_OTHER);
+	a = art_parse("X-A: 1\nsubject: s\nX-a: 2\nSUBJECT: t\nPath:\n"
+	    "path: p\n\nb");
+	assert_string_equal(article_header_get(a, "x-a"), "1");
+	assert_int_equal(article_header_count(a, "X-A"), 2);
+	assert_string_equal(article_header_get(a, "Subject"), "s");
+	assert_int_equal(article_header_count(a, "Subject"), 2);
+	/* The first Path is empty: get sees it, by_id too. */
+	assert_string_equal(article_header_get(a, "PATH"), "");
+	assert_int_equal(article_header_by_id(a, ART_H_PATH)->valuelen, 0);
+	assert_null(article_header_get(a, "From"));
+	assert_null(article_header_by_id(a, ART_H_FROM));
+	assert_int_equal(article_header_count(a, "From"), 0);
+	assert_int_equal(article_header_count(a, "X-B"), 0);
+	assert_int_equal(a->headers[1].id, ART_H_SUBJECT);
+	assert_int_equal(a->headers[0].id, ART_H_OTHER);
+	article_free(a);
+}
+
 static void
 test_article_path_loop_detection(void **state)
 {
@@ -330,6 +407,8 @@ main(void)
 		cmocka_unit_test(test_article_inject_bad_parameters),
 		cmocka_unit_test(test_article_inject_then_thread),
 		cmocka_unit_test(test_article_path_prepend),
+		cmocka_unit_test(test_article_path_prepend_equals_parse),
+		cmocka_unit_test(test_article_header_ids),
 		cmocka_unit_test(test_article_path_loop_detection),
 	};
 
