@@ -65,6 +65,8 @@ struct session_receive {
 	size_t		   received;
 	int		   too_long;
 	int		   midline;	/* dropping the rest of a line */
+	size_t		   scanned;	/* octets at the input's start known
+					   to hold no LF: not searched again */
 };
 
 /*
