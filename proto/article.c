@@ -83,9 +83,15 @@ article_hid(const char *name, size_t len)
 {
 	size_t	i;
 
-	/* Most lengths rule a name out with one comparison. */
+	/* The length and the first letter rule out all but one or two
+	   names before any string is compared.  (c | 0x20 folds ASCII
+	   case; it may make two other octets equal too, which the full
+	   comparison then tells apart.) */
+	if (len == 0)
+		return (ART_H_OTHER);
 	for (i = 1; i < ART_H_MAX; i++)
 		if (art_hnames[i].len == len &&
+		    (art_hnames[i].name[0] | 0x20) == (name[0] | 0x20) &&
 		    strncasecmp(art_hnames[i].name, name, len) == 0)
 			return ((enum article_hid)i);
 	return (ART_H_OTHER);
