@@ -81,19 +81,47 @@ static const struct {
 enum article_hid
 article_hid(const char *name, size_t len)
 {
-	size_t	i;
+	/* The candidates of each length: one to six names. */
+	static const enum article_hid l2[] = { ART_H_CC, ART_H_TO };
+	static const enum article_hid l3[] = { ART_H_BCC };
+	static const enum article_hid l4[] = { ART_H_PATH, ART_H_FROM,
+	    ART_H_DATE, ART_H_XREF };
+	static const enum article_hid l5[] = { ART_H_LINES };
+	static const enum article_hid l6[] = { ART_H_SENDER };
+	static const enum article_hid l7[] = { ART_H_SUBJECT, ART_H_EXPIRES,
+	    ART_H_ARCHIVE, ART_H_CONTROL, ART_H_SUMMARY, ART_H_X_TRACE };
+	static const enum article_hid l8[] = { ART_H_APPROVED,
+	    ART_H_REPLY_TO };
+	static const enum article_hid l10[] = { ART_H_NEWSGROUPS,
+	    ART_H_MESSAGE_ID, ART_H_REFERENCES, ART_H_SUPERSEDES,
+	    ART_H_USER_AGENT };
+	static const enum article_hid l11[] = { ART_H_IN_REPLY_TO,
+	    ART_H_FOLLOWUP_TO };
+	static const enum article_hid l12[] = { ART_H_DISTRIBUTION,
+	    ART_H_ORGANIZATION };
+	static const enum article_hid l14[] = { ART_H_INJECTION_DATE,
+	    ART_H_INJECTION_INFO };
+	static const enum article_hid l15[] = { ART_H_X_COMPLAINTS_TO };
+	static const enum article_hid l17[] = { ART_H_NNTP_POSTING_HOST,
+	    ART_H_NNTP_POSTING_DATE };
+	const enum article_hid	*c;
+	size_t			 n, i;
 
-	/* The length and the first letter rule out all but one or two
-	   names before any string is compared.  (c | 0x20 folds ASCII
-	   case; it may make two other octets equal too, which the full
-	   comparison then tells apart.) */
-	if (len == 0)
+#define CASE(k)	case k: c = l##k; n = sizeof(l##k) / sizeof(l##k[0]); break
+	switch (len) {
+	CASE(2); CASE(3); CASE(4); CASE(5); CASE(6); CASE(7); CASE(8);
+	CASE(10); CASE(11); CASE(12); CASE(14); CASE(15); CASE(17);
+	default:
 		return (ART_H_OTHER);
-	for (i = 1; i < ART_H_MAX; i++)
-		if (art_hnames[i].len == len &&
-		    (art_hnames[i].name[0] | 0x20) == (name[0] | 0x20) &&
-		    strncasecmp(art_hnames[i].name, name, len) == 0)
-			return ((enum article_hid)i);
+	}
+#undef CASE
+	/* The first letter rules out all but one before a comparison
+	   (c | 0x20 folds ASCII case; two other octets it makes equal
+	   are told apart by the full comparison). */
+	for (i = 0; i < n; i++)
+		if ((art_hnames[c[i]].name[0] | 0x20) == (name[0] | 0x20) &&
+		    strncasecmp(art_hnames[c[i]].name, name, len) == 0)
+			return (c[i]);
 	return (ART_H_OTHER);
 }
 

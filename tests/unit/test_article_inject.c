@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <stdio.h>
+#include <ctype.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -355,6 +356,40 @@ test_article_header_ids(void **state)
 	assert_int_equal(article_hid("NNTP-POSTING-HOST", 17),
 	    ART_H_NNTP_POSTING_HOST);
 	assert_int_equal(article_hid("", 0), ART_H_OTHER);
+	/* Every number is found by its own name, in either case, and
+	   never by the name with one octet changed. */
+	{
+		static const char *const names[] = { NULL, "Path", "From",
+		    "Newsgroups", "Subject", "Message-ID", "Date",
+		    "References", "In-Reply-To", "Xref", "Injection-Date",
+		    "Injection-Info", "Followup-To", "Expires", "Sender",
+		    "Lines", "Approved", "Archive", "Bcc", "Cc", "Control",
+		    "Distribution", "Organization", "Reply-To", "Summary",
+		    "Supersedes", "To", "User-Agent", "NNTP-Posting-Host",
+		    "NNTP-Posting-Date", "X-Trace", "X-Complaints-To" };
+		char	buf[32];
+		size_t	i, j, n;
+
+		assert_int_equal(sizeof(names) / sizeof(names[0]),
+		    ART_H_MAX);
+		for (i = 1; i < ART_H_MAX; i++) {
+			n = strlen(names[i]);
+			assert_int_equal(article_hid(names[i], n), i);
+			for (j = 0; j < n; j++)
+				buf[j] = (char)(j % 2 ? tolower(
+				    (unsigned char)names[i][j]) : toupper(
+				    (unsigned char)names[i][j]));
+			assert_int_equal(article_hid(buf, n), i);
+			for (j = 0; j < n; j++) {
+				memcpy(buf, names[i], n);
+				buf[j] ^= 0x01;
+				assert_int_equal(article_hid(buf, n),
+				    ART_H_OTHER);
+			}
+			assert_int_equal(article_hid(names[i], n - 1),
+			    ART_H_OTHER);
+		}
+	}
 	a = art_parse("X-A: 1\nsubject: s\nX-a: 2\nSUBJECT: t\nPath:\n"
 	    "path: p\n\nb");
 	assert_string_equal(article_header_get(a, "x-a"), "1");
