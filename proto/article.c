@@ -78,6 +78,14 @@ static const struct {
 #undef N
 };
 
+const char *
+article_hid_name(enum article_hid id)
+{
+	if (id <= ART_H_OTHER || id >= ART_H_MAX)
+		return ("");
+	return (art_hnames[id].name);
+}
+
 enum article_hid
 article_hid(const char *name, size_t len)
 {
@@ -107,7 +115,7 @@ article_hid(const char *name, size_t len)
 	const enum article_hid	*c;
 	size_t			 n, i;
 
-#define CASE(k)	case k: c = l##k; n = sizeof(l##k) / sizeof(l##k[0]); break
+#define CASE(k)	case k: c = l##k; n = sizeof(l##k) / sizeof(*l##k); break
 	switch (len) {
 	CASE(2); CASE(3); CASE(4); CASE(5); CASE(6); CASE(7); CASE(8);
 	CASE(10); CASE(11); CASE(12); CASE(14); CASE(15); CASE(17);
@@ -581,19 +589,26 @@ art_header_find(const struct article *a, const char *name)
 }
 
 size_t
+art_header_count_id(const struct article *a, enum article_hid id)
+{
+	size_t	i, n = 0;
+
+	if (id <= ART_H_OTHER || id >= ART_H_MAX || a->hfirst[id] == 0)
+		return (0);
+	for (i = a->hfirst[id] - 1; i < a->nheaders; i++)
+		if (a->headers[i].id == id)
+			n++;
+	return (n);
+}
+
+size_t
 article_header_count(const struct article *a, const char *name)
 {
 	enum article_hid	id = article_hid(name, strlen(name));
 	size_t			i, n = 0;
 
-	if (id != ART_H_OTHER) {
-		if (a->hfirst[id] == 0)
-			return (0);
-		for (i = a->hfirst[id] - 1; i < a->nheaders; i++)
-			if (a->headers[i].id == id)
-				n++;
-		return (n);
-	}
+	if (id != ART_H_OTHER)
+		return (art_header_count_id(a, id));
 	for (i = 0; i < a->nheaders; i++)
 		if (a->headers[i].id == ART_H_OTHER &&
 		    strcasecmp(a->headers[i].name, name) == 0)
@@ -745,9 +760,19 @@ art_put_over(char **dst, const char *v)
 }
 
 /* The overview fields, in order (RFC 3977 8.3). */
-static const char *const art_over[] = {
-	"Subject", "From", "Date", "Message-ID", "References"
+static const enum article_hid art_over[] = {
+	ART_H_SUBJECT, ART_H_FROM, ART_H_DATE, ART_H_MESSAGE_ID,
+	ART_H_REFERENCES
 };
+
+/* The first field's value (article_header_get), by number. */
+static const char *
+art_value(const struct article *a, enum article_hid id)
+{
+	const struct article_header	*h = article_header_by_id(a, id);
+
+	return (h != NULL ? h->value : NULL);
+}
 
 /* What article_thread_extract takes from the header, measured before it
    is copied into one allocation. */
@@ -775,14 +800,14 @@ art_ref_kept(size_t i, size_t nref, size_t keep)
 static void
 art_thread_measure(const struct article *a, struct art_thread_src *src)
 {
-	const char	*irt = article_header_get(a, "In-Reply-To");
-	const char	*mid = article_header_get(a, "Message-ID");
+	const char	*irt = art_value(a, ART_H_IN_REPLY_TO);
+	const char	*mid = art_value(a, ART_H_MESSAGE_ID);
 	const char	*p, *end, *item, *v;
 	size_t		 i, len;
 
 	memset(src, 0, sizeof(*src));
-	src->refs = article_header_get(a, "References");
-	src->ngs = article_header_get(a, "Newsgroups");
+	src->refs = art_value(a, ART_H_REFERENCES);
+	src->ngs = art_value(a, ART_H_NEWSGROUPS);
 	if (src->refs != NULL) {
 		p = src->refs;
 		end = src->refs + strlen(src->refs);
@@ -827,7 +852,7 @@ art_thread_measure(const struct article *a, struct art_thread_src *src)
 			src->ms = NULL;
 	}
 	for (i = 0; i < 5; i++) {
-		v = article_header_get(a, art_over[i]);
+		v = art_value(a, art_over[i]);
 		src->strsz += (v != NULL ? strlen(v) : 0) + 1;
 	}
 }
@@ -894,7 +919,7 @@ article_thread_extract(const struct article *a, struct article_thread *t)
 		t->msgid = art_put(&dst, src.ms, src.mlen);
 	t->overview = dst;
 	for (n = 0; n < 5; n++) {
-		art_put_over(&dst, article_header_get(a, art_over[n]));
+		art_put_over(&dst, art_value(a, art_over[n]));
 		*dst++ = n < 4 ? '\t' : '\0';
 	}
 	return (0);

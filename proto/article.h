@@ -100,6 +100,10 @@ enum article_hid {
    ART_H_OTHER. */
 enum article_hid article_hid(const char *name, size_t len);
 
+/* The usual spelling of a numbered name ("Message-ID"); "" for
+   ART_H_OTHER. */
+const char	*article_hid_name(enum article_hid id);
+
 /*
  * One header field.  `name` is as sent (case kept).  `value` is the field
  * body unfolded (RFC 5322 2.2.3: each CRLF before white space removed),

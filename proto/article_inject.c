@@ -308,10 +308,11 @@ done:
 int
 article_path_contains(const struct article *a, const char *identity)
 {
-	const struct article_header	*h = art_header_find_id(a, ART_H_PATH);
+	const struct article_header	*h;
 	const char			*p, *end, *ent;
 	size_t				 len, idlen = strlen(identity);
 
+	h = art_header_find_id(a, ART_H_PATH);
 	if (h == NULL || idlen == 0)
 		return (0);
 	p = h->value;
@@ -357,9 +358,9 @@ article_path_prepend(const struct article *a, const char *identity,
 	struct article			*b;
 	const char			*name, *old;
 	char				*val, *dst;
-	size_t				 idlen, dlen, oldlen, vlen, namelen;
-	size_t				 hmemlen, pathlen, wlen, i, n, vs, ve;
-	size_t				 dropped = 0, dots = 0;
+	size_t				 idlen, dlen, oldlen, vlen;
+	size_t				 namelen, hmemlen, pathlen, wlen;
+	size_t				 i, n, vs, ve, dropped, dots;
 
 	ph = art_header_find_id(a, ART_H_PATH);
 	name = ph != NULL ? ph->name : "Path";
@@ -377,6 +378,7 @@ article_path_prepend(const struct article *a, const char *identity,
 		return (NULL);
 
 	/* What goes: every Path field but the one replaced, every Xref. */
+	dropped = dots = 0;
 	for (i = 0; i < a->nheaders; i++) {
 		h = &a->headers[i];
 		if ((h->id == ART_H_PATH && h != ph) || h->id == ART_H_XREF) {

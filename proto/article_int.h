@@ -52,6 +52,9 @@ const struct article_header *art_header_find(const struct article *a,
 const struct article_header *art_header_find_id(const struct article *a,
 	    enum article_hid id);
 
+/* How many fields have the number id (not ART_H_OTHER). */
+size_t	art_header_count_id(const struct article *a, enum article_hid id);
+
 /*
  * Give a parser that has had only header lines the body of src: its empty
  * line, then its body copied whole in wire form, counted as pushing each

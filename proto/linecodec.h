@@ -92,9 +92,9 @@ size_t dot_stuff(const char *in, size_t inlen, char *out, size_t outlen);
  */
 struct block_reader {
 	size_t	limit;		/* octets of the whole block */
-	size_t	line_max;	/* longest line held waiting for its EOL */
+	size_t	line_max;	/* longest line held for its EOL */
 	size_t	received;	/* counted so far: each line + 2 */
-	size_t	scanned;	/* octets of the pending line with no LF */
+	size_t	scanned;	/* pending octets known to lack LF */
 	int	too_long;	/* the block passed a limit */
 	int	midline;	/* dropping the rest of an over-long line */
 };

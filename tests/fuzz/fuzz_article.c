@@ -73,7 +73,8 @@ check_same_as_parsed(const struct article *a)
 {
 	struct article_parser	*p = article_parser_new(NULL);
 	struct article		*b = NULL;
-	const char		*s = a->wire, *end = a->wire + a->wire_len, *nl;
+	const char		*s = a->wire, *nl;
+	const char		*end = a->wire + a->wire_len;
 	size_t			 n, i;
 
 	if (p == NULL)

@@ -25,7 +25,8 @@ block_run(const char *in, size_t len, const uint8_t *cuts, size_t ncuts,
 	enum block_event	 ev;
 	const char		*line;
 	char			*pend;
-	size_t			 plen = 0, fed = 0, o = 0, k = 0, used, n, step;
+	size_t			 plen = 0, fed = 0, o = 0, k = 0;
+	size_t			 used, n, step;
 
 	if ((pend = malloc(len + 1)) == NULL)
 		abort();

@@ -37,7 +37,8 @@ art_reparse(const struct article *a)
 {
 	struct article_parser	*p = article_parser_new(NULL);
 	struct article		*b = NULL;
-	const char		*s = a->wire, *end = a->wire + a->wire_len, *nl;
+	const char		*s = a->wire, *nl;
+	const char		*end = a->wire + a->wire_len;
 	size_t			 n;
 
 	assert_non_null(p);
