@@ -401,43 +401,6 @@ article_parser_push(struct article_parser *p, const char *line, size_t len)
 }
 
 enum article_status
-art_parser_push_body(struct article_parser *p, const struct article *src)
-{
-	const char	*body, *q, *end;
-	size_t		 len, stuffed;
-
-	if (!src->has_body)
-		return (p->status);
-	if (article_parser_push(p, "", 0) != ARTICLE_OK)
-		return (p->status);
-	body = src->wire + src->header_len + 2;
-	len = src->wire_len - src->header_len - 2;
-	/* Every line that starts with "." was stuffed when src was made. */
-	stuffed = len > 0 && body[0] == '.';
-	for (q = body, end = body + len; (q = memchr(q, '\n', (size_t)(end -
-	    q))) != NULL && q + 1 < end; q++)
-		if (q[1] == '.')
-			stuffed++;
-	p->nlines += src->lines;
-	p->octets += len - 2 * src->lines - stuffed;
-	if (p->lim.max_lines != 0 && p->nlines > p->lim.max_lines)
-		return (art_fail(p, ARTICLE_TOO_MANY_LINES,
-		    "Article has too many lines (limit %zu)",
-		    p->lim.max_lines));
-	if (p->lim.max_size != 0 && (len > p->lim.max_size ||
-	    p->len > p->lim.max_size - len))
-		return (art_fail(p, ARTICLE_TOO_BIG,
-		    "Article too large (limit %zu octets)", p->lim.max_size));
-	if (art_grow(&p->wire, &p->cap, p->len, len) == -1)
-		return (art_fail(p, ARTICLE_NOMEM, "Out of memory"));
-	memcpy(p->wire + p->len, body, len);
-	p->len += len;
-	p->stuffed += stuffed;
-	p->body_lines += src->lines;
-	return (ARTICLE_OK);
-}
-
-enum article_status
 article_parser_finish(struct article_parser *p, struct article **out)
 {
 	struct article	*a;

@@ -55,14 +55,4 @@ const struct article_header *art_header_find_id(const struct article *a,
 /* How many fields have the number id (not ART_H_OTHER). */
 size_t	art_header_count_id(const struct article *a, enum article_hid id);
 
-/*
- * Give a parser that has had only header lines the body of src: its empty
- * line, then its body copied whole in wire form, counted as pushing each
- * line would count it.  src was made by a parser, so its body is known
- * good and already stuffed: it is not parsed again.  Nothing is added
- * when src has no empty line.  Returns the parser's status.
- */
-enum article_status art_parser_push_body(struct article_parser *p,
-	    const struct article *src);
-
 #endif /* LOOM_ARTICLE_INT_H */

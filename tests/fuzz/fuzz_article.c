@@ -189,6 +189,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	post_ok = article_validate_post(a, &pol, reason, sizeof(reason)) == 0;
 	if ((b = article_inject(a, &inj, reason, sizeof(reason))) != NULL) {
 		check_wire(b);
+		check_ids(b);
+		check_same_as_parsed(b);
 		/* What passed POST and was injected is a valid article. */
 		if (post_ok && article_validate_transit(b, &pol, reason,
 		    sizeof(reason)) != 0)

@@ -62,8 +62,66 @@ test_article_inject_adds_fields_byte_exact(void **state)
 	assert_int_equal(b->lines, 2);
 	assert_true(b->has_body);
 	assert_string_equal(article_header_get(b, "Subject"), "Hello\tworld");
+	assert_same_as_parsed(b);
 	article_free(b);
 	article_free(a);
+}
+
+/*
+ * Injection builds its result without parsing it: whatever the poster
+ * sent, the result must be what parsing its wire gives, and its fields
+ * those the injector keeps and adds.
+ */
+static void
+test_article_inject_equals_parse(void **state)
+{
+	static const char *const arts[] = {
+		"From: a@b.example\nNewsgroups: g\nSubject: s\n\nbody",
+		"Path: x!y\nFrom: a@b.example\nXref: h g:1\n"
+		    "NNTP-Posting-Host: h\nX-Trace: t\nEmpty:\n"
+		    ".dotted: v\nSubject: s\n\tfolded\nPath: again\n\n."
+		    "\n..\nx",
+		"Path:\nMessage-ID: <m@example.org>\nDate: Sun, 29 Nov "
+		    "2026 02:00:00 +0000\nLines: 7\nSubject: s",
+		"Message-ID: <m@example.org>\nInjection-Date: Sun, 29 Nov "
+		    "2026 02:00:00 +0000\nSubject: \t s \t\n\n",
+		"",
+	};
+	struct article_injection	 inj = inj_default;
+	struct article			*a, *b, *c;
+	char				 r[ARTICLE_REASON_MAX];
+	size_t				 i;
+	int				 lines;
+
+	for (i = 0; i < sizeof(arts) / sizeof(arts[0]); i++) {
+		a = art_parse(arts[i]);
+		for (lines = 0; lines < 2; lines++) {
+			inj.add_lines = lines;
+			inj.posting_host = lines ? NULL : "client.example";
+			b = article_inject(a, &inj, r, sizeof(r));
+			assert_non_null(b);
+			assert_same_as_parsed(b);
+			assert_int_equal(article_header_count(b, "Path"), 1);
+			assert_int_equal(article_header_count(b,
+			    "Injection-Info"), 1);
+			assert_null(article_header_get(b, "Xref"));
+			assert_null(article_header_get(b,
+			    "NNTP-Posting-Host"));
+			assert_null(article_header_get(b, "X-Trace"));
+			assert_null(article_header_get(b, "Empty"));
+			assert_non_null(article_header_get(b, "Message-ID"));
+			assert_non_null(article_header_get(b, "Date"));
+			if (lines)
+				assert_non_null(article_header_get(b,
+				    "Lines"));
+			c = article_path_prepend(b, "relay.example", NULL);
+			assert_non_null(c);
+			assert_same_as_parsed(c);
+			article_free(c);
+			article_free(b);
+		}
+		article_free(a);
+	}
 }
 
 static void
@@ -442,6 +500,7 @@ main(void)
 		cmocka_unit_test(test_article_inject_bad_parameters),
 		cmocka_unit_test(test_article_inject_then_thread),
 		cmocka_unit_test(test_article_path_prepend),
+		cmocka_unit_test(test_article_inject_equals_parse),
 		cmocka_unit_test(test_article_path_prepend_equals_parse),
 		cmocka_unit_test(test_article_header_ids),
 		cmocka_unit_test(test_article_path_loop_detection),
