@@ -14,6 +14,13 @@
 #include "article_int.h"
 #include "msgid.h"
 
+/* Where a field's name and value start in the parser's hmem: pointers
+   are made at the end, when the block no longer moves. */
+struct art_hoff {
+	size_t	name;
+	size_t	value;
+};
+
 struct article_parser {
 	struct article_limits	 lim;
 	enum article_status	 status;
@@ -31,18 +38,100 @@ struct article_parser {
 	size_t			 body_lines;
 
 	struct article_header	*hdrs;
+	struct art_hoff		*hoffs;
 	size_t			 nhdrs;
 	size_t			 hcap;
+	size_t			 hfirst[ART_H_MAX];
 
-	/* The field being read: its unfolded text, "name:value". */
-	char			*cur;
-	size_t			 curlen;
-	size_t			 curcap;
+	/*
+	 * Every field's text, one block: the lines of the field being read
+	 * are appended as they come (unfolded: without their CRLFs), and
+	 * when it ends it is split in place into "name\0value\0".  One
+	 * allocation for the whole header, not one per field.
+	 */
+	char			*hmem;
+	size_t			 hlen;
+	size_t			 hmemcap;
 	int			 have_cur;
+	size_t			 cur_start;	/* in hmem */
+	size_t			 cur_namelen;
 	size_t			 cur_off;	/* in wire */
 	size_t			 cur_wirelen;
 	size_t			 cur_line;	/* its first line, from 1 */
 };
+
+/* The names with a number (enum article_hid), in its order. */
+static const struct {
+	const char	*name;
+	size_t		 len;
+} art_hnames[ART_H_MAX] = {
+#define N(s)	{ s, sizeof(s) - 1 }
+	{ NULL, 0 },
+	N("Path"), N("From"), N("Newsgroups"), N("Subject"), N("Message-ID"),
+	N("Date"), N("References"), N("In-Reply-To"), N("Xref"),
+	N("Injection-Date"), N("Injection-Info"), N("Followup-To"),
+	N("Expires"), N("Sender"), N("Lines"), N("Approved"), N("Archive"),
+	N("Bcc"), N("Cc"), N("Control"), N("Distribution"),
+	N("Organization"), N("Reply-To"), N("Summary"), N("Supersedes"),
+	N("To"), N("User-Agent"), N("NNTP-Posting-Host"),
+	N("NNTP-Posting-Date"), N("X-Trace"), N("X-Complaints-To"),
+#undef N
+};
+
+const char *
+article_hid_name(enum article_hid id)
+{
+	if (id <= ART_H_OTHER || id >= ART_H_MAX)
+		return ("");
+	return (art_hnames[id].name);
+}
+
+enum article_hid
+article_hid(const char *name, size_t len)
+{
+	/* The candidates of each length: one to six names. */
+	static const enum article_hid l2[] = { ART_H_CC, ART_H_TO };
+	static const enum article_hid l3[] = { ART_H_BCC };
+	static const enum article_hid l4[] = { ART_H_PATH, ART_H_FROM,
+	    ART_H_DATE, ART_H_XREF };
+	static const enum article_hid l5[] = { ART_H_LINES };
+	static const enum article_hid l6[] = { ART_H_SENDER };
+	static const enum article_hid l7[] = { ART_H_SUBJECT, ART_H_EXPIRES,
+	    ART_H_ARCHIVE, ART_H_CONTROL, ART_H_SUMMARY, ART_H_X_TRACE };
+	static const enum article_hid l8[] = { ART_H_APPROVED,
+	    ART_H_REPLY_TO };
+	static const enum article_hid l10[] = { ART_H_NEWSGROUPS,
+	    ART_H_MESSAGE_ID, ART_H_REFERENCES, ART_H_SUPERSEDES,
+	    ART_H_USER_AGENT };
+	static const enum article_hid l11[] = { ART_H_IN_REPLY_TO,
+	    ART_H_FOLLOWUP_TO };
+	static const enum article_hid l12[] = { ART_H_DISTRIBUTION,
+	    ART_H_ORGANIZATION };
+	static const enum article_hid l14[] = { ART_H_INJECTION_DATE,
+	    ART_H_INJECTION_INFO };
+	static const enum article_hid l15[] = { ART_H_X_COMPLAINTS_TO };
+	static const enum article_hid l17[] = { ART_H_NNTP_POSTING_HOST,
+	    ART_H_NNTP_POSTING_DATE };
+	const enum article_hid	*c;
+	size_t			 n, i;
+
+#define CASE(k)	case k: c = l##k; n = sizeof(l##k) / sizeof(*l##k); break
+	switch (len) {
+	CASE(2); CASE(3); CASE(4); CASE(5); CASE(6); CASE(7); CASE(8);
+	CASE(10); CASE(11); CASE(12); CASE(14); CASE(15); CASE(17);
+	default:
+		return (ART_H_OTHER);
+	}
+#undef CASE
+	/* The first letter rules out all but one before a comparison
+	   (c | 0x20 folds ASCII case; two other octets it makes equal
+	   are told apart by the full comparison). */
+	for (i = 0; i < n; i++)
+		if ((art_hnames[c[i]].name[0] | 0x20) == (name[0] | 0x20) &&
+		    strncasecmp(art_hnames[c[i]].name, name, len) == 0)
+			return (c[i]);
+	return (ART_H_OTHER);
+}
 
 static const char *const article_status_text[] = {
 	"OK",
@@ -90,7 +179,8 @@ art_grow(char **buf, size_t *cap, size_t len, size_t need)
 		return (0);
 	if (need > SIZE_MAX / 2 - len)
 		return (-1);
-	ncap = *cap < 1024 ? 1024 : *cap;
+	/* Most articles are a few KiB: start there, not at a fraction. */
+	ncap = *cap < 4096 ? 4096 : *cap;
 	while (ncap - len < need)
 		ncap *= 2;
 	if ((nbuf = realloc(*buf, ncap)) == NULL)
@@ -127,16 +217,6 @@ art_fail(struct article_parser *p, enum article_status st, const char *fmt,
 	return (st);
 }
 
-static void
-art_free_headers(struct article_header *h, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		free((char *)h[i].name);
-	free(h);
-}
-
 /* RFC 5322 3.6.8 ftext: printable US-ASCII except ":". */
 static int
 art_ftext(unsigned char c)
@@ -144,47 +224,57 @@ art_ftext(unsigned char c)
 	return (c >= 33 && c <= 126 && c != ':');
 }
 
-/* The field in p->cur is complete: split it into name and value. */
+/* The field being read is complete: split it into name and value, in
+   place in hmem, and number its name. */
 static enum article_status
 art_end_field(struct article_parser *p)
 {
 	struct article_header	*h;
-	char			*blk, *colon;
-	size_t			 namelen, vs, ve;
+	struct art_hoff		*o;
+	char			*blk;
+	size_t			 namelen, vs, ve, ncap;
 
 	if (!p->have_cur)
 		return (ARTICLE_OK);
 	p->have_cur = 0;
 	if (p->nhdrs == p->hcap) {
-		size_t	ncap = p->hcap < 16 ? 16 : p->hcap * 2;
-
-		if (ncap > SIZE_MAX / sizeof(*h) ||
-		    (h = realloc(p->hdrs, ncap * sizeof(*h))) == NULL)
+		ncap = p->hcap < 16 ? 16 : p->hcap * 2;
+		if (ncap > SIZE_MAX / sizeof(*h))
+			return (art_fail(p, ARTICLE_NOMEM, "Out of memory"));
+		if ((h = realloc(p->hdrs, ncap * sizeof(*h))) == NULL)
 			return (art_fail(p, ARTICLE_NOMEM, "Out of memory"));
 		p->hdrs = h;
+		if ((o = realloc(p->hoffs, ncap * sizeof(*o))) == NULL)
+			return (art_fail(p, ARTICLE_NOMEM, "Out of memory"));
+		p->hoffs = o;
 		p->hcap = ncap;
 	}
-	/* The first line was checked: it has a colon after the name. */
-	colon = memchr(p->cur, ':', p->curlen);
-	namelen = (size_t)(colon - p->cur);
+	/* The first line was checked: the name ends at a colon. */
+	blk = p->hmem + p->cur_start;
+	namelen = p->cur_namelen;
 	vs = namelen + 1;
-	ve = p->curlen;
-	while (vs < ve && ART_WSP(p->cur[vs]))
+	ve = p->hlen - p->cur_start;
+	while (vs < ve && ART_WSP(blk[vs]))
 		vs++;
-	while (ve > vs && ART_WSP(p->cur[ve - 1]))
+	while (ve > vs && ART_WSP(blk[ve - 1]))
 		ve--;
-	if ((blk = malloc(namelen + 1 + (ve - vs) + 1)) == NULL)
-		return (art_fail(p, ARTICLE_NOMEM, "Out of memory"));
-	memcpy(blk, p->cur, namelen);
+	/* Room for blk[ve] was kept when the lines were appended. */
 	blk[namelen] = '\0';
-	memcpy(blk + namelen + 1, p->cur + vs, ve - vs);
-	blk[namelen + 1 + (ve - vs)] = '\0';
-	h = &p->hdrs[p->nhdrs++];
-	h->name = blk;
-	h->value = blk + namelen + 1;
+	blk[ve] = '\0';
+	p->hlen = p->cur_start + ve + 1;
+	h = &p->hdrs[p->nhdrs];
+	o = &p->hoffs[p->nhdrs];
+	h->name = NULL;
+	h->value = NULL;
 	h->valuelen = ve - vs;
 	h->off = p->cur_off;
 	h->len = p->cur_wirelen;
+	h->id = article_hid(blk, namelen);
+	o->name = p->cur_start;
+	o->value = p->cur_start + vs;
+	p->nhdrs++;
+	if (h->id != ART_H_OTHER && p->hfirst[h->id] == 0)
+		p->hfirst[h->id] = p->nhdrs;
 	return (ARTICLE_OK);
 }
 
@@ -253,15 +343,17 @@ art_push_header(struct article_parser *p, const char *line, size_t len)
 			    "Header field at line %zu too long (limit %zu "
 			    "octets)", p->nlines, p->lim.max_header_len));
 		p->have_cur = 1;
-		p->curlen = 0;
+		p->cur_start = p->hlen;
+		p->cur_namelen = i;
 		p->cur_off = p->len;
 		p->cur_wirelen = wirelen;
 		p->cur_line = p->nlines;
 	}
-	if (art_grow(&p->cur, &p->curcap, p->curlen, len) == -1)
+	/* One octet more for the NUL that ends the value. */
+	if (art_grow(&p->hmem, &p->hmemcap, p->hlen, len + 1) == -1)
 		return (art_fail(p, ARTICLE_NOMEM, "Out of memory"));
-	memcpy(p->cur + p->curlen, line, len);
-	p->curlen += len;
+	memcpy(p->hmem + p->hlen, line, len);
+	p->hlen += len;
 	return (art_append_wire(p, line, len));
 }
 
@@ -309,46 +401,10 @@ article_parser_push(struct article_parser *p, const char *line, size_t len)
 }
 
 enum article_status
-art_parser_push_body(struct article_parser *p, const struct article *src)
-{
-	const char	*body, *q, *end;
-	size_t		 len, stuffed;
-
-	if (!src->has_body)
-		return (p->status);
-	if (article_parser_push(p, "", 0) != ARTICLE_OK)
-		return (p->status);
-	body = src->wire + src->header_len + 2;
-	len = src->wire_len - src->header_len - 2;
-	/* Every line that starts with "." was stuffed when src was made. */
-	stuffed = len > 0 && body[0] == '.';
-	for (q = body, end = body + len; (q = memchr(q, '\n', (size_t)(end -
-	    q))) != NULL && q + 1 < end; q++)
-		if (q[1] == '.')
-			stuffed++;
-	p->nlines += src->lines;
-	p->octets += len - 2 * src->lines - stuffed;
-	if (p->lim.max_lines != 0 && p->nlines > p->lim.max_lines)
-		return (art_fail(p, ARTICLE_TOO_MANY_LINES,
-		    "Article has too many lines (limit %zu)",
-		    p->lim.max_lines));
-	if (p->lim.max_size != 0 && (len > p->lim.max_size ||
-	    p->len > p->lim.max_size - len))
-		return (art_fail(p, ARTICLE_TOO_BIG,
-		    "Article too large (limit %zu octets)", p->lim.max_size));
-	if (art_grow(&p->wire, &p->cap, p->len, len) == -1)
-		return (art_fail(p, ARTICLE_NOMEM, "Out of memory"));
-	memcpy(p->wire + p->len, body, len);
-	p->len += len;
-	p->stuffed += stuffed;
-	p->body_lines += src->lines;
-	return (ARTICLE_OK);
-}
-
-enum article_status
 article_parser_finish(struct article_parser *p, struct article **out)
 {
 	struct article	*a;
+	size_t		 i;
 
 	*out = NULL;
 	if (p->finished || p->status != ARTICLE_OK) {
@@ -375,8 +431,16 @@ article_parser_finish(struct article_parser *p, struct article **out)
 	a->has_body = p->in_body;
 	a->headers = p->hdrs;
 	a->nheaders = p->nhdrs;
+	a->hmem = p->hmem;
+	a->hmemlen = p->hlen;
+	memcpy(a->hfirst, p->hfirst, sizeof(a->hfirst));
+	for (i = 0; i < p->nhdrs; i++) {
+		a->headers[i].name = p->hmem + p->hoffs[i].name;
+		a->headers[i].value = p->hmem + p->hoffs[i].value;
+	}
 	p->wire = NULL;
 	p->hdrs = NULL;
+	p->hmem = NULL;
 	p->nhdrs = 0;
 	*out = a;
 	return (ARTICLE_OK);
@@ -406,8 +470,9 @@ article_parser_free(struct article_parser *p)
 	if (p == NULL)
 		return;
 	free(p->wire);
-	art_free_headers(p->hdrs, p->nhdrs);
-	free(p->cur);
+	free(p->hdrs);
+	free(p->hoffs);
+	free(p->hmem);
 	free(p);
 }
 
@@ -417,42 +482,99 @@ article_free(struct article *a)
 	if (a == NULL)
 		return;
 	free(a->wire);
-	art_free_headers(a->headers, a->nheaders);
+	free(a->headers);
+	free(a->hmem);
 	free(a);
 }
 
 /* ---- Lookup ---------------------------------------------------------- */
 
+/*
+ * A name Loom knows has its number, matched once at parse time: looking
+ * it up compares numbers from its first field on.  Another name is
+ * compared only with the fields that have no number (a field with one
+ * cannot have that name).
+ */
+
+const struct article_header *
+article_header_by_id(const struct article *a, enum article_hid id)
+{
+	if (id <= ART_H_OTHER || id >= ART_H_MAX || a->hfirst[id] == 0)
+		return (NULL);
+	return (&a->headers[a->hfirst[id] - 1]);
+}
+
 const char *
 article_header_get(const struct article *a, const char *name)
 {
+	const struct article_header	*h;
+	enum article_hid		 id = article_hid(name, strlen(name));
+	size_t				 i;
+
+	if (id != ART_H_OTHER) {
+		h = article_header_by_id(a, id);
+		return (h != NULL ? h->value : NULL);
+	}
+	for (i = 0; i < a->nheaders; i++)
+		if (a->headers[i].id == ART_H_OTHER &&
+		    strcasecmp(a->headers[i].name, name) == 0)
+			return (a->headers[i].value);
+	return (NULL);
+}
+
+const struct article_header *
+art_header_find_id(const struct article *a, enum article_hid id)
+{
 	size_t	i;
 
-	for (i = 0; i < a->nheaders; i++)
-		if (strcasecmp(a->headers[i].name, name) == 0)
-			return (a->headers[i].value);
+	if (id <= ART_H_OTHER || id >= ART_H_MAX || a->hfirst[id] == 0)
+		return (NULL);
+	for (i = a->hfirst[id] - 1; i < a->nheaders; i++)
+		if (a->headers[i].id == id && a->headers[i].valuelen > 0)
+			return (&a->headers[i]);
 	return (NULL);
 }
 
 const struct article_header *
 art_header_find(const struct article *a, const char *name)
 {
-	size_t	i;
+	enum article_hid	id = article_hid(name, strlen(name));
+	size_t			i;
 
+	if (id != ART_H_OTHER)
+		return (art_header_find_id(a, id));
 	for (i = 0; i < a->nheaders; i++)
-		if (a->headers[i].valuelen > 0 &&
+		if (a->headers[i].id == ART_H_OTHER &&
+		    a->headers[i].valuelen > 0 &&
 		    strcasecmp(a->headers[i].name, name) == 0)
 			return (&a->headers[i]);
 	return (NULL);
 }
 
 size_t
-article_header_count(const struct article *a, const char *name)
+art_header_count_id(const struct article *a, enum article_hid id)
 {
 	size_t	i, n = 0;
 
+	if (id <= ART_H_OTHER || id >= ART_H_MAX || a->hfirst[id] == 0)
+		return (0);
+	for (i = a->hfirst[id] - 1; i < a->nheaders; i++)
+		if (a->headers[i].id == id)
+			n++;
+	return (n);
+}
+
+size_t
+article_header_count(const struct article *a, const char *name)
+{
+	enum article_hid	id = article_hid(name, strlen(name));
+	size_t			i, n = 0;
+
+	if (id != ART_H_OTHER)
+		return (art_header_count_id(a, id));
 	for (i = 0; i < a->nheaders; i++)
-		if (strcasecmp(a->headers[i].name, name) == 0)
+		if (a->headers[i].id == ART_H_OTHER &&
+		    strcasecmp(a->headers[i].name, name) == 0)
 			n++;
 	return (n);
 }
@@ -601,9 +723,19 @@ art_put_over(char **dst, const char *v)
 }
 
 /* The overview fields, in order (RFC 3977 8.3). */
-static const char *const art_over[] = {
-	"Subject", "From", "Date", "Message-ID", "References"
+static const enum article_hid art_over[] = {
+	ART_H_SUBJECT, ART_H_FROM, ART_H_DATE, ART_H_MESSAGE_ID,
+	ART_H_REFERENCES
 };
+
+/* The first field's value (article_header_get), by number. */
+static const char *
+art_value(const struct article *a, enum article_hid id)
+{
+	const struct article_header	*h = article_header_by_id(a, id);
+
+	return (h != NULL ? h->value : NULL);
+}
 
 /* What article_thread_extract takes from the header, measured before it
    is copied into one allocation. */
@@ -631,14 +763,14 @@ art_ref_kept(size_t i, size_t nref, size_t keep)
 static void
 art_thread_measure(const struct article *a, struct art_thread_src *src)
 {
-	const char	*irt = article_header_get(a, "In-Reply-To");
-	const char	*mid = article_header_get(a, "Message-ID");
+	const char	*irt = art_value(a, ART_H_IN_REPLY_TO);
+	const char	*mid = art_value(a, ART_H_MESSAGE_ID);
 	const char	*p, *end, *item, *v;
 	size_t		 i, len;
 
 	memset(src, 0, sizeof(*src));
-	src->refs = article_header_get(a, "References");
-	src->ngs = article_header_get(a, "Newsgroups");
+	src->refs = art_value(a, ART_H_REFERENCES);
+	src->ngs = art_value(a, ART_H_NEWSGROUPS);
 	if (src->refs != NULL) {
 		p = src->refs;
 		end = src->refs + strlen(src->refs);
@@ -683,7 +815,7 @@ art_thread_measure(const struct article *a, struct art_thread_src *src)
 			src->ms = NULL;
 	}
 	for (i = 0; i < 5; i++) {
-		v = article_header_get(a, art_over[i]);
+		v = art_value(a, art_over[i]);
 		src->strsz += (v != NULL ? strlen(v) : 0) + 1;
 	}
 }
@@ -750,7 +882,7 @@ article_thread_extract(const struct article *a, struct article_thread *t)
 		t->msgid = art_put(&dst, src.ms, src.mlen);
 	t->overview = dst;
 	for (n = 0; n < 5; n++) {
-		art_put_over(&dst, article_header_get(a, art_over[n]));
+		art_put_over(&dst, art_value(a, art_over[n]));
 		*dst++ = n < 4 ? '\t' : '\0';
 	}
 	return (0);

@@ -56,6 +56,55 @@ enum article_status {
 };
 
 /*
+ * Header fields Loom looks up, by number: a field's name is matched
+ * (case-insensitively) once, when it is parsed, and lookups by these
+ * names compare numbers, not strings.  ART_H_OTHER is every other name.
+ */
+enum article_hid {
+	ART_H_OTHER = 0,
+	ART_H_PATH,
+	ART_H_FROM,
+	ART_H_NEWSGROUPS,
+	ART_H_SUBJECT,
+	ART_H_MESSAGE_ID,
+	ART_H_DATE,
+	ART_H_REFERENCES,
+	ART_H_IN_REPLY_TO,
+	ART_H_XREF,
+	ART_H_INJECTION_DATE,
+	ART_H_INJECTION_INFO,
+	ART_H_FOLLOWUP_TO,
+	ART_H_EXPIRES,
+	ART_H_SENDER,
+	ART_H_LINES,
+	ART_H_APPROVED,
+	ART_H_ARCHIVE,
+	ART_H_BCC,
+	ART_H_CC,
+	ART_H_CONTROL,
+	ART_H_DISTRIBUTION,
+	ART_H_ORGANIZATION,
+	ART_H_REPLY_TO,
+	ART_H_SUMMARY,
+	ART_H_SUPERSEDES,
+	ART_H_TO,
+	ART_H_USER_AGENT,
+	ART_H_NNTP_POSTING_HOST,
+	ART_H_NNTP_POSTING_DATE,
+	ART_H_X_TRACE,
+	ART_H_X_COMPLAINTS_TO,
+	ART_H_MAX
+};
+
+/* The number of a field name name[0..len) (case-insensitive), or
+   ART_H_OTHER. */
+enum article_hid article_hid(const char *name, size_t len);
+
+/* The usual spelling of a numbered name ("Message-ID"); "" for
+   ART_H_OTHER. */
+const char	*article_hid_name(enum article_hid id);
+
+/*
  * One header field.  `name` is as sent (case kept).  `value` is the field
  * body unfolded (RFC 5322 2.2.3: each CRLF before white space removed),
  * without the white space that follows the colon or ends the field; TABs
@@ -69,6 +118,7 @@ struct article_header {
 	size_t		 valuelen;
 	size_t		 off;
 	size_t		 len;
+	enum article_hid id;		/* the name's number */
 };
 
 /*
@@ -91,6 +141,11 @@ struct article {
 						   line */
 	struct article_header	*headers;	/* in article order */
 	size_t			 nheaders;
+	/* Private: where the names and values live (one block for all),
+	   and the first field of each known name (index + 1, 0: none). */
+	char			*hmem;
+	size_t			 hmemlen;
+	size_t			 hfirst[ART_H_MAX];
 };
 
 struct article_parser;
@@ -147,6 +202,10 @@ const char *article_status_str(enum article_status st);
 /* The value of the first field called `name` (case-insensitive), or NULL
    if there is none.  Owned by the article. */
 const char *article_header_get(const struct article *a, const char *name);
+
+/* The first field with the number `id` (not ART_H_OTHER), or NULL. */
+const struct article_header *article_header_by_id(const struct article *a,
+    enum article_hid id);
 
 /* How many fields are called `name` (case-insensitive). */
 size_t article_header_count(const struct article *a, const char *name);

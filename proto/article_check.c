@@ -321,10 +321,11 @@ art_msgid_list_valid(const char *v, size_t max)
 /* ---- Dates ----------------------------------------------------------- */
 
 static int
-art_date_field(const struct article *a, const char *name, time_t *t,
+art_date_field(const struct article *a, enum article_hid id, time_t *t,
     int *present, char *reason, size_t reasonlen)
 {
-	const struct article_header	*h = art_header_find(a, name);
+	const struct article_header	*h = art_header_find_id(a, id);
+	const char			*name = article_hid_name(id);
 	const char			*err;
 
 	*present = h != NULL;
@@ -359,13 +360,14 @@ art_date_policy(const struct article_policy *pol, time_t t, int age,
  * every field RFC 5536 defines (its section 3), plus Lines and User-Agent
  * which have one value by nature.  Keywords and Comments may repeat.
  */
-static const char *const art_once[] = {
-	"Approved", "Archive", "Bcc", "Cc", "Control", "Date",
-	"Distribution", "Expires", "Followup-To", "From", "In-Reply-To",
-	"Injection-Date", "Injection-Info", "Lines", "Message-ID",
-	"Newsgroups", "Organization", "Path", "References", "Reply-To",
-	"Sender", "Subject", "Summary", "Supersedes", "To", "User-Agent",
-	"Xref",
+static const enum article_hid art_once[] = {
+	ART_H_APPROVED, ART_H_ARCHIVE, ART_H_BCC, ART_H_CC, ART_H_CONTROL,
+	ART_H_DATE, ART_H_DISTRIBUTION, ART_H_EXPIRES, ART_H_FOLLOWUP_TO,
+	ART_H_FROM, ART_H_IN_REPLY_TO, ART_H_INJECTION_DATE,
+	ART_H_INJECTION_INFO, ART_H_LINES, ART_H_MESSAGE_ID,
+	ART_H_NEWSGROUPS, ART_H_ORGANIZATION, ART_H_PATH, ART_H_REFERENCES,
+	ART_H_REPLY_TO, ART_H_SENDER, ART_H_SUBJECT, ART_H_SUMMARY,
+	ART_H_SUPERSEDES, ART_H_TO, ART_H_USER_AGENT, ART_H_XREF,
 };
 
 static int
@@ -374,22 +376,24 @@ art_check_once(const struct article *a, char *reason, size_t reasonlen)
 	size_t	i;
 
 	for (i = 0; i < sizeof(art_once) / sizeof(art_once[0]); i++)
-		if (article_header_count(a, art_once[i]) > 1)
+		if (art_header_count_id(a, art_once[i]) > 1)
 			return (art_reason(reason, reasonlen,
-			    "Duplicate %s header", art_once[i]));
+			    "Duplicate %s header",
+			    article_hid_name(art_once[i])));
 	return (0);
 }
 
 static int
-art_check_required(const struct article *a, const char *const *names,
+art_check_required(const struct article *a, const enum article_hid *ids,
     size_t n, char *reason, size_t reasonlen)
 {
 	size_t	i;
 
 	for (i = 0; i < n; i++)
-		if (art_header_find(a, names[i]) == NULL)
+		if (art_header_find_id(a, ids[i]) == NULL)
 			return (art_reason(reason, reasonlen,
-			    "Missing required %s header", names[i]));
+			    "Missing required %s header",
+			    article_hid_name(ids[i])));
 	return (0);
 }
 
@@ -403,22 +407,22 @@ art_check_common(const struct article *a, int post, int *posted,
 	size_t				 idlen;
 
 	*posted = 0;
-	if ((h = art_header_find(a, "From")) != NULL &&
+	if ((h = art_header_find_id(a, ART_H_FROM)) != NULL &&
 	    !art_mailbox_valid(h->value, 1))
 		return (art_reason(reason, reasonlen, "Bad From header"));
-	if ((h = art_header_find(a, "Sender")) != NULL && post &&
+	if ((h = art_header_find_id(a, ART_H_SENDER)) != NULL && post &&
 	    !art_mailbox_valid(h->value, 0))
 		return (art_reason(reason, reasonlen, "Bad Sender header"));
-	if ((h = art_header_find(a, "Message-ID")) != NULL &&
+	if ((h = art_header_find_id(a, ART_H_MESSAGE_ID)) != NULL &&
 	    (!art_msgid_field(h->value, &id, &idlen) ||
 	    !msgid_valid(id, idlen)))
 		return (art_reason(reason, reasonlen,
 		    "Bad Message-ID header"));
-	if ((h = art_header_find(a, "Newsgroups")) != NULL &&
+	if ((h = art_header_find_id(a, ART_H_NEWSGROUPS)) != NULL &&
 	    !art_newsgroups_valid(h->value))
 		return (art_reason(reason, reasonlen,
 		    "Bad Newsgroups header"));
-	if ((h = art_header_find(a, "Path")) != NULL &&
+	if ((h = art_header_find_id(a, ART_H_PATH)) != NULL &&
 	    !art_path_valid(h->value, posted))
 		return (art_reason(reason, reasonlen, "Bad Path header"));
 	return (0);
@@ -436,8 +440,8 @@ article_validate_post_dated(const struct article *a,
     const struct article_policy *pol, time_t *date_out, char *reason,
     size_t reasonlen)
 {
-	static const char *const required[] = {
-		"From", "Subject", "Newsgroups"
+	static const enum article_hid required[] = {
+		ART_H_FROM, ART_H_SUBJECT, ART_H_NEWSGROUPS
 	};
 	const struct article_header	*h;
 	time_t				 t, date = 0;
@@ -447,10 +451,10 @@ article_validate_post_dated(const struct article *a,
 	    art_check_once(a, reason, reasonlen) == -1)
 		return (-1);
 	/* RFC 5537 3.5 (1): only injecting and serving agents set these. */
-	if (art_header_find(a, "Injection-Info") != NULL)
+	if (art_header_find_id(a, ART_H_INJECTION_INFO) != NULL)
 		return (art_reason(reason, reasonlen,
 		    "Injection-Info header not allowed in a posting"));
-	if (art_header_find(a, "Xref") != NULL)
+	if (art_header_find_id(a, ART_H_XREF) != NULL)
 		return (art_reason(reason, reasonlen,
 		    "Xref header not allowed in a posting"));
 	if (art_check_common(a, 1, &posted, reason, reasonlen) == -1)
@@ -458,37 +462,37 @@ article_validate_post_dated(const struct article *a,
 	if (posted)
 		return (art_reason(reason, reasonlen,
 		    "Path header shows an earlier injection"));
-	if (art_date_field(a, "Date", &date, &date_present, reason,
+	if (art_date_field(a, ART_H_DATE, &date, &date_present, reason,
 	    reasonlen) == -1 || (date_present && art_date_policy(pol, date, 1,
 	    "Date", reason, reasonlen) == -1))
 		return (-1);
 	/* The same window as Date: an old Injection-Date would make peers
 	   drop the article as stale (RFC 5537 3.6), and one cannot inject
 	   an article in the past. */
-	if (art_date_field(a, "Injection-Date", &t, &present, reason,
+	if (art_date_field(a, ART_H_INJECTION_DATE, &t, &present, reason,
 	    reasonlen) == -1 || (present && art_date_policy(pol, t, 1,
 	    "Injection-Date", reason, reasonlen) == -1))
 		return (-1);
-	if (art_date_field(a, "Expires", &t, &present, reason,
+	if (art_date_field(a, ART_H_EXPIRES, &t, &present, reason,
 	    reasonlen) == -1)
 		return (-1);
 	/* The one empty field not taken as absent: RFC 5536 3.2.6 wants
 	   "poster" or a group, and dropping it would send followups to
 	   Newsgroups, which the poster did not ask for. */
-	if (article_header_count(a, "Followup-To") > 0 &&
-	    art_header_find(a, "Followup-To") == NULL)
+	if (art_header_count_id(a, ART_H_FOLLOWUP_TO) > 0 &&
+	    art_header_find_id(a, ART_H_FOLLOWUP_TO) == NULL)
 		return (art_reason(reason, reasonlen,
 		    "Empty Followup-To header"));
-	if ((h = art_header_find(a, "Followup-To")) != NULL &&
+	if ((h = art_header_find_id(a, ART_H_FOLLOWUP_TO)) != NULL &&
 	    strcmp(h->value, "poster") != 0 &&
 	    !art_newsgroups_valid(h->value))
 		return (art_reason(reason, reasonlen,
 		    "Bad Followup-To header"));
-	if ((h = art_header_find(a, "References")) != NULL &&
+	if ((h = art_header_find_id(a, ART_H_REFERENCES)) != NULL &&
 	    !art_msgid_list_valid(h->value, (size_t)-1))
 		return (art_reason(reason, reasonlen,
 		    "Bad References header"));
-	if ((h = art_header_find(a, "Supersedes")) != NULL &&
+	if ((h = art_header_find_id(a, ART_H_SUPERSEDES)) != NULL &&
 	    !art_msgid_list_valid(h->value, 1))
 		return (art_reason(reason, reasonlen,
 		    "Bad Supersedes header"));
@@ -512,12 +516,13 @@ article_validate_transit_dated(const struct article *a,
     const struct article_policy *pol, time_t *date_out, char *reason,
     size_t reasonlen)
 {
-	static const char *const required[] = {
-		"Message-ID", "Date", "From", "Newsgroups", "Subject", "Path"
+	static const enum article_hid required[] = {
+		ART_H_MESSAGE_ID, ART_H_DATE, ART_H_FROM, ART_H_NEWSGROUPS,
+		ART_H_SUBJECT, ART_H_PATH
 	};
-	static const char *const once[] = {
-		"Message-ID", "Date", "From", "Newsgroups", "Subject", "Path",
-		"Injection-Date"
+	static const enum article_hid once[] = {
+		ART_H_MESSAGE_ID, ART_H_DATE, ART_H_FROM, ART_H_NEWSGROUPS,
+		ART_H_SUBJECT, ART_H_PATH, ART_H_INJECTION_DATE
 	};
 	time_t	 date, inj;
 	size_t	 i;
@@ -526,9 +531,9 @@ article_validate_transit_dated(const struct article *a,
 	if (art_check_required(a, required, 6, reason, reasonlen) == -1)
 		return (-1);
 	for (i = 0; i < sizeof(once) / sizeof(once[0]); i++)
-		if (article_header_count(a, once[i]) > 1)
+		if (art_header_count_id(a, once[i]) > 1)
 			return (art_reason(reason, reasonlen,
-			    "Duplicate %s header", once[i]));
+			    "Duplicate %s header", article_hid_name(once[i])));
 	if (art_check_common(a, 0, &posted, reason, reasonlen) == -1)
 		return (-1);
 	/* As for POST: a header alone (innd says "No body" too) or an
@@ -538,12 +543,12 @@ article_validate_transit_dated(const struct article *a,
 		    "after the header)"));
 	if (a->lines == 0)
 		return (art_reason(reason, reasonlen, "Empty body"));
-	if (art_date_field(a, "Date", &date, &present, reason,
+	if (art_date_field(a, ART_H_DATE, &date, &present, reason,
 	    reasonlen) == -1 || art_date_policy(pol, date, 0, "Date", reason,
 	    reasonlen) == -1)
 		return (-1);
 	/* RFC 5537 3.6: staleness goes by Injection-Date when present. */
-	if (art_date_field(a, "Injection-Date", &inj, &present, reason,
+	if (art_date_field(a, ART_H_INJECTION_DATE, &inj, &present, reason,
 	    reasonlen) == -1)
 		return (-1);
 	if (present ? art_date_policy(pol, inj, 1, "Injection-Date", reason,

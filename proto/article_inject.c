@@ -1,8 +1,8 @@
 /*
  * Injecting a proto-article (RFC 5537 3.5) and relaying one (RFC 5537 3.6):
- * both build the new header line by line through a fresh parser, so the
- * result's wire form, counts and fields are exactly what parsing it would
- * give; the body, parsed once already, is copied as it is.
+ * both build the new article from the parsed one (art_build), without
+ * parsing anything again, so that its wire form, counts and fields are
+ * exactly what parsing it would give; the body is copied as it is.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,76 +16,10 @@
 
 /* Fields a poster may not set and that injection drops (RFC 5537 3.5;
    the NNTP-Posting-* and X-* ones are what Injection-Info replaced). */
-static const char *const art_drop[] = {
-	"Xref", "Injection-Info", "NNTP-Posting-Host", "NNTP-Posting-Date",
-	"X-Trace", "X-Complaints-To",
+static const enum article_hid art_drop[] = {
+	ART_H_XREF, ART_H_INJECTION_INFO, ART_H_NNTP_POSTING_HOST,
+	ART_H_NNTP_POSTING_DATE, ART_H_X_TRACE, ART_H_X_COMPLAINTS_TO,
 };
-
-static int
-art_push(struct article_parser *p, const char *s, size_t len)
-{
-	return (article_parser_push(p, s, len) == ARTICLE_OK ? 0 : -1);
-}
-
-/* Push the wire lines of wire[off..off+len) (CRLF-ended), un-stuffed. */
-static int
-art_push_wire(struct article_parser *p, const char *wire, size_t off,
-    size_t len)
-{
-	const char	*s = wire + off, *end = wire + off + len, *nl;
-	size_t		 n;
-
-	while (s < end) {
-		nl = memchr(s, '\n', (size_t)(end - s));
-		n = (size_t)((nl != NULL ? nl : end) - s);
-		if (n > 0 && s[n - 1] == '\r')
-			n--;
-		if (n > 0 && s[0] == '.') {
-			if (art_push(p, s + 1, n - 1) == -1)
-				return (-1);
-		} else if (art_push(p, s, n) == -1)
-			return (-1);
-		s = nl != NULL ? nl + 1 : end;
-	}
-	return (0);
-}
-
-/* Push "Name: value". */
-static int
-art_push_field(struct article_parser *p, const char *name, const char *value)
-{
-	size_t	 nlen = strlen(name), vlen = strlen(value);
-	char	*line;
-	int	 rc;
-
-	if ((line = malloc(nlen + 2 + vlen)) == NULL)
-		return (-1);
-	memcpy(line, name, nlen);
-	memcpy(line + nlen, ": ", 2);
-	memcpy(line + nlen + 2, value, vlen);
-	rc = art_push(p, line, nlen + 2 + vlen);
-	free(line);
-	return (rc);
-}
-
-/* The body: the empty line (if the source had one), then its lines,
-   copied in wire form rather than parsed a second time. */
-static int
-art_push_body(struct article_parser *p, const struct article *a)
-{
-	return (art_parser_push_body(p, a) == ARTICLE_OK ? 0 : -1);
-}
-
-static struct article *
-art_finish(struct article_parser *p, char *reason, size_t reasonlen)
-{
-	struct article	*out = NULL;
-
-	if (article_parser_finish(p, &out) != ARTICLE_OK)
-		art_reason(reason, reasonlen, "%s", article_parser_reason(p));
-	article_parser_free(p);
-	return (out);
-}
 
 /* A path-identity or diagnostic: the octets RFC 5536 3.1.5 allows. */
 static int
@@ -172,48 +106,190 @@ art_dropped(const struct article_header *h)
 	if (h->valuelen == 0)
 		return (1);
 	for (i = 0; i < sizeof(art_drop) / sizeof(art_drop[0]); i++)
-		if (strcasecmp(h->name, art_drop[i]) == 0)
+		if (h->id == art_drop[i])
 			return (1);
 	return (0);
 }
 
-/* The header fields of a, with the first Path replaced by `path` (or
-   `path` first if a has none) and, if `inject`, the dropped ones left
-   out. */
-static int
-art_push_headers(struct article_parser *p, const struct article *a,
-    const char *path, int inject)
+/* Lines of wire[0..len) that start with a stuffed dot. */
+static size_t
+art_count_stuffed(const char *wire, size_t len)
 {
-	const struct article_header	*h;
-	size_t				 i;
-	int				 path_done = 0;
+	const char	*p = wire, *end = wire + len, *nl;
+	size_t		 n = 0;
 
-	if (art_header_find(a, "Path") == NULL) {
-		if (art_push_field(p, "Path", path) == -1)
-			return (-1);
-		path_done = 1;
+	while (p < end) {
+		if (*p == '.')
+			n++;
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			break;
+		p = nl + 1;
 	}
+	return (n);
+}
+
+/* A field the builder writes as "name: value". */
+struct art_add {
+	const char	*name;
+	const char	*value;
+};
+
+static void
+art_add_set(struct art_add *f, const char *name, const char *value)
+{
+	f->name = name;
+	f->value = value;
+}
+
+/* Does building drop h (besides the Path fields it replaces)? */
+static int
+art_build_drops(const struct article_header *h, int inject)
+{
+	if (inject)
+		return (art_dropped(h));
+	/* A relayed Xref numbers the sender's articles, not ours: the
+	   store writes our own. */
+	return (h->id == ART_H_XREF);
+}
+
+/*
+ * Write "name: value" as the next field of b, whose wire, headers and
+ * hmem were sized for it: name and value as a parser keeps them (the
+ * value's white space around it cut).
+ */
+static void
+art_build_put(struct article *b, const struct art_add *f,
+    enum article_hid id)
+{
+	struct article_header	*nh;
+	char			*dst;
+	size_t			 namelen = strlen(f->name);
+	size_t			 vlen = strlen(f->value), vs, ve;
+
+	dst = b->hmem + b->hmemlen;
+	memcpy(dst, f->name, namelen + 1);
+	memcpy(dst + namelen + 1, f->value, vlen + 1);
+	b->hmemlen += namelen + 1 + vlen + 1;
+	vs = 0;
+	ve = vlen;
+	while (vs < ve && ART_WSP(f->value[vs]))
+		vs++;
+	while (ve > vs && ART_WSP(f->value[ve - 1]))
+		ve--;
+	dst[namelen + 1 + ve] = '\0';
+	nh = &b->headers[b->nheaders++];
+	nh->name = dst;
+	nh->value = dst + namelen + 1 + vs;
+	nh->valuelen = ve - vs;
+	nh->off = b->wire_len;
+	nh->len = namelen + 2 + vlen + 2;
+	nh->id = id;
+	memcpy(b->wire + b->wire_len, f->name, namelen);
+	memcpy(b->wire + b->wire_len + namelen, ": ", 2);
+	memcpy(b->wire + b->wire_len + namelen + 2, f->value, vlen);
+	memcpy(b->wire + b->wire_len + namelen + 2 + vlen, "\r\n", 2);
+	b->wire_len += nh->len;
+}
+
+/*
+ * Relaying and injecting change a few fields, so the result is made from
+ * the parsed article directly instead of pushing every line through a
+ * new parser: a's fields in order, their wire copied as it is (offsets
+ * moved), their names and values copied in one block; the first Path
+ * with a value becomes "<its name>: <path>" (a "Path: <path>" comes
+ * first when there is none), other Path fields go, and so do Xref (or,
+ * if inject, what injection drops); then add[0..nadd) as "name: value";
+ * then the empty line and the body in one memcpy.  The result is what
+ * parsing its wire would give (the unit tests and the fuzz target check
+ * exactly that).  NULL when out of memory, or when a value would hold a
+ * line end.
+ */
+static struct article *
+art_build(const struct article *a, const char *path, int inject,
+    const struct art_add *add, size_t nadd)
+{
+	const struct article_header	*ph, *h;
+	struct art_add			 pf;
+	struct article_header		*nh;
+	struct article			*b;
+	const struct art_add		*f;
+	size_t				 i, k, n, namelen, vlen;
+	size_t				 wlen, memlen, dots;
+
+	ph = art_header_find_id(a, ART_H_PATH);
+	pf.name = ph != NULL ? ph->name : "Path";
+	pf.value = path;
+	/* Sizes: the kept fields, then the new ones. */
+	wlen = a->wire_len;
+	memlen = a->hmemlen;
+	dots = 0;
 	for (i = 0; i < a->nheaders; i++) {
 		h = &a->headers[i];
-		if (strcasecmp(h->name, "Path") == 0) {
-			/* Empty ones go; only the first real one counts. */
-			if (path_done || h->valuelen == 0)
-				continue;
-			path_done = 1;
-			if (art_push_field(p, h->name, path) == -1)
-				return (-1);
+		if (h == ph || h->id == ART_H_PATH ||
+		    art_build_drops(h, inject)) {
+			wlen -= h->len;
+			if (h != ph)
+				dots += art_count_stuffed(a->wire + h->off,
+				    h->len);
+		}
+	}
+	for (k = 0; k <= nadd; k++) {
+		f = k == 0 ? &pf : &add[k - 1];
+		if (strpbrk(f->value, "\r\n") != NULL)
+			return (NULL);
+		namelen = strlen(f->name);
+		vlen = strlen(f->value);
+		wlen += namelen + 2 + vlen + 2;
+		memlen += namelen + 1 + vlen + 1;
+	}
+
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return (NULL);
+	if ((b->wire = malloc(wlen)) == NULL ||
+	    (b->headers = calloc(a->nheaders + 1 + nadd,
+	    sizeof(*nh))) == NULL ||
+	    (b->hmem = malloc(memlen)) == NULL) {
+		article_free(b);
+		return (NULL);
+	}
+	if (a->hmemlen > 0)
+		memcpy(b->hmem, a->hmem, a->hmemlen);
+	b->hmemlen = a->hmemlen;
+	if (ph == NULL)
+		art_build_put(b, &pf, ART_H_PATH);
+	for (i = 0; i < a->nheaders; i++) {
+		h = &a->headers[i];
+		if (h == ph) {
+			art_build_put(b, &pf, ART_H_PATH);
 			continue;
 		}
-		if (inject && art_dropped(h))
+		if (h->id == ART_H_PATH || art_build_drops(h, inject))
 			continue;
-		/* A relayed Xref numbers the sender's articles, not ours:
-		   the store writes our own. */
-		if (!inject && strcasecmp(h->name, "Xref") == 0)
-			continue;
-		if (art_push_wire(p, a->wire, h->off, h->len) == -1)
-			return (-1);
+		nh = &b->headers[b->nheaders++];
+		*nh = *h;
+		nh->name = b->hmem + (h->name - a->hmem);
+		nh->value = b->hmem + (h->value - a->hmem);
+		nh->off = b->wire_len;
+		memcpy(b->wire + b->wire_len, a->wire + h->off, h->len);
+		b->wire_len += h->len;
 	}
-	return (0);
+	for (k = 0; k < nadd; k++)
+		art_build_put(b, &add[k], article_hid(add[k].name,
+		    strlen(add[k].name)));
+	n = b->nheaders;
+	for (i = 0; i < n; i++)
+		if (b->headers[i].id != ART_H_OTHER &&
+		    b->hfirst[b->headers[i].id] == 0)
+			b->hfirst[b->headers[i].id] = i + 1;
+	b->header_len = b->wire_len;
+	/* The empty line and the body, as they are. */
+	memcpy(b->wire + b->wire_len, a->wire + a->header_len,
+	    a->wire_len - a->header_len);
+	b->wire_len += a->wire_len - a->header_len;
+	b->stuffed_dots = a->stuffed_dots - dots;
+	b->lines = a->lines;
+	b->has_body = a->has_body;
+	return (b);
 }
 
 struct article *
@@ -221,19 +297,20 @@ article_inject(const struct article *a, const struct article_injection *inj,
     char *reason, size_t reasonlen)
 {
 	const struct article_header	*h;
-	struct article_parser		*p = NULL;
+	struct article			*b = NULL;
+	struct art_add			 add[5];
 	char				 date[32], lines[32];
 	char				*prefix = NULL, *path = NULL;
 	char				*mid = NULL, *info = NULL;
 	size_t				 n;
-	int				 has_mid, has_date, ok = 0;
+	int				 has_mid, has_date;
 
 	if (inj->path_identity == NULL || !art_path_chars(inj->path_identity)) {
 		art_reason(reason, reasonlen, "Bad path identity");
 		return (NULL);
 	}
-	has_mid = art_header_find(a, "Message-ID") != NULL;
-	has_date = art_header_find(a, "Date") != NULL;
+	has_mid = art_header_find_id(a, ART_H_MESSAGE_ID) != NULL;
+	has_date = art_header_find_id(a, ART_H_DATE) != NULL;
 	if (!has_mid) {
 		if (inj->msgid_unique == NULL || inj->msgid_domain == NULL)
 			goto bad_mid;
@@ -256,7 +333,7 @@ article_inject(const struct article *a, const struct article_injection *inj,
 		    inj->posting_host);
 	else
 		snprintf(prefix, n, "%s!.POSTED", inj->path_identity);
-	h = art_header_find(a, "Path");
+	h = art_header_find_id(a, ART_H_PATH);
 	if ((path = art_join_path(prefix, h != NULL ? h->value :
 	    "not-for-mail")) == NULL)
 		goto nomem;
@@ -264,29 +341,23 @@ article_inject(const struct article *a, const struct article_injection *inj,
 		goto nomem;
 	rfc5322_date_format(inj->now, date);
 
-	if ((p = article_parser_new(NULL)) == NULL ||
-	    art_push_headers(p, a, path, 1) == -1)
-		goto nomem;
-	if (!has_mid && art_push_field(p, "Message-ID", mid) == -1)
-		goto nomem;
-	if (!has_date && art_push_field(p, "Date", date) == -1)
-		goto nomem;
+	n = 0;
+	if (!has_mid)
+		art_add_set(&add[n++], "Message-ID", mid);
+	if (!has_date)
+		art_add_set(&add[n++], "Date", date);
 	/* RFC 5537 3.5: with both Message-ID and Date the poster may have
 	   injected the article elsewhere too; copies must not differ. */
 	if ((!has_mid || !has_date) &&
-	    art_header_find(a, "Injection-Date") == NULL &&
-	    art_push_field(p, "Injection-Date", date) == -1)
-		goto nomem;
-	if (art_push_field(p, "Injection-Info", info) == -1)
-		goto nomem;
-	if (inj->add_lines && art_header_find(a, "Lines") == NULL) {
+	    art_header_find_id(a, ART_H_INJECTION_DATE) == NULL)
+		art_add_set(&add[n++], "Injection-Date", date);
+	art_add_set(&add[n++], "Injection-Info", info);
+	if (inj->add_lines && art_header_find_id(a, ART_H_LINES) == NULL) {
 		snprintf(lines, sizeof(lines), "%zu", a->lines);
-		if (art_push_field(p, "Lines", lines) == -1)
-			goto nomem;
+		art_add_set(&add[n++], "Lines", lines);
 	}
-	if (art_push_body(p, a) == -1)
+	if ((b = art_build(a, path, 1, add, n)) == NULL)
 		goto nomem;
-	ok = 1;
 	goto done;
 bad_mid:
 	art_reason(reason, reasonlen, "Cannot make a valid Message-ID");
@@ -298,20 +369,17 @@ done:
 	free(path);
 	free(mid);
 	free(info);
-	if (!ok) {
-		article_parser_free(p);
-		return (NULL);
-	}
-	return (art_finish(p, reason, reasonlen));
+	return (b);
 }
 
 int
 article_path_contains(const struct article *a, const char *identity)
 {
-	const struct article_header	*h = art_header_find(a, "Path");
+	const struct article_header	*h;
 	const char			*p, *end, *ent;
 	size_t				 len, idlen = strlen(identity);
 
+	h = art_header_find_id(a, ART_H_PATH);
 	if (h == NULL || idlen == 0)
 		return (0);
 	p = h->value;
@@ -327,8 +395,8 @@ struct article *
 article_path_prepend(const struct article *a, const char *identity,
     const char *diag)
 {
-	const struct article_header	*h = art_header_find(a, "Path");
-	struct article_parser		*p;
+	const struct article_header	*h = art_header_find_id(a, ART_H_PATH);
+	struct article			*b;
 	char				*prefix, *path;
 	size_t				 n;
 
@@ -345,13 +413,7 @@ article_path_prepend(const struct article *a, const char *identity,
 	free(prefix);
 	if (path == NULL)
 		return (NULL);
-	if ((p = article_parser_new(NULL)) == NULL ||
-	    art_push_headers(p, a, path, 0) == -1 ||
-	    art_push_body(p, a) == -1) {
-		free(path);
-		article_parser_free(p);
-		return (NULL);
-	}
+	b = art_build(a, path, 0, NULL, 0);
 	free(path);
-	return (art_finish(p, NULL, 0));
+	return (b);
 }

@@ -48,14 +48,11 @@ int	art_reason(char *reason, size_t reasonlen, const char *fmt, ...)
 const struct article_header *art_header_find(const struct article *a,
 	    const char *name);
 
-/*
- * Give a parser that has had only header lines the body of src: its empty
- * line, then its body copied whole in wire form, counted as pushing each
- * line would count it.  src was made by a parser, so its body is known
- * good and already stuffed: it is not parsed again.  Nothing is added
- * when src has no empty line.  Returns the parser's status.
- */
-enum article_status art_parser_push_body(struct article_parser *p,
-	    const struct article *src);
+/* The same by number (not ART_H_OTHER): no string is compared. */
+const struct article_header *art_header_find_id(const struct article *a,
+	    enum article_hid id);
+
+/* How many fields have the number id (not ART_H_OTHER). */
+size_t	art_header_count_id(const struct article *a, enum article_hid id);
 
 #endif /* LOOM_ARTICLE_INT_H */

@@ -51,7 +51,9 @@ command_find(const struct nntp_verb_table *t, const char *verb,
 	*verb_known = 0;
 	for (i = 0; i < t->n; i++) {
 		d = t->verbs[i];
-		if (strcasecmp(d->name, verb) != 0)
+		/* The first letter rules out most verbs without a call. */
+		if ((d->name[0] | 0x20) != (verb[0] | 0x20) ||
+		    strcasecmp(d->name, verb) != 0)
 			continue;
 		*verb_known = 1;
 		if (d->keyword == NULL)
@@ -70,7 +72,8 @@ command_has_keywords(const struct nntp_verb_table *t, const char *verb)
 	size_t	i;
 
 	for (i = 0; i < t->n; i++)
-		if (strcasecmp(t->verbs[i]->name, verb) == 0)
+		if ((t->verbs[i]->name[0] | 0x20) == (verb[0] | 0x20) &&
+		    strcasecmp(t->verbs[i]->name, verb) == 0)
 			return (t->verbs[i]->keyword != NULL);
 	return (0);
 }

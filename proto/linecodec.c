@@ -71,3 +71,59 @@ dot_stuff(const char *in, size_t inlen, char *out, size_t outlen)
 #undef PUT
 	return (o);
 }
+
+void
+block_reader_init(struct block_reader *r, size_t limit, size_t line_max)
+{
+	memset(r, 0, sizeof(*r));
+	r->limit = limit;
+	r->line_max = line_max;
+}
+
+enum block_event
+block_next(struct block_reader *r, const char *buf, size_t len,
+    size_t *used, const char **line, size_t *linelen)
+{
+	const char	*nl;
+	size_t		 from, n, skip;
+
+	*used = 0;
+	*line = NULL;
+	*linelen = 0;
+	if (len == 0)
+		return (BLOCK_MORE);
+	from = r->scanned < len ? r->scanned : len;
+	if ((nl = memchr(buf + from, '\n', len - from)) == NULL) {
+		r->scanned = len;
+		if (len > r->line_max || r->received + len > r->limit) {
+			/* Drop the line's start; keep a last octet in
+			   case it is the CR of its CRLF. */
+			r->too_long = 1;
+			r->midline = 1;
+			*used = len - 1;
+			r->scanned = 1;
+		}
+		return (BLOCK_MORE);
+	}
+	r->scanned = 0;
+	n = (size_t)(nl - buf);
+	*used = n + 1;
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	r->received += n + 2;
+	if (r->midline) {
+		/* The end of a line whose start was dropped. */
+		r->midline = 0;
+		return (BLOCK_SKIP);
+	}
+	if (line_is_terminator(buf, n))
+		return (BLOCK_END);
+	if (r->received > r->limit)
+		r->too_long = 1;
+	if (r->too_long)
+		return (BLOCK_SKIP);
+	skip = line_unstuff(buf, n);
+	*line = buf + skip;
+	*linelen = n - skip;
+	return (BLOCK_LINE);
+}

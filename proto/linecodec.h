@@ -62,4 +62,56 @@ size_t line_unstuff(const char *line, size_t len);
  */
 size_t dot_stuff(const char *in, size_t inlen, char *out, size_t outlen);
 
+/*
+ * Reading a dot-terminated block (an article after 340/335 or TAKETHIS)
+ * from input that arrives in pieces.  The caller holds the unconsumed
+ * input (the start of a line) and calls block_next() on as much of it as
+ * is contiguous; each call takes one line:
+ *
+ *	BLOCK_LINE	*line, *linelen: the line un-stuffed, without its
+ *			EOL, pointing into buf
+ *	BLOCK_SKIP	a line to drop: the block is over its limit, or it
+ *			is the end of an over-long line whose start was
+ *			dropped
+ *	BLOCK_END	the terminating "."
+ *	BLOCK_MORE	no complete line in buf: wait for more input
+ *
+ * and *used octets of buf are consumed (also with BLOCK_MORE, when the
+ * start of an over-long line is dropped).  The EOL is CRLF or a bare LF;
+ * a CR elsewhere, a NUL or any other octet is line content, for the
+ * parser to judge.  Every line counts as its length + 2 against `limit`
+ * (the block's wire size); past it, lines are skipped and too_long is
+ * set, but the block is still read to its end so the client stays in
+ * step.  A line whose LF has not come within `line_max` octets is
+ * dropped as it arrives (too_long): the caller need never hold more.
+ *
+ * The reader remembers how much of buf it searched in vain (scanned), so
+ * when more input arrives behind the same unfinished line, only the new
+ * octets are searched: the caller must hand the same unconsumed input
+ * again, with more after it.
+ */
+struct block_reader {
+	size_t	limit;		/* octets of the whole block */
+	size_t	line_max;	/* longest line held for its EOL */
+	size_t	received;	/* counted so far: each line + 2 */
+	size_t	scanned;	/* pending octets known to lack LF */
+	int	too_long;	/* the block passed a limit */
+	int	midline;	/* dropping the rest of an over-long line */
+};
+
+enum block_event {
+	BLOCK_LINE = 0,
+	BLOCK_SKIP,
+	BLOCK_END,
+	BLOCK_MORE
+};
+
+/* Start reading a block with these limits. */
+void	block_reader_init(struct block_reader *r, size_t limit,
+	    size_t line_max);
+
+/* The next line of buf[0..len), which starts at a line start. */
+enum block_event block_next(struct block_reader *r, const char *buf,
+	    size_t len, size_t *used, const char **line, size_t *linelen);
+
 #endif /* LOOM_LINECODEC_H */

@@ -538,7 +538,7 @@ session_receive_start(struct session *s, size_t limit,
 	s->rx.end = end;
 	s->rx.free = free_ctx;
 	s->rx.ctx = ctx;
-	s->rx.limit = limit;
+	block_reader_init(&s->rx.br, limit, SESSION_LINE_MAX);
 	s->state = SESSION_RECEIVING;
 	/* A client trickling an article holds a slot and memory: bound
 	   the whole transfer, not just the silence between lines. */
@@ -561,7 +561,7 @@ session_receive_end(struct session *s)
 	memset(&s->rx, 0, sizeof(s->rx));
 	evtimer_del(s->receive_timer);
 	s->state = SESSION_CMD;
-	res = rx.end(s, rx.too_long, rx.ctx);
+	res = rx.end(s, rx.br.too_long, rx.ctx);
 	if (res == CMD_CLOSE)
 		session_close_after_flush(s, "protocol");
 }
@@ -572,54 +572,66 @@ session_receive_end(struct session *s)
  * the client stays in step with the protocol.  A single line may not
  * exceed SESSION_LINE_MAX: it could not be buffered within the input
  * watermark.  Returns 0 when more input is needed.
+ *
+ * The lines (proto/'s block_next) are taken straight from the input's
+ * first chunk, all of them, and drained together: a drain runs the
+ * buffer's callbacks (the read watermark: an event_add), which per line
+ * cost more than the article's parse.  Only a line that spans chunks is
+ * made contiguous, and only it: the first chunk's rest and the next
+ * chunk up to its first LF.  An unfinished line is searched only where
+ * it grew (block_reader.scanned).
  */
 static int
 session_receive_input(struct session *s, struct evbuffer *in)
 {
-	struct evbuffer_ptr	 eol;
-	size_t			 eol_len, avail, linelen, skip;
-	unsigned char		*p;
+	struct evbuffer_iovec	 v[2];
+	enum block_event	 ev = BLOCK_MORE;
+	const char		*buf, *line, *nl;
+	size_t			 avail, used, off, linelen, want;
+	int			 n;
 
 	while (s->state == SESSION_RECEIVING) {
 		if ((avail = evbuffer_get_length(in)) == 0)
 			return (0);
-		eol = evbuffer_search_eol(in, NULL, &eol_len,
-		    EVBUFFER_EOL_CRLF);
-		if (eol.pos == -1) {
-			if (avail > SESSION_LINE_MAX ||
-			    s->rx.received + avail > s->rx.limit) {
-				/* Drop the line's start; keep a last octet
-				   in case it is the CR of its CRLF. */
-				s->rx.too_long = 1;
-				s->rx.midline = 1;
-				s->bytes_in += avail - 1;
-				evbuffer_drain(in, avail - 1);
+		n = evbuffer_peek(in, -1, NULL, v, 2);
+		buf = v[0].iov_base;
+		for (off = 0; off < v[0].iov_len; off += used) {
+			ev = block_next(&s->rx.br, buf + off,
+			    v[0].iov_len - off, &used, &line, &linelen);
+			if (ev == BLOCK_LINE) {
+				s->rx.line(s, line, linelen, s->rx.ctx);
+				continue;
 			}
-			return (0);
+			if (ev != BLOCK_SKIP) {
+				off += used;
+				break;
+			}
 		}
-		linelen = (size_t)eol.pos;
-		s->rx.received += linelen + 2;
-		s->bytes_in += linelen + eol_len;
-		if (s->rx.midline) {
-			/* The end of a line whose start was dropped. */
-			s->rx.midline = 0;
-			evbuffer_drain(in, linelen + eol_len);
-			continue;
+		if (off > 0) {
+			s->bytes_in += off;
+			evbuffer_drain(in, off);
 		}
-		p = evbuffer_pullup(in, (ev_ssize_t)(linelen + eol_len));
-		if (line_is_terminator((const char *)p, linelen)) {
-			evbuffer_drain(in, linelen + eol_len);
+		if (ev == BLOCK_END) {
 			session_receive_end(s);
 			return (1);
 		}
-		if (s->rx.received > s->rx.limit)
-			s->rx.too_long = 1;
-		if (!s->rx.too_long) {
-			skip = line_unstuff((const char *)p, linelen);
-			s->rx.line(s, (const char *)p + skip, linelen - skip,
-			    s->rx.ctx);
-		}
-		evbuffer_drain(in, linelen + eol_len);
+		if (off > 0)
+			return (1);	/* session_run looks at the clock */
+		if (n < 2 || v[0].iov_len >= avail)
+			return (0);	/* the line is not complete yet */
+		/* The line goes on in the next chunk: make the line, and
+		   only it, contiguous.  When its LF is further still, make
+		   as much contiguous as a line may hold, at once, rather
+		   than copying a growing line again chunk after chunk. */
+		nl = memchr(v[1].iov_base, '\n', v[1].iov_len);
+		if (nl != NULL)
+			want = v[0].iov_len + (size_t)(nl -
+			    (const char *)v[1].iov_base) + 1;
+		else
+			want = avail < SESSION_LINE_MAX + 1 ? avail :
+			    SESSION_LINE_MAX + 1;
+		if (evbuffer_pullup(in, (ev_ssize_t)want) == NULL)
+			fatalx("evbuffer_pullup");
 	}
 	return (1);
 }

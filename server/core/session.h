@@ -61,10 +61,7 @@ struct session_receive {
 	enum cmd_result	 (*end)(struct session *s, int too_long, void *ctx);
 	void		 (*free)(void *ctx);
 	void		  *ctx;
-	size_t		   limit;	/* octets of the whole block */
-	size_t		   received;
-	int		   too_long;
-	int		   midline;	/* dropping the rest of a line */
+	struct block_reader br;		/* lines, limits (proto/) */
 };
 
 /*

@@ -2,6 +2,7 @@
  * The article in flight (intake.h): receiving, parsing and checking an
  * article, its store record, the writer and the way back.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,8 @@ intake_new(struct session *s, const struct intake_ops *ops, void *ctx)
 	lim.max_headers = cfg->max_headers;
 	lim.max_header_len = cfg->max_header_size;
 	lim.max_lines = cfg->max_lines;
-	in = xcalloc(1, sizeof(*in));
+	in = xmalloc(sizeof(*in));
+	memset(in, 0, offsetof(struct intake, feeds));
 	in->ops = ops;
 	in->ctx = ctx;
 	in->srv = s->srv;

@@ -48,6 +48,69 @@ check_wire(const struct article *a)
 			abort();
 }
 
+/* Field numbers and the first-slot table agree with the names. */
+static void
+check_ids(const struct article *a)
+{
+	size_t	i, first[ART_H_MAX];
+
+	memset(first, 0, sizeof(first));
+	for (i = 0; i < a->nheaders; i++) {
+		if (article_hid(a->headers[i].name,
+		    strlen(a->headers[i].name)) != a->headers[i].id)
+			abort();
+		if (a->headers[i].id != ART_H_OTHER &&
+		    first[a->headers[i].id] == 0)
+			first[a->headers[i].id] = i + 1;
+	}
+	if (memcmp(first, a->hfirst, sizeof(first)) != 0)
+		abort();
+}
+
+/* a (made without a parser) is exactly what parsing its wire gives. */
+static void
+check_same_as_parsed(const struct article *a)
+{
+	struct article_parser	*p = article_parser_new(NULL);
+	struct article		*b = NULL;
+	const char		*s = a->wire, *nl;
+	const char		*end = a->wire + a->wire_len;
+	size_t			 n, i;
+
+	if (p == NULL)
+		return;
+	while (s < end) {
+		if ((nl = memchr(s, '\n', (size_t)(end - s))) == NULL)
+			abort();
+		n = (size_t)(nl - s) - 1;
+		if (!a->has_body && s == a->wire + a->header_len)
+			break;
+		if (n > 0 && s[0] == '.')
+			article_parser_push(p, s + 1, n - 1);
+		else
+			article_parser_push(p, s, n);
+		s = nl + 1;
+	}
+	if (article_parser_finish(p, &b) != ARTICLE_OK)
+		abort();
+	article_parser_free(p);
+	if (a->wire_len != b->wire_len || memcmp(a->wire, b->wire,
+	    a->wire_len) != 0 || a->header_len != b->header_len ||
+	    a->stuffed_dots != b->stuffed_dots || a->lines != b->lines ||
+	    a->has_body != b->has_body || a->nheaders != b->nheaders ||
+	    memcmp(a->hfirst, b->hfirst, sizeof(a->hfirst)) != 0)
+		abort();
+	for (i = 0; i < a->nheaders; i++)
+		if (strcmp(a->headers[i].name, b->headers[i].name) != 0 ||
+		    strcmp(a->headers[i].value, b->headers[i].value) != 0 ||
+		    a->headers[i].valuelen != b->headers[i].valuelen ||
+		    a->headers[i].off != b->headers[i].off ||
+		    a->headers[i].len != b->headers[i].len ||
+		    a->headers[i].id != b->headers[i].id)
+			abort();
+	article_free(b);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -105,6 +168,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	article_parser_free(p);
 	check_wire(a);
+	check_ids(a);
 	(void)article_header_count(a, "Subject");
 	/* The posting filter's rules see every article a peer sends. */
 	if (filter_pattern_parse("Subject: *money*", &pats[0], reason,
@@ -125,6 +189,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	post_ok = article_validate_post(a, &pol, reason, sizeof(reason)) == 0;
 	if ((b = article_inject(a, &inj, reason, sizeof(reason))) != NULL) {
 		check_wire(b);
+		check_ids(b);
+		check_same_as_parsed(b);
 		/* What passed POST and was injected is a valid article. */
 		if (post_ok && article_validate_transit(b, &pol, reason,
 		    sizeof(reason)) != 0)
@@ -135,8 +201,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if ((c = article_path_prepend(a, "relay.example", "!")) != NULL) {
 		check_wire(c);
-		if (!article_path_contains(c, "relay.example"))
+		check_ids(c);
+		check_same_as_parsed(c);
+		if (!article_path_contains(c, "relay.example") ||
+		    article_header_get(c, "Xref") != NULL ||
+		    article_header_count(c, "Path") != 1)
 			abort();
+		/* Relayed again: built from an article built so. */
+		if ((b = article_path_prepend(c, "next.example", NULL)) ==
+		    NULL)
+			abort();
+		check_same_as_parsed(b);
+		article_free(b);
 		article_free(c);
 	}
 	article_free(a);

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <stdio.h>
+#include <ctype.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -61,8 +62,66 @@ test_article_inject_adds_fields_byte_exact(void **state)
 	assert_int_equal(b->lines, 2);
 	assert_true(b->has_body);
 	assert_string_equal(article_header_get(b, "Subject"), "Hello\tworld");
+	assert_same_as_parsed(b);
 	article_free(b);
 	article_free(a);
+}
+
+/*
+ * Injection builds its result without parsing it: whatever the poster
+ * sent, the result must be what parsing its wire gives, and its fields
+ * those the injector keeps and adds.
+ */
+static void
+test_article_inject_equals_parse(void **state)
+{
+	static const char *const arts[] = {
+		"From: a@b.example\nNewsgroups: g\nSubject: s\n\nbody",
+		"Path: x!y\nFrom: a@b.example\nXref: h g:1\n"
+		    "NNTP-Posting-Host: h\nX-Trace: t\nEmpty:\n"
+		    ".dotted: v\nSubject: s\n\tfolded\nPath: again\n\n."
+		    "\n..\nx",
+		"Path:\nMessage-ID: <m@example.org>\nDate: Sun, 29 Nov "
+		    "2026 02:00:00 +0000\nLines: 7\nSubject: s",
+		"Message-ID: <m@example.org>\nInjection-Date: Sun, 29 Nov "
+		    "2026 02:00:00 +0000\nSubject: \t s \t\n\n",
+		"",
+	};
+	struct article_injection	 inj = inj_default;
+	struct article			*a, *b, *c;
+	char				 r[ARTICLE_REASON_MAX];
+	size_t				 i;
+	int				 lines;
+
+	for (i = 0; i < sizeof(arts) / sizeof(arts[0]); i++) {
+		a = art_parse(arts[i]);
+		for (lines = 0; lines < 2; lines++) {
+			inj.add_lines = lines;
+			inj.posting_host = lines ? NULL : "client.example";
+			b = article_inject(a, &inj, r, sizeof(r));
+			assert_non_null(b);
+			assert_same_as_parsed(b);
+			assert_int_equal(article_header_count(b, "Path"), 1);
+			assert_int_equal(article_header_count(b,
+			    "Injection-Info"), 1);
+			assert_null(article_header_get(b, "Xref"));
+			assert_null(article_header_get(b,
+			    "NNTP-Posting-Host"));
+			assert_null(article_header_get(b, "X-Trace"));
+			assert_null(article_header_get(b, "Empty"));
+			assert_non_null(article_header_get(b, "Message-ID"));
+			assert_non_null(article_header_get(b, "Date"));
+			if (lines)
+				assert_non_null(article_header_get(b,
+				    "Lines"));
+			c = article_path_prepend(b, "relay.example", NULL);
+			assert_non_null(c);
+			assert_same_as_parsed(c);
+			article_free(c);
+			article_free(b);
+		}
+		article_free(a);
+	}
 }
 
 static void
@@ -250,6 +309,7 @@ test_article_path_prepend(void **state)
 	assert_wire(b, want);
 	assert_int_equal(b->stuffed_dots, 2);
 	assert_int_equal(b->lines, 2);
+	assert_same_as_parsed(b);
 	article_free(b);
 
 	b = article_path_prepend(a, "me.example", "!");
@@ -296,6 +356,116 @@ test_article_path_prepend(void **state)
 	article_free(a);
 }
 
+/*
+ * Path prepend builds its result without parsing it: whatever the input,
+ * the result must be what parsing its wire gives (fields, offsets,
+ * numbers, counts), also when prepended again.
+ */
+static void
+test_article_path_prepend_equals_parse(void **state)
+{
+	static const char *const arts[] = {
+		relayed,
+		"Path: a\nXref: h g:1\nXREF: h g:2\nSubject: s\n\nb",
+		"Path:\npath:  \t\nPATH: x!y \n\tfolded!z\nPath: later\n"
+		    "Subject: s\n\n.\n..\n.x",
+		"Subject: s\n.dotted-name: v\n\tmore\nxref: x\n\nb",
+		"X-Other: v\nPath: \tx\n",
+		"Message-ID: <a@b>\nmessage-id: <c@d>\nReferences: <r@s>\n"
+		    "  <t@u>\nPath: p\nNewsgroups: g\n\n",
+		"",
+	};
+	static const char *const diags[] = { NULL, "!", ".SEEN.peer" };
+	struct article	*a, *b, *c;
+	size_t		 i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof(arts) / sizeof(arts[0]); i++) {
+		a = art_parse(arts[i]);
+		assert_same_as_parsed(a);
+		for (j = 0; j < 3; j++) {
+			b = article_path_prepend(a, "me.example", diags[j]);
+			assert_non_null(b);
+			assert_same_as_parsed(b);
+			assert_null(article_header_get(b, "Xref"));
+			assert_int_equal(article_header_count(b, "Path"), 1);
+			c = article_path_prepend(b, "next.example", NULL);
+			assert_non_null(c);
+			assert_same_as_parsed(c);
+			assert_memory_equal(article_header_get(c, "path"),
+			    "next.example!me.example!", 24);
+			article_free(c);
+			article_free(b);
+		}
+		article_free(a);
+	}
+}
+
+/* Field numbers: matched once, whatever the case; others by name. */
+static void
+test_article_header_ids(void **state)
+{
+	struct article	*a;
+
+	(void)state;
+	assert_int_equal(article_hid("message-ID", 10), ART_H_MESSAGE_ID);
+	assert_int_equal(article_hid("Message-IDs", 11), ART_H_OTHER);
+	assert_int_equal(article_hid("Message-I", 9), ART_H_OTHER);
+	assert_int_equal(article_hid("NNTP-POSTING-HOST", 17),
+	    ART_H_NNTP_POSTING_HOST);
+	assert_int_equal(article_hid("", 0), ART_H_OTHER);
+	/* Every number is found by its own name, in either case, and
+	   never by the name with one octet changed. */
+	{
+		static const char *const names[] = { NULL, "Path", "From",
+		    "Newsgroups", "Subject", "Message-ID", "Date",
+		    "References", "In-Reply-To", "Xref", "Injection-Date",
+		    "Injection-Info", "Followup-To", "Expires", "Sender",
+		    "Lines", "Approved", "Archive", "Bcc", "Cc", "Control",
+		    "Distribution", "Organization", "Reply-To", "Summary",
+		    "Supersedes", "To", "User-Agent", "NNTP-Posting-Host",
+		    "NNTP-Posting-Date", "X-Trace", "X-Complaints-To" };
+		char	buf[32];
+		size_t	i, j, n;
+
+		assert_int_equal(sizeof(names) / sizeof(names[0]),
+		    ART_H_MAX);
+		for (i = 1; i < ART_H_MAX; i++) {
+			n = strlen(names[i]);
+			assert_int_equal(article_hid(names[i], n), i);
+			for (j = 0; j < n; j++)
+				buf[j] = (char)(j % 2 ? tolower(
+				    (unsigned char)names[i][j]) : toupper(
+				    (unsigned char)names[i][j]));
+			assert_int_equal(article_hid(buf, n), i);
+			for (j = 0; j < n; j++) {
+				memcpy(buf, names[i], n);
+				buf[j] ^= 0x01;
+				assert_int_equal(article_hid(buf, n),
+				    ART_H_OTHER);
+			}
+			assert_int_equal(article_hid(names[i], n - 1),
+			    ART_H_OTHER);
+		}
+	}
+	a = art_parse("X-A: 1\nsubject: s\nX-a: 2\nSUBJECT: t\nPath:\n"
+	    "path: p\n\nb");
+	assert_string_equal(article_header_get(a, "x-a"), "1");
+	assert_int_equal(article_header_count(a, "X-A"), 2);
+	assert_string_equal(article_header_get(a, "Subject"), "s");
+	assert_int_equal(article_header_count(a, "Subject"), 2);
+	/* The first Path is empty: get sees it, by_id too. */
+	assert_string_equal(article_header_get(a, "PATH"), "");
+	assert_int_equal(article_header_by_id(a, ART_H_PATH)->valuelen, 0);
+	assert_null(article_header_get(a, "From"));
+	assert_null(article_header_by_id(a, ART_H_FROM));
+	assert_int_equal(article_header_count(a, "From"), 0);
+	assert_int_equal(article_header_count(a, "X-B"), 0);
+	assert_int_equal(a->headers[1].id, ART_H_SUBJECT);
+	assert_int_equal(a->headers[0].id, ART_H_OTHER);
+	article_free(a);
+}
+
 static void
 test_article_path_loop_detection(void **state)
 {
@@ -330,6 +500,9 @@ main(void)
 		cmocka_unit_test(test_article_inject_bad_parameters),
 		cmocka_unit_test(test_article_inject_then_thread),
 		cmocka_unit_test(test_article_path_prepend),
+		cmocka_unit_test(test_article_inject_equals_parse),
+		cmocka_unit_test(test_article_path_prepend_equals_parse),
+		cmocka_unit_test(test_article_header_ids),
 		cmocka_unit_test(test_article_path_loop_detection),
 	};
 

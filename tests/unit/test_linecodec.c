@@ -113,11 +113,232 @@ test_linecodec_stuff_binary_and_bare_lf(void **state)
 	assert_int_equal(out[3], 'Z');
 }
 
+/* ---- The block reader ------------------------------------------------ */
+
+/*
+ * A caller of block_next as the session is one: pending input, pieces
+ * appended as they "arrive", every event recorded into out as the line's
+ * octets + "\x01" (LINE), "\x02" (SKIP), "\x03" (END; nothing more is
+ * taken).
+ */
+struct br_sim {
+	struct block_reader	r;
+	char			pend[4096];
+	size_t			plen;
+	char			out[8192];
+	size_t			olen;
+	int			ended;
+};
+
+static void
+br_sim_init(struct br_sim *m, size_t limit, size_t line_max)
+{
+	memset(m, 0, sizeof(*m));
+	block_reader_init(&m->r, limit, line_max);
+}
+
+static void
+br_sim_put(struct br_sim *m, const char *s, size_t n)
+{
+	assert_true(m->olen + n <= sizeof(m->out));
+	memcpy(m->out + m->olen, s, n);
+	m->olen += n;
+}
+
+static void
+br_sim_feed(struct br_sim *m, const char *piece, size_t n)
+{
+	enum block_event	 ev;
+	const char		*line;
+	size_t			 used, linelen;
+
+	assert_true(m->plen + n <= sizeof(m->pend));
+	memcpy(m->pend + m->plen, piece, n);
+	m->plen += n;
+	while (!m->ended) {
+		ev = block_next(&m->r, m->pend, m->plen, &used, &line,
+		    &linelen);
+		assert_true(used <= m->plen);
+		if (ev == BLOCK_LINE) {
+			assert_true(line >= m->pend &&
+			    line + linelen <= m->pend + used);
+			br_sim_put(m, line, linelen);
+			br_sim_put(m, "\x01", 1);
+		} else if (ev == BLOCK_SKIP)
+			br_sim_put(m, "\x02", 1);
+		else if (ev == BLOCK_END) {
+			br_sim_put(m, "\x03", 1);
+			m->ended = 1;
+		}
+		memmove(m->pend, m->pend + used, m->plen - used);
+		m->plen -= used;
+		if (ev == BLOCK_MORE)
+			break;
+	}
+}
+
+static void
+assert_out(const struct br_sim *m, const char *want, size_t wantlen)
+{
+	assert_int_equal(m->olen, wantlen);
+	assert_memory_equal(m->out, want, wantlen);
+}
+
+#define OUT(m, s)	assert_out((m), (s), sizeof(s) - 1)
+
+static void
+test_block_lines_eols_and_stuffing(void **state)
+{
+	static const char in[] = "a\r\n..b\r\n.c\r\n\r\nbare\nx\ry\r\n"
+	    "n\0l\r\n\r\r\n.\r\nNEXT";
+	struct br_sim	m;
+
+	br_sim_init(&m, 1000, 100);
+	br_sim_feed(&m, in, sizeof(in) - 1);
+	/* ".." and ".c" lose their first dot; a bare LF ends a line; a
+	   CR or NUL inside one is content (the parser judges it); "\r\r\n"
+	   is a line holding one CR. */
+	OUT(&m, "a\x01.b\x01" "c\x01\x01" "bare\x01x\ry\x01n\0l\x01\r\x01\x03");
+	assert_false(m.r.too_long);
+	/* What follows the terminator is the next command's. */
+	assert_int_equal(m.plen, 4);
+	assert_memory_equal(m.pend, "NEXT", 4);
+	/* Each line counts with a CRLF, whatever its EOL was. */
+	assert_int_equal(m.r.received, 3 + 5 + 4 + 2 + 6 + 5 + 5 + 3 + 3);
+
+	br_sim_init(&m, 1000, 100);
+	br_sim_feed(&m, ".\n", 2);
+	OUT(&m, "\x03");
+	/* ". " is not the terminator: a stuffed " ". */
+	br_sim_init(&m, 1000, 100);
+	br_sim_feed(&m, ". \r\n.\r\n", 7);
+	OUT(&m, " \x01\x03");
+}
+
+/* Every way of cutting the input in two, and in bytes: the same lines. */
+static void
+test_block_split_anywhere(void **state)
+{
+	static const char *const ins[] = {
+		"x\r\n.\r\n",
+		"..\r\n...\r\n.\r\n",
+		"a\r\n\r\n.\r\n",
+		"line one\r\n.. dotted\r\n.\nafter",
+		"h: v\r\n\r\nbody\rcr\r\n\0\r\n.\r\n",
+	};
+	struct br_sim	whole, m;
+	size_t		i, cut, j, n;
+
+	for (i = 0; i < sizeof(ins) / sizeof(ins[0]); i++) {
+		n = strlen(ins[i]);
+		if (i == 4)
+			n = 23;		/* holds a NUL */
+		br_sim_init(&whole, 1000, 100);
+		br_sim_feed(&whole, ins[i], n);
+		assert_true(whole.ended);
+		for (cut = 0; cut <= n; cut++) {
+			br_sim_init(&m, 1000, 100);
+			br_sim_feed(&m, ins[i], cut);
+			br_sim_feed(&m, ins[i] + cut, n - cut);
+			assert_out(&m, whole.out, whole.olen);
+			assert_int_equal(m.plen, whole.plen);
+			assert_int_equal(m.r.received, whole.r.received);
+		}
+		br_sim_init(&m, 1000, 100);
+		for (j = 0; j < n; j++)
+			br_sim_feed(&m, ins[i] + j, 1);
+		assert_out(&m, whole.out, whole.olen);
+	}
+}
+
+/* An unfinished line is searched only where it grew. */
+static void
+test_block_partial_line_not_rescanned(void **state)
+{
+	struct br_sim	m;
+
+	br_sim_init(&m, 1000, 100);
+	br_sim_feed(&m, "abc", 3);
+	assert_int_equal(m.r.scanned, 3);
+	br_sim_feed(&m, "def\r", 4);
+	assert_int_equal(m.r.scanned, 7);
+	assert_int_equal(m.olen, 0);
+	br_sim_feed(&m, "\n.", 2);
+	OUT(&m, "abcdef\x01");
+	/* A new line: nothing of it searched yet but the "." */
+	assert_int_equal(m.r.scanned, 1);
+	br_sim_feed(&m, "\r\n", 2);
+	OUT(&m, "abcdef\x01\x03");
+}
+
+/* A line longer than line_max is dropped as it comes, then answered as
+   too long at the end; the reader keeps in step with the client. */
+static void
+test_block_overlong_line(void **state)
+{
+	struct br_sim	m;
+
+	br_sim_init(&m, 1000, 8);
+	br_sim_feed(&m, "ok\r\n0123456789", 14);
+	OUT(&m, "ok\x01");
+	assert_true(m.r.too_long);
+	assert_true(m.r.midline);
+	/* One octet is kept: it may be the CR of a CRLF. */
+	assert_int_equal(m.plen, 1);
+	br_sim_feed(&m, "more of it", 10);
+	assert_true(m.plen <= 9);
+	br_sim_feed(&m, "\r\nnext\r\n.\r\n", 11);
+	/* The over-long line's end is skipped, later lines too (the block
+	   is refused), but the terminator still ends it. */
+	OUT(&m, "ok\x01\x02\x02\x03");
+	assert_false(m.r.midline);
+	assert_true(m.r.too_long);
+
+	/* The same line arriving whole, LF included, is not dropped: a
+	   line is only over-long while the reader has to hold it. */
+	br_sim_init(&m, 1000, 8);
+	br_sim_feed(&m, "0123456789\r\n.\r\n", 15);
+	OUT(&m, "0123456789\x01\x03");
+}
+
+/* The block's size limit: counted with CRLFs, lines after it skipped. */
+static void
+test_block_size_limit(void **state)
+{
+	const char	*line;
+	struct br_sim	 m;
+	size_t		 used, len;
+
+	br_sim_init(&m, 10, 100);
+	br_sim_feed(&m, "12345678\r\n", 10);
+	OUT(&m, "12345678\x01");
+	assert_false(m.r.too_long);
+	br_sim_feed(&m, "a\n.\r\n", 5);
+	OUT(&m, "12345678\x01\x02\x03");
+	assert_true(m.r.too_long);
+
+	/* A partial line that would pass the limit is dropped at once. */
+	br_sim_init(&m, 10, 100);
+	br_sim_feed(&m, "0123456789AB", 12);
+	assert_true(m.r.too_long);
+	assert_int_equal(m.plen, 1);
+
+	/* An empty buffer is never "dropped", even past the limit. */
+	assert_int_equal(block_next(&m.r, "", 0, &used, &line, &len),
+	    BLOCK_MORE);
+	assert_int_equal(used, 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_linecodec_scan_eols),
+		cmocka_unit_test(test_block_lines_eols_and_stuffing),
+		cmocka_unit_test(test_block_split_anywhere),
+		cmocka_unit_test(test_block_partial_line_not_rescanned),
+		cmocka_unit_test(test_block_overlong_line),
+		cmocka_unit_test(test_block_size_limit),
 		cmocka_unit_test(test_linecodec_scan_limit_edges),
 		cmocka_unit_test(test_linecodec_discard_across_feeds),
 		cmocka_unit_test(test_linecodec_terminator_and_unstuff),
