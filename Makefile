@@ -47,7 +47,8 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(RUN_PKGS) 2>/dev/null)
 TEST_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)
 
-SERVER_DIRS = server/core server/nntp server/intake server/policy server/feed server/ctl
+SERVER_DIRS = server/core server/nntp server/intake server/policy server/feed \
+              server/ctl server/http
 CPPFLAGS = -D_GNU_SOURCE -DLOOM_VERSION='"$(VERSION)"' -Iproto -Istorage \
            $(addprefix -I,$(SERVER_DIRS))
 CFLAGS  += -std=c11 $(WARN) $(OPT) $(SANFLAGS) $(PKG_CFLAGS) -MMD -MP
@@ -58,7 +59,7 @@ PROTO_SRC   = $(wildcard proto/*.c)
 STORAGE_SRC = $(wildcard storage/*.c)
 # loomd's subsystems; server/ctl/ is loomctl's alone.
 SERVER_SRC  = $(wildcard server/core/*.c server/nntp/*.c server/intake/*.c \
-                server/policy/*.c server/feed/*.c)
+                server/policy/*.c server/feed/*.c server/http/*.c)
 CTL_SRC     = $(filter-out server/ctl/loomctl.c,$(wildcard server/ctl/*.c))
 UNIT_SRC    = $(wildcard tests/unit/test_*.c)
 UNIT_HELP   = $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))

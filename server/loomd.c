@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "http.h"
 #include "log.h"
 #include "server.h"
 #include "util.h"
@@ -24,6 +25,8 @@ usage(FILE *fp)
 	    "      --tls-cert FILE    PEM certificate: enables STARTTLS\n"
 	    "      --tls-key FILE     its PEM private key\n"
 	    "      --tls-listen ADDR:PORT  implicit TLS here (repeatable)\n"
+	    "      --http ADDR:PORT   serve the web pages here (repeatable)\n"
+	    "      --https ADDR:PORT  the web pages over TLS (repeatable)\n"
 	    "  -f, --foreground       stay in the foreground, log to stderr\n"
 	    "  -n, --check-config     check the configuration and exit\n"
 	    "      --dump-config      print every key with its default\n"
@@ -49,6 +52,8 @@ struct loomd_options {
 	size_t		 nlisten;
 	char		*tls_listens[CONFIG_LISTEN_MAX];
 	size_t		 ntls;
+	char		*http_listens[2][CONFIG_LISTEN_MAX];	/* [1]: TLS */
+	size_t		 nhttp[2];
 	int		 foreground;
 	int		 check;
 };
@@ -70,6 +75,8 @@ loomd_parse_options(int argc, char *argv[], struct loomd_options *o)
 		{ "tls-cert", required_argument, NULL, 'C' },
 		{ "tls-key", required_argument, NULL, 'K' },
 		{ "tls-listen", required_argument, NULL, 'L' },
+		{ "http", required_argument, NULL, 'H' },
+		{ "https", required_argument, NULL, 'S' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -105,6 +112,13 @@ loomd_parse_options(int argc, char *argv[], struct loomd_options *o)
 				fatalx("too many --tls-listen addresses");
 			o->tls_listens[o->ntls++] = optarg;
 			break;
+		case 'H':
+		case 'S':
+			if (o->nhttp[ch == 'S'] == CONFIG_LISTEN_MAX)
+				fatalx("too many --http/--https addresses");
+			o->http_listens[ch == 'S'][o->nhttp[ch == 'S']++] =
+			    optarg;
+			break;
 		case 'n':
 			o->check = 1;
 			break;
@@ -136,6 +150,7 @@ loomd_configure(const struct loomd_options *o, struct config *cfg,
 {
 	char	why[256];
 	size_t	i;
+	int	t;
 
 	config_defaults(cfg);
 	if (o->config_path != NULL && config_load(cfg, o->config_path, err,
@@ -172,6 +187,23 @@ loomd_configure(const struct loomd_options *o, struct config *cfg,
 			snprintf(err, errlen, "--tls-listen: %s", why);
 			return (-1);
 		}
+	if (o->nhttp[0] > 0)
+		cfg->nhttp_listen = 0;
+	if (o->nhttp[1] > 0)
+		cfg->nhttps_listen = 0;
+	for (t = 0; t < 2; t++)
+		for (i = 0; i < o->nhttp[t]; i++)
+			if (config_add_http_listen(cfg, o->http_listens[t][i],
+			    t, why, sizeof(why)) == -1) {
+				snprintf(err, errlen, "--http%s: %s",
+				    t ? "s" : "", why);
+				return (-1);
+			}
+	if (cfg->nhttps_listen > 0 && cfg->tls_cert[0] == '\0') {
+		snprintf(err, errlen, "HTTPS needs the TLS certificate and "
+		    "key (tls cert and key, or --tls-cert and --tls-key)");
+		return (-1);
+	}
 	if ((cfg->tls_cert[0] != '\0') != (cfg->tls_key[0] != '\0') ||
 	    (cfg->ntls_listen > 0 && cfg->tls_cert[0] == '\0')) {
 		snprintf(err, errlen, "TLS needs both a certificate and a key "
@@ -186,6 +218,7 @@ main(int argc, char *argv[])
 {
 	struct loomd_options	 o;
 	struct server		*srv;
+	struct http_server	*web;
 	struct config		 cfg;
 	char			 err[512];
 	int			 rc;
@@ -215,7 +248,11 @@ main(int argc, char *argv[])
 	event_set_log_callback(loomd_event_log_cb);
 	if ((srv = server_new(&cfg, o.config_path, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
+	if ((web = http_start(srv, err, sizeof(err))) == NULL &&
+	    err[0] != '\0')
+		fatalx("%s", err);
 	server_run(srv);
+	http_stop(web);
 	server_free(srv);
 	log_info("stopped");
 	return (0);
