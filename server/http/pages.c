@@ -268,6 +268,7 @@ static const char style_css[] =
     "article.c{margin:.6rem 0}\n"
     "article.c>header{font-size:.9rem;color:var(--mut)}\n"
     ".author{font-weight:bold;color:var(--fg)}\n"
+    "article.c h2{font-size:1rem;margin:.2rem 0;color:var(--fg)}\n"
     ".body{white-space:pre-wrap;overflow-wrap:anywhere;margin:.3rem 0}\n"
     ".quote{color:var(--q)}\n"
     ".sig{color:var(--mut);font-size:.9rem}\n"
@@ -666,6 +667,12 @@ render_article_cb(const char *wire, size_t len,
 		mime_buf_adds(b, "<h1>");
 		esc_header(b, f.subject, strlen(f.subject));
 		mime_buf_adds(b, "</h1>");
+	} else if (strncasecmp(f.subject, "Re:", 3) != 0 &&
+	    f.subject[0] != '\0') {
+		/* A reply that names its own subject says something. */
+		mime_buf_adds(b, "<h2>");
+		esc_header(b, f.subject, strlen(f.subject));
+		mime_buf_adds(b, "</h2>");
 	}
 	mime_buf_adds(b, "<span class=\"author\">");
 	author(b, f.from);
