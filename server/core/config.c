@@ -716,7 +716,8 @@ config_ini_handler(void *user, const char *section, const char *name,
 	if (!known_section)
 		snprintf(cp->err, sizeof(cp->err), "unknown section [%s] "
 		    "(known: server, storage, limits, auth, tls, http, "
-		    "posting, filter, group NAME, peer NAME, access NAME)", section);
+		    "posting, filter, group NAME, peer NAME, access NAME)",
+		    section);
 	else
 		snprintf(cp->err, sizeof(cp->err), "unknown key \"%s\" in "
 		    "[%s]", name, section);
