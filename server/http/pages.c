@@ -498,7 +498,11 @@ fields_parse(const char *wire, size_t header_len, struct fields *f)
 	const char	*p = wire, *end = wire + header_len, *colon, *eol;
 	size_t		 i, nl;
 
-	memset(f, 0, sizeof(*f));
+	/* Not a memset of the whole 12 KiB: that was a third of a thread
+	   page's instructions. */
+	f->from[0] = f->date[0] = f->subject[0] = f->newsgroups[0] = '\0';
+	f->ctype[0] = f->cte[0] = '\0';
+	f->has_ctype = f->has_cte = 0;
 	while (p < end) {
 		eol = memchr(p, '\n', (size_t)(end - p));
 		eol = eol == NULL ? end : eol + 1;
