@@ -270,6 +270,17 @@ def test_placeholder_for_missing_post():
         assert "missing" in "".join(t.text)
 
 
+def test_thread_too_large_is_cut_with_a_note():
+    conf = "[http]\nthread_max = 5\n"
+    with Loomd(config=conf, args=("--http", "127.0.0.1:0")) as d:
+        post_page(d)
+        st, _, body = get(web(d), "/t/" + q(ROOT))
+        assert st == 200
+        t = parse(body)
+        assert len(t.articles) == 5, t.articles
+        assert "showing its first 5 posts" in "".join(t.text)
+
+
 def test_group_paging_most_recent_first():
     conf = "[http]\npage_threads = 3\n"
     with Loomd(config=conf, args=("--http", "127.0.0.1:0")) as d:
