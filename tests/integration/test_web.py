@@ -323,6 +323,13 @@ def test_status_codes():
             assert "content-security-policy" in h
         st, _, _ = get(w, "/g/local.test?after=bogus")
         assert st == 400
+        # Any well-formed resume point is only a place to seek from.
+        for after in ("1.2.1.%3Cx%40y%3E", "18446744073709551615.0.0.",
+                      "0.18446744073709551615.1." + "x" * 250):
+            st, _, _ = get(w, "/g/local.test?after=" + after)
+            assert st == 200, (after, st)
+        st, _, _ = get(w, "/g/local.test?after=1.2.1." + "x" * 251)
+        assert st == 400
         st, _, _ = get(w, "/", method="POST", body=b"x=1")
         assert st in (405, 413), st
         st, _, _ = get(w, "/", method="DELETE")
