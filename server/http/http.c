@@ -51,7 +51,7 @@ struct http_server {
 	struct evhttp		*http;		/* plain listeners */
 	struct evhttp		*https;		/* TLS listeners */
 	struct ratelimit	*rate;
-	unsigned		 rate_max;	/* the limit rate was made for */
+	unsigned		 rate_max;	/* its requests per minute */
 	struct http_conn	*conns[HTTP_CONN_BUCKETS];
 	unsigned		 nconns;
 };

@@ -858,8 +858,8 @@ page_thread(struct http_req *r, const char *enc)
 		mime_buf_free(&t);
 	}
 	if (tc.nodes[0].readable == 0)
-		mime_buf_adds(&b, "<h1>Thread</h1>\n<p class=\"note\">The first "
-		    "post of this thread is missing.</p>\n");
+		mime_buf_adds(&b, "<h1>Thread</h1>\n<p class=\"note\">The "
+		    "first post of this thread is missing.</p>\n");
 	mime_buf_add(&b, body.p, body.len);
 	page_end(&b);
 	b.oom |= body.oom;

@@ -37,8 +37,8 @@ BASE = (int(time.time()) // 60) * 60 - 3 * 3600
 # The elements and attributes a page may contain: anything else in a
 # rendered page would have come from article data.
 TAGS = {"html", "head", "meta", "title", "link", "body", "header", "main",
-        "a", "h1", "h2", "ul", "ol", "li", "article", "span", "div", "footer", "p",
-        "time"}
+        "a", "h1", "h2", "ul", "ol", "li", "article", "span", "div", "footer",
+        "p", "time"}
 ATTRS = {"lang", "charset", "name", "content", "rel", "href", "class", "id",
          "datetime"}
 
@@ -53,11 +53,12 @@ def web(d, scheme="http"):
 
 def get(addr, path, headers=None, method="GET", https_ctx=None, body=None):
     """One request on a new connection: (status, headers dict, body)."""
+    t = harness.scaled(10)
     if https_ctx is not None:
-        c = http.client.HTTPSConnection(addr[0], addr[1], timeout=10,
+        c = http.client.HTTPSConnection(addr[0], addr[1], timeout=t,
                                         context=https_ctx)
     else:
-        c = http.client.HTTPConnection(addr[0], addr[1], timeout=10)
+        c = http.client.HTTPConnection(addr[0], addr[1], timeout=t)
     try:
         c.request(method, path, body=body, headers=headers or {})
         r = c.getresponse()
@@ -89,11 +90,12 @@ def post_page(d, group="local.general"):
     with d.connect() as c:
         for p in PAGE:
             refs = chain(p["msgid"])
+            when = BASE + 60 * INDEX[p["msgid"]]
             art = make_article(newsgroups=group, subject=p["subject"],
                                from_=p["from"], body=p["body"],
                                message_id=p["msgid"],
                                references=" ".join(refs) if refs else None,
-                               date=rfc5322_date(BASE + 60 * INDEX[p["msgid"]]))
+                               date=rfc5322_date(when))
             code, text = c.post(art)
             assert code == 240, (p["msgid"], code, text)
 
@@ -430,9 +432,9 @@ def test_hostile_headers_and_bodies_inert():
 def test_oversized_requests_refused_others_served():
     with Loomd(args=("--http", "127.0.0.1:0")) as d:
         w = web(d)
-        big = socket.create_connection(w, timeout=10)
+        big = socket.create_connection(w, timeout=harness.scaled(10))
         big.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
-        long_uri = socket.create_connection(w, timeout=10)
+        long_uri = socket.create_connection(w, timeout=harness.scaled(10))
         long_uri.sendall(b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\n")
         # While those two are open and sending, others are served.
         st, _, _ = get(w, "/")
@@ -443,14 +445,14 @@ def test_oversized_requests_refused_others_served():
                 big.sendall(b"X-Pad: " + b"p" * 1000 + b"\r\n")
         except OSError:
             refused = True
-        big.settimeout(10)
+        big.settimeout(harness.scaled(10))
         try:
             reply = big.recv(4096)
         except OSError:
             reply = b""
         assert refused or reply == b"" or reply.split()[1] in (b"400", b"413",
                                                                b"431"), reply
-        long_uri.settimeout(10)
+        long_uri.settimeout(harness.scaled(10))
         try:
             reply = long_uri.recv(4096)
         except OSError:
@@ -475,7 +477,7 @@ def test_https_listener():
             assert st == 200 and b"local.test" in body
             assert h["strict-transport-security"].startswith("max-age=")
             # Plain HTTP to the TLS port does not get a page.
-            with socket.create_connection(w, timeout=10) as s:
+            with socket.create_connection(w, timeout=harness.scaled(10)) as s:
                 s.sendall(b"GET / HTTP/1.0\r\n\r\n")
                 try:
                     data = s.recv(4096)
@@ -508,7 +510,7 @@ def test_connection_limit_per_address():
         w = web(d)
         held = []
         for _ in range(2):
-            c = http.client.HTTPConnection(*w, timeout=10)
+            c = http.client.HTTPConnection(*w, timeout=harness.scaled(10))
             c.request("GET", "/style.css")
             r = c.getresponse()
             r.read()
@@ -518,7 +520,7 @@ def test_connection_limit_per_address():
         assert st == 503, st
         held[0].close()
         ok = False
-        for _ in range(50):
+        for _ in range(int(harness.scaled(50))):
             if get(w, "/style.css")[0] == 200:
                 ok = True
                 break
