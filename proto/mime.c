@@ -435,23 +435,20 @@ ct_token(const char **pp, char *dst, size_t dstlen, int lower)
 	*pp = p;
 }
 
-void
-mime_content_type(const char *value, char *type, size_t typelen,
-    char *charset, size_t charsetlen)
+/*
+ * The value of parameter `want` (lower case) of a Content-Type field
+ * body into out; 1 if present and it fits, else 0.
+ */
+static int
+ct_param(const char *value, const char *want, char *out, size_t outlen)
 {
 	const char	*p = value;
-	char		 name[32], val[MIME_CHARSET_MAX + 2];
-	size_t		 n, i;
+	char		 name[32];
+	size_t		 n;
+	int		 fits;
 
-	if (typelen > 0)
-		type[0] = '\0';
-	if (charsetlen > 0)
-		charset[0] = '\0';
-	if (value == NULL)
-		return;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	ct_token(&p, type, typelen, 1);
+	if (value == NULL || outlen == 0)
+		return (0);
 	while ((p = strchr(p, ';')) != NULL) {
 		p++;
 		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
@@ -465,32 +462,204 @@ mime_content_type(const char *value, char *type, size_t typelen,
 		while (*p == ' ' || *p == '\t')
 			p++;
 		n = 0;
+		fits = 1;
 		if (*p == '"') {
 			p++;
 			while (*p != '\0' && *p != '"') {
-				if (n + 1 < sizeof(val))
-					val[n++] = *p;
+				if (n + 1 < outlen)
+					out[n++] = *p;
+				else
+					fits = 0;
 				p++;
 			}
-			val[n] = '\0';
-		} else
-			ct_token(&p, val, sizeof(val), 0);
-		if (strcmp(name, "charset") != 0)
-			continue;
-		n = strlen(val);
-		if (n == 0 || n > MIME_CHARSET_MAX)
-			continue;
-		for (i = 0; i < n; i++)
-			if (!charset_char((unsigned char)val[i]))
-				break;
-		if (i == n && n < charsetlen)
-			memcpy(charset, val, n + 1);
+			out[n] = '\0';
+		} else {
+			const char	*v = p;
+
+			ct_token(&p, out, outlen, 0);
+			fits = (size_t)(p - v) < outlen;
+		}
+		if (strcmp(name, want) == 0)
+			return (fits);
 	}
+	out[0] = '\0';
+	return (0);
 }
 
-int
-mime_body_decode(const char *ctype, const char *cte, const char *body,
-    size_t len, struct mime_buf *out)
+void
+mime_content_type(const char *value, char *type, size_t typelen,
+    char *charset, size_t charsetlen)
+{
+	const char	*p = value;
+	char		 val[MIME_CHARSET_MAX + 1];
+	size_t		 n, i;
+
+	if (typelen > 0)
+		type[0] = '\0';
+	if (charsetlen > 0)
+		charset[0] = '\0';
+	if (value == NULL)
+		return;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	ct_token(&p, type, typelen, 1);
+	if (!ct_param(value, "charset", val, sizeof(val)))
+		return;
+	n = strlen(val);
+	for (i = 0; i < n; i++)
+		if (!charset_char((unsigned char)val[i]))
+			return;
+	if (n > 0 && n < charsetlen)
+		memcpy(charset, val, n + 1);
+}
+
+/* Multipart nesting and parts looked into, at most. */
+#define MIME_DEPTH_MAX		4
+#define MIME_PARTS_MAX		64
+#define MIME_PART_FIELD_MAX	512
+
+/*
+ * The next delimiter line ("--boundary", maybe "--boundary--") at or
+ * after `from`: *line gets its start, *after the start of the next line,
+ * *closing whether it ends the multipart.  0 if there is none.
+ */
+static int
+find_delim(const char *from, const char *end, const char *delim, size_t dlen,
+    const char **line, const char **after, int *closing)
+{
+	const char	*ls = from, *nl;
+
+	while (ls < end) {
+		nl = memchr(ls, '\n', (size_t)(end - ls));
+		if ((size_t)(end - ls) >= dlen && memcmp(ls, delim, dlen) == 0) {
+			*line = ls;
+			*after = nl != NULL ? nl + 1 : end;
+			*closing = (size_t)(end - ls) >= dlen + 2 &&
+			    ls[dlen] == '-' && ls[dlen + 1] == '-';
+			return (1);
+		}
+		if (nl == NULL)
+			break;
+		ls = nl + 1;
+	}
+	return (0);
+}
+
+/* A field of a part's header (hs..he) into out, unfolded; 1 if found. */
+static int
+part_field(const char *hs, const char *he, const char *name, char *out,
+    size_t outlen)
+{
+	const char	*p = hs, *eol, *v;
+	size_t		 nl = strlen(name), n = 0;
+
+	while (p < he) {
+		eol = memchr(p, '\n', (size_t)(he - p));
+		eol = eol == NULL ? he : eol + 1;
+		if ((size_t)(eol - p) > nl && strncasecmp(p, name, nl) == 0 &&
+		    p[nl] == ':') {
+			for (v = p + nl + 1; v < he; v++) {
+				if (*v == '\r')
+					continue;
+				if (*v == '\n') {
+					if (v + 1 < he && (v[1] == ' ' ||
+					    v[1] == '\t'))
+						continue;
+					break;
+				}
+				if (n + 1 < outlen)
+					out[n++] = *v;
+			}
+			out[n] = '\0';
+			return (1);
+		}
+		p = eol;
+	}
+	return (0);
+}
+
+static int	body_decode(const char *, const char *, const char *, size_t,
+		    struct mime_buf *, int);
+
+/* The first text part of a multipart body, decoded; 0 if none. */
+static int
+multipart_decode(const char *ctype, const char *body, size_t len,
+    struct mime_buf *out, int depth)
+{
+	char		 boundary[72], delim[75], pct[MIME_PART_FIELD_MAX];
+	char		 pcte[64], type[64], cs[MIME_CHARSET_MAX + 1];
+	const char	*end = body + len, *p, *line, *after, *hs, *he, *bs;
+	const char	*pe;
+	size_t		 dlen;
+	int		 closing, parts, has_ct, has_cte;
+
+	if (depth >= MIME_DEPTH_MAX || !ct_param(ctype, "boundary", boundary,
+	    sizeof(boundary)) || boundary[0] == '\0' ||
+	    strlen(boundary) > 70)
+		return (0);
+	delim[0] = delim[1] = '-';
+	dlen = strlen(boundary);
+	memcpy(delim + 2, boundary, dlen + 1);
+	dlen += 2;
+	if (!find_delim(body, end, delim, dlen, &line, &after, &closing) ||
+	    closing)
+		return (0);
+	p = after;
+	for (parts = 0; parts < MIME_PARTS_MAX && p < end; parts++) {
+		pe = end;
+		if (find_delim(p, end, delim, dlen, &line, &after, &closing)) {
+			/* The line break before a delimiter belongs to it. */
+			pe = line;
+			if (pe > p && pe[-1] == '\n')
+				pe--;
+			if (pe > p && pe[-1] == '\r')
+				pe--;
+		} else {
+			after = end;
+			closing = 0;
+		}
+		/* The part's header ends at its first empty line. */
+		hs = p;
+		he = bs = pe;
+		while (p < pe) {
+			const char	*eol = memchr(p, '\n', (size_t)(pe - p));
+
+			if (*p == '\n' || (*p == '\r' && p + 1 < pe &&
+			    p[1] == '\n')) {
+				he = p;
+				bs = eol != NULL ? eol + 1 : pe;
+				break;
+			}
+			if (eol == NULL)
+				break;
+			p = eol + 1;
+		}
+		if (bs > pe)
+			bs = pe;
+		has_ct = part_field(hs, he, "content-type", pct, sizeof(pct));
+		has_cte = part_field(hs, he, "content-transfer-encoding", pcte,
+		    sizeof(pcte));
+		mime_content_type(has_ct ? pct : NULL, type, sizeof(type), cs,
+		    sizeof(cs));
+		if (type[0] == '\0' || strcmp(type, "text/plain") == 0) {
+			body_decode(has_ct ? pct : NULL, has_cte ? pcte : NULL,
+			    bs, (size_t)(pe - bs), out, depth + 1);
+			return (1);
+		}
+		if (strncmp(type, "multipart/", 10) == 0 &&
+		    multipart_decode(pct, bs, (size_t)(pe - bs), out,
+		    depth + 1))
+			return (1);
+		if (closing || after >= end)
+			break;
+		p = after;
+	}
+	return (0);
+}
+
+static int
+body_decode(const char *ctype, const char *cte, const char *body,
+    size_t len, struct mime_buf *out, int depth)
 {
 	char	 type[64], charset[MIME_CHARSET_MAX + 1], enc[32], *tmp;
 	size_t	 n;
@@ -498,6 +667,9 @@ mime_body_decode(const char *ctype, const char *cte, const char *body,
 
 	mime_content_type(ctype, type, sizeof(type), charset,
 	    sizeof(charset));
+	if (strncmp(type, "multipart/", 10) == 0 &&
+	    multipart_decode(ctype, body, len, out, depth))
+		return (1);
 	if (type[0] != '\0' && strncmp(type, "text/", 5) != 0) {
 		utf8_clean(body, len, out);
 		return (0);
@@ -536,6 +708,13 @@ mime_body_decode(const char *ctype, const char *cte, const char *body,
 	mime_to_utf8(charset, tmp, n, out);
 	free(tmp);
 	return (rc);
+}
+
+int
+mime_body_decode(const char *ctype, const char *cte, const char *body,
+    size_t len, struct mime_buf *out)
+{
+	return (body_decode(ctype, cte, body, len, out, 0));
 }
 
 void

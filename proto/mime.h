@@ -73,8 +73,11 @@ void	mime_content_type(const char *value, char *type, size_t typelen,
 /*
  * An article body (LF line ends, not dot-stuffed) as UTF-8 text, given the
  * Content-Type and Content-Transfer-Encoding field bodies (NULL: absent).
+ * A multipart body gives its first text/plain part (or untyped part),
+ * looked for through at most 4 levels of nesting and 64 parts each.
  * Returns 1 when the body is text it could decode, 0 when it was shown as
- * it came (a multipart or non-text body, an unknown encoding).
+ * it came (a non-text body, a multipart without a text part, an unknown
+ * encoding).
  */
 int	mime_body_decode(const char *ctype, const char *cte, const char *body,
 	    size_t len, struct mime_buf *out);

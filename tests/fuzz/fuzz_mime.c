@@ -71,8 +71,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    "shift_jis", "utf-16", "iso-2022-jp", "x-none" };
 	static const char *const enc[] = { "7bit", "quoted-printable",
 	    "base64" };
-	snprintf(ct, sizeof(ct), "text/plain; charset=%s",
-	    cs[size > 0 ? data[0] % 7 : 0]);
+	if (size > 0 && data[0] % 8 == 7)
+		snprintf(ct, sizeof(ct), "multipart/mixed; boundary=b");
+	else
+		snprintf(ct, sizeof(ct), "text/plain; charset=%s",
+		    cs[size > 0 ? data[0] % 8 % 7 : 0]);
 	snprintf(cte, sizeof(cte), "%s", enc[size > 1 ? data[1] % 3 : 0]);
 	memset(&b, 0, sizeof(b));
 	mime_body_decode(ct, cte, in + (size > 2 ? 2 : size),

@@ -402,11 +402,22 @@ def test_hostile_headers_and_bodies_inert():
             headers=[("Content-Type", 'text/plain; charset="koi8-r"'),
                      ("Content-Transfer-Encoding", "base64")],
             body="0NLJ18XU\n"))
+        post(d, make_article(
+            subject="multipart", message_id="<h5@web.test>",
+            references="<h1@web.test>",
+            headers=[("MIME-Version", "1.0"),
+                     ("Content-Type", 'multipart/alternative; boundary="b"')],
+            body="--b\nContent-Type: text/html\n\n<p>html part</p>\n"
+                 "--b\nContent-Type: text/plain; charset=iso-8859-1\n"
+                 "Content-Transfer-Encoding: quoted-printable\n\n"
+                 "plain part =E0 la carte\n--b--\n"))
         w = web(d)
         st, _, body = get(w, "/t/" + q("<h1@web.test>"))
         assert st == 200
         t = parse(body)
         assert_inert(t)
+        assert "plain part \u00e0 la carte" in "".join(t.text)
+        assert "html part" not in "".join(t.text)
         text = "".join(t.text)
         assert "<script>alert(1)</script>" in text      # shown as text
         assert "javascript:alert(3)" in text
@@ -418,7 +429,7 @@ def test_hostile_headers_and_bodies_inert():
             parse(get(w, "/t/" + q("<h3@web.test>"))[2]).text)
         assert "na\u00efve soft" in text
         assert "\u043f\u0440\u0438\u0432\u0435\u0442" in text
-        assert len(t.articles) == 4
+        assert len(t.articles) == 5
         for path in ("/", "/g/local.test", "/reply/" + q("<h1@web.test>")):
             st, _, body = get(w, path)
             assert st == 200

@@ -177,10 +177,56 @@ test_body_charsets(void **state)
 	assert_body("text/plain; charset=x-unknown", NULL, "abc\xe9\n",
 	    "abc" FFFD "\n");
 	/* A body that is not text is shown as it came, cleaned. */
-	assert_body("multipart/mixed; boundary=x", "7bit", "--x\n\xff\n",
-	    "--x\n" FFFD "\n");
+	assert_body("application/octet-stream", NULL, "a\xff\n",
+	    "a" FFFD "\n");
 	/* Controls: replaced; CR dropped; TAB and LF kept. */
 	assert_body(NULL, NULL, "a\r\n\tb\x1b[31m\n", "a\n\tb" FFFD "[31m\n");
+}
+
+static void
+test_multipart(void **state)
+{
+	/* The text/plain part, decoded, whatever comes before it. */
+	assert_body("multipart/alternative; boundary=\"=_b 1\"", NULL,
+	    "preamble\n"
+	    "--=_b 1\n"
+	    "Content-Type: text/html; charset=utf-8\n"
+	    "\n"
+	    "<p>html</p>\n"
+	    "--=_b 1\n"
+	    "Content-Type: text/plain;\n"
+	    "\tcharset=iso-8859-1\n"
+	    "Content-Transfer-Encoding: quoted-printable\n"
+	    "\n"
+	    "Gr=FC=DFe\n"
+	    "--=_b 1--\n"
+	    "epilogue\n", "Gr\xc3\xbc\xc3\x9f" "e");
+	/* Nested: mixed holding alternative; CRLF line ends. */
+	assert_body("multipart/mixed; boundary=out", "7bit",
+	    "--out\r\n"
+	    "Content-Type: multipart/alternative; boundary=in\r\n"
+	    "\r\n"
+	    "--in\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: base64\r\n"
+	    "\r\n"
+	    "Y2Fmw6k=\r\n"
+	    "--in--\r\n"
+	    "--out\r\n"
+	    "Content-Type: image/png\r\n"
+	    "\r\n"
+	    "xx\r\n"
+	    "--out--\r\n", "caf\xc3\xa9");
+	/* An untyped part is text/plain; no closing delimiter is fine. */
+	assert_body("multipart/mixed; boundary=b", NULL,
+	    "--b\n\nplain words\n", "plain words\n");
+	/* No text part, or no boundary: the body as it came, cleaned. */
+	assert_body("multipart/mixed; boundary=b", NULL,
+	    "--b\nContent-Type: image/png\n\n\xff\n--b--\n",
+	    "--b\nContent-Type: image/png\n\n" FFFD "\n--b--\n");
+	assert_body("multipart/mixed", NULL, "--b\n\nx\n", "--b\n\nx\n");
+	assert_body("multipart/mixed; boundary=zz", NULL, "--b\n\nx\n",
+	    "--b\n\nx\n");
 }
 
 static void
@@ -245,6 +291,7 @@ main(void)
 		cmocka_unit_test(test_quoted_printable),
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_body_charsets),
+		cmocka_unit_test(test_multipart),
 		cmocka_unit_test(test_content_type),
 		cmocka_unit_test(test_html_escape),
 		cmocka_unit_test(test_url_encode_decode),
