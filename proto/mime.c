@@ -101,8 +101,17 @@ utf8_clean(const char *in, size_t len, struct mime_buf *out)
 			i++;
 			continue;
 		}
-		if (p[i] >= 0x80 && (l = utf8_seq(p + i, len - i)) != 0) {
+		/* U+FFFE and U+FFFF are not characters (and not XML). */
+		if (p[i] >= 0x80 && (l = utf8_seq(p + i, len - i)) != 0 &&
+		    !(l == 3 && p[i] == 0xef && p[i + 1] == 0xbf &&
+		    p[i + 2] >= 0xbe)) {
 			i += l;
+			continue;
+		}
+		if (p[i] >= 0x80 && l == 3) {
+			mime_buf_add(out, in + start, i - start);
+			mime_buf_add(out, replacement, 3);
+			start = i += 3;
 			continue;
 		}
 		mime_buf_add(out, in + start, i - start);

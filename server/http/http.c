@@ -285,6 +285,8 @@ http_route(struct http_req *r, const char *path, const char *query)
 		page_group(r, path + 3, query);
 	else if (strncmp(path, "/t/", 3) == 0)
 		page_thread(r, path + 3);
+	else if (strncmp(path, "/atom/", 6) == 0)
+		page_atom(r, path + 6);
 	else if (strncmp(path, "/a/", 3) == 0)
 		page_article(r, path + 3);
 	else if (strncmp(path, "/reply/", 7) == 0)

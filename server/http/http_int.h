@@ -40,6 +40,7 @@ void	 page_end(struct mime_buf *b);
 void	 page_index(struct http_req *r, const char *query);
 void	 page_style(struct http_req *r);
 void	 page_group(struct http_req *r, const char *enc, const char *query);
+void	 page_atom(struct http_req *r, const char *enc);
 void	 page_thread(struct http_req *r, const char *enc);
 void	 page_article(struct http_req *r, const char *enc);
 void	 page_reply(struct http_req *r, const char *enc);

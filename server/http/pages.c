@@ -83,29 +83,43 @@ fmt_time(struct mime_buf *b, int64_t t)
 	mime_buf_adds(b, buf);
 }
 
-void
-page_begin(struct mime_buf *b, const char *title)
-{
-	mime_buf_adds(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
-	    "content=\"width=device-width, initial-scale=1\">\n<title>");
-	escs(b, title);
-	mime_buf_adds(b, "</title>\n<link rel=\"stylesheet\" "
-	    "href=\"/style.css\">\n</head>\n<body>\n<header class=\"site\">"
-	    "<a href=\"/\">Loom</a></header>\n<main>\n");
-}
-
-/* The same with an already decoded and escaped title. */
+/* The document head; title_html is already escaped.  feed: the path of
+   an Atom feed to announce, or NULL. */
 static void
-page_begin_html(struct mime_buf *b, const char *title_html)
+page_head(struct mime_buf *b, const char *title_html, const char *feed)
 {
 	mime_buf_adds(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
 	    "content=\"width=device-width, initial-scale=1\">\n<title>");
 	mime_buf_adds(b, title_html);
 	mime_buf_adds(b, "</title>\n<link rel=\"stylesheet\" "
-	    "href=\"/style.css\">\n</head>\n<body>\n<header class=\"site\">"
+	    "href=\"/style.css\">\n");
+	if (feed != NULL) {
+		mime_buf_adds(b, "<link rel=\"alternate\" "
+		    "type=\"application/atom+xml\" href=\"");
+		mime_buf_adds(b, feed);
+		mime_buf_adds(b, "\">\n");
+	}
+	mime_buf_adds(b, "</head>\n<body>\n<header class=\"site\">"
 	    "<a href=\"/\">Loom</a></header>\n<main>\n");
+}
+
+void
+page_begin(struct mime_buf *b, const char *title)
+{
+	struct mime_buf	t;
+
+	memset(&t, 0, sizeof(t));
+	mime_html_escape(title, strlen(title), &t);
+	page_head(b, t.p != NULL ? t.p : "", NULL);
+	mime_buf_free(&t);
+}
+
+/* The same with an already decoded and escaped title. */
+static void
+page_begin_html(struct mime_buf *b, const char *title_html)
+{
+	page_head(b, title_html, NULL);
 }
 
 void
@@ -393,7 +407,18 @@ page_group(struct http_req *r, const char *enc, const char *query)
 		return;
 	}
 	memset(&b, 0, sizeof(b));
-	page_begin(&b, name);
+	{
+		struct mime_buf	 t, f;
+
+		memset(&t, 0, sizeof(t));
+		memset(&f, 0, sizeof(f));
+		escs(&t, name);
+		mime_buf_adds(&f, "/atom/");
+		url(&f, name);
+		page_head(&b, t.p, f.p);
+		mime_buf_free(&t);
+		mime_buf_free(&f);
+	}
 	mime_buf_adds(&b, "<h1>");
 	escs(&b, name);
 	mime_buf_adds(&b, "</h1>\n");
@@ -445,6 +470,130 @@ page_group(struct http_req *r, const char *enc, const char *query)
 	page_end(&b);
 	free(gc.t);
 	page_send(r, &b);
+	mime_buf_free(&b);
+}
+
+/* ---- /atom/GROUP --------------------------------------------------- */
+
+static void
+fmt_rfc3339(struct mime_buf *b, int64_t t)
+{
+	struct tm	tm;
+	time_t		tt = (time_t)(t > 0 ? t : 0);
+	char		buf[32];
+
+	if (gmtime_r(&tt, &tm) == NULL)
+		memset(&tm, 0, sizeof(tm));
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	mime_buf_adds(b, buf);
+}
+
+/* An Atom id for a message-id: the news: URI of RFC 5538. */
+static void
+atom_id(struct mime_buf *b, const char *msgid)
+{
+	size_t	len = strlen(msgid);
+
+	mime_buf_adds(b, "news:");
+	if (len >= 2 && msgid[0] == '<' && msgid[len - 1] == '>')
+		mime_url_encode(msgid + 1, len - 2, b);
+	else
+		mime_url_encode(msgid, len, b);
+}
+
+/*
+ * The group's most recently active threads as an Atom feed (RFC 4287):
+ * what a feed reader polls, so it is one thread-index walk like /g/.
+ * Text goes through the same decoding and escaping as the pages (XML
+ * needs no more than HTML's five references).
+ */
+void
+page_atom(struct http_req *r, const char *enc)
+{
+	struct store_group		 g;
+	struct store_thread_cursor	 cur;
+	struct group_ctx		 gc;
+	struct mime_buf			 b;
+	char				 name[STORE_GROUP_MAX + 1], n[64];
+	int64_t				 updated = 0;
+	int				 len;
+	size_t				 i;
+
+	if ((len = segment(enc, name, sizeof(name))) <= 0 ||
+	    !article_newsgroup_valid(name, (size_t)len) ||
+	    store_group_get(r->srv->store, name, &g) != STORE_OK ||
+	    !access_can_read(&r->acc, name)) {
+		http_error(r, 404, "No such group.");
+		return;
+	}
+	memset(&gc, 0, sizeof(gc));
+	memset(&cur, 0, sizeof(cur));
+	gc.cap = r->srv->cfg.http_page_threads;
+	gc.t = xreallocarray(NULL, gc.cap, sizeof(*gc.t));
+	if (store_thread_roots(r->srv->store, g.id, gc.cap, group_thread_cb,
+	    &gc, &cur) != STORE_OK)
+		gc.n = 0;	/* an empty feed rather than a broken one */
+	for (i = 0; i < gc.n; i++)
+		if (gc.t[i].active > updated)
+			updated = gc.t[i].active;
+	if (updated == 0)
+		updated = g.created;
+	memset(&b, 0, sizeof(b));
+	mime_buf_adds(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+	    "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<title>");
+	escs(&b, name);
+	mime_buf_adds(&b, "</title>\n");
+	if (g.description[0] != '\0') {
+		mime_buf_adds(&b, "<subtitle>");
+		esc_header(&b, g.description, strlen(g.description));
+		mime_buf_adds(&b, "</subtitle>\n");
+	}
+	mime_buf_adds(&b, "<id>news:");
+	url(&b, name);
+	mime_buf_adds(&b, "</id>\n<link rel=\"alternate\" type=\"text/html\" "
+	    "href=\"/g/");
+	url(&b, name);
+	mime_buf_adds(&b, "\"/>\n<link rel=\"self\" href=\"/atom/");
+	url(&b, name);
+	mime_buf_adds(&b, "\"/>\n<updated>");
+	fmt_rfc3339(&b, updated);
+	mime_buf_adds(&b, "</updated>\n<author><name>");
+	escs(&b, name);
+	mime_buf_adds(&b, "</name></author>\n");
+	for (i = 0; i < gc.n; i++) {
+		mime_buf_adds(&b, "<entry>\n<title>");
+		if (gc.t[i].subject[0] != '\0')
+			esc_header(&b, gc.t[i].subject,
+			    strlen(gc.t[i].subject));
+		else
+			mime_buf_adds(&b, "(the first post is missing)");
+		mime_buf_adds(&b, "</title>\n<id>");
+		atom_id(&b, gc.t[i].root);
+		mime_buf_adds(&b, "</id>\n<link href=\"/t/");
+		url(&b, gc.t[i].root);
+		mime_buf_adds(&b, "\"/>\n<updated>");
+		fmt_rfc3339(&b, gc.t[i].active);
+		mime_buf_adds(&b, "</updated>\n");
+		if (gc.t[i].from[0] != '\0') {
+			mime_buf_adds(&b, "<author><name>");
+			author(&b, gc.t[i].from);
+			mime_buf_adds(&b, "</name></author>\n");
+		}
+		snprintf(n, sizeof(n), "<summary>%u %s</summary>\n",
+		    gc.t[i].replies, gc.t[i].replies == 1 ? "reply" :
+		    "replies");
+		mime_buf_adds(&b, n);
+		mime_buf_adds(&b, "</entry>\n");
+		free(gc.t[i].subject);
+		free(gc.t[i].from);
+	}
+	mime_buf_adds(&b, "</feed>\n");
+	free(gc.t);
+	if (b.oom)
+		http_error(r, 500, "Out of memory.");
+	else
+		http_send(r, 200, "application/atom+xml; charset=utf-8", &b,
+		    NULL);
 	mime_buf_free(&b);
 }
 

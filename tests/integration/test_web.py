@@ -40,7 +40,7 @@ TAGS = {"html", "head", "meta", "title", "link", "body", "header", "main",
         "a", "h1", "h2", "ul", "ol", "li", "article", "span", "div", "footer",
         "p", "time"}
 ATTRS = {"lang", "charset", "name", "content", "rel", "href", "class", "id",
-         "datetime"}
+         "type", "datetime"}
 
 
 def web(d, scheme="http"):
@@ -313,6 +313,41 @@ def test_group_paging_most_recent_first():
         assert seen[1:] == ids[:0:-1], seen
 
 
+def test_atom_feed():
+    import xml.etree.ElementTree as ET
+    A = "{http://www.w3.org/2005/Atom}"
+    nasty = "<script>alert(1)</script> & \"q\" 'a' \x7f"
+    with Loomd(args=("--http", "127.0.0.1:0")) as d:
+        post(d, make_article(subject="=?UTF-8?Q?caf=C3=A9?= first",
+                             message_id="<f1@web.test>"))
+        post(d, make_article(subject=nasty, message_id="<f2@web.test>",
+                             from_='"Z\u00fc" <z@web.test>'))
+        post(d, make_article(subject="Re: first", message_id="<f3@web.test>",
+                             references="<f1@web.test>"))
+        w = web(d)
+        st, h, body = get(w, "/atom/local.test")
+        assert st == 200, st
+        assert h["content-type"] == "application/atom+xml; charset=utf-8"
+        assert "content-security-policy" in h
+        feed = ET.fromstring(body)
+        assert feed.tag == A + "feed"
+        assert feed.find(A + "title").text == "local.test"
+        entries = feed.findall(A + "entry")
+        titles = [e.find(A + "title").text for e in entries]
+        # Most recently active first: the reply moved f1's thread up.
+        assert titles[0] == "caf\u00e9 first", titles
+        assert titles[1] == nasty.replace("\x7f", "\ufffd"), titles
+        assert entries[0].find(A + "id").text == "news:f1%40web.test"
+        assert entries[0].find(A + "link").get("href") == \
+            "/t/" + q("<f1@web.test>")
+        assert entries[0].find(A + "summary").text == "1 reply"
+        assert entries[1].find(A + "author/" + A + "name").text == "Z\u00fc"
+        st, _, body = get(w, "/g/local.test")
+        assert b'type="application/atom+xml" href="/atom/local.test"' in body
+        for path in ("/atom/no.such", "/atom/", "/atom/%00"):
+            assert get(w, path)[0] == 404, path
+
+
 def test_status_codes():
     with Loomd(args=("--http", "127.0.0.1:0")) as d:
         w = web(d)
@@ -356,7 +391,8 @@ def test_hidden_groups_are_404():
             w = web(d2)
             st, _, body = get(w, "/")
             assert st == 200 and b"local.secret" not in body
-            for path in ("/g/local.secret", "/t/" + q("<s@web.test>"),
+            for path in ("/g/local.secret", "/atom/local.secret",
+                         "/t/" + q("<s@web.test>"),
                          "/t/" + q("<s2@web.test>"), "/a/" + q("<s@web.test>"),
                          "/reply/" + q("<s@web.test>")):
                 st, _, body = get(w, path)

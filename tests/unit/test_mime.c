@@ -107,6 +107,7 @@ test_header_raw_8bit(void **state)
 	assert_hdr("\xc0\xaf", FFFD FFFD);		/* overlong */
 	assert_hdr("\xed\xa0\x80", FFFD FFFD FFFD);	/* surrogate */
 	assert_hdr("a\x01z", "a" FFFD "z");
+	assert_hdr("\xef\xbf\xbe\xef\xbf\xbf\xef\xbf\xbd", FFFD FFFD FFFD);
 	assert_hdr("fold\r\n\tme", "fold\tme");
 }
 
