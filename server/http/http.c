@@ -17,6 +17,7 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -401,7 +402,8 @@ http_bind(struct evhttp *h, const struct config_listen *l, int tls,
 	int				 port = 0;
 
 	if ((fd = socket(l->addr.ss_family, SOCK_STREAM, 0)) == -1) {
-		snprintf(err, errlen, "web %s: socket failed", l->spec);
+		snprintf(err, errlen, "web %s: socket: %s", l->spec,
+		    strerror(errno));
 		return (-1);
 	}
 	if (evutil_make_listen_socket_reuseable(fd) == -1 ||
@@ -410,7 +412,8 @@ http_bind(struct evhttp *h, const struct config_listen *l, int tls,
 	    bind(fd, (const struct sockaddr *)&l->addr, l->addrlen) == -1 ||
 	    listen(fd, 128) == -1 ||
 	    (bs = evhttp_accept_socket_with_handle(h, fd)) == NULL) {
-		snprintf(err, errlen, "web %s: cannot listen", l->spec);
+		snprintf(err, errlen, "web %s: cannot listen: %s", l->spec,
+		    strerror(errno));
 		evutil_closesocket(fd);
 		return (-1);
 	}

@@ -28,8 +28,9 @@
 /* Octets of one article's body shown on a thread page; the rest is one
    click away (/a/). */
 #define BODY_SHOW_MAX		(64 * 1024)
-/* A thread page stops rendering bodies beyond this size. */
-#define PAGE_MAX		(8 * 1024 * 1024)
+/* A thread page stops rendering bodies beyond this size: a slow reader
+   holds its page in memory until the timeout. */
+#define PAGE_MAX		(4 * 1024 * 1024)
 /* Longest header field value looked at. */
 #define FIELD_MAX		2048
 
