@@ -2,6 +2,7 @@
 #
 #   make            build build/loomd and build/loomctl
 #   make run        build, then run loomd on 127.0.0.1:1119 with data in ./var/
+#                   and the web pages on http://127.0.0.1:8080/
 #   make check      build and run every test (unit, integration, real clients)
 #   make check-asan the same tests built with AddressSanitizer + UBSan
 #   make fuzz       build the libFuzzer targets and run each for a short while
@@ -50,7 +51,8 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(RUN_PKGS) 2>/dev/null)
 TEST_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)
 
-SERVER_DIRS = server/core server/nntp server/intake server/policy server/feed server/ctl
+SERVER_DIRS = server/core server/nntp server/intake server/policy server/feed \
+              server/ctl server/http
 CPPFLAGS = -D_GNU_SOURCE -DLOOM_VERSION='"$(VERSION)"' -Iproto -Istorage \
            $(addprefix -I,$(SERVER_DIRS))
 CFLAGS  += -std=c11 $(WARN) $(OPT) $(SANFLAGS) $(PKG_CFLAGS) -MMD -MP
@@ -61,7 +63,7 @@ PROTO_SRC   = $(wildcard proto/*.c)
 STORAGE_SRC = $(wildcard storage/*.c)
 # loomd's subsystems; server/ctl/ is loomctl's alone.
 SERVER_SRC  = $(wildcard server/core/*.c server/nntp/*.c server/intake/*.c \
-                server/policy/*.c server/feed/*.c)
+                server/policy/*.c server/feed/*.c server/http/*.c)
 CTL_SRC     = $(filter-out server/ctl/loomctl.c,$(wildcard server/ctl/*.c))
 UNIT_SRC    = $(wildcard tests/unit/test_*.c)
 UNIT_HELP   = $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
@@ -158,13 +160,14 @@ fuzz: $(FUZZ_BINS)
 	done
 
 # Benchmarks print medians and ratios; they never pass or fail on timing
-# (tests/bench/README.md).  Both run even if the first one reports a
+# (tests/bench/README.md).  Each runs even if one before it reports a
 # problem; QUICK=1 makes them small.
 bench: all interop-deps
 	@LOOMD=$$PWD/$(BUILD)/loomd sh tests/bench/run-threads.sh; t=$$?; \
 	LOOMD=$$PWD/$(BUILD)/loomd PYTHON=$(PYTHON) \
 	    sh tests/bench/run-vs-inn.sh; v=$$?; \
-	[ $$t = 0 ] && [ $$v = 0 ]
+	LOOMD=$$PWD/$(BUILD)/loomd $(PYTHON) tests/bench/web-thread.py; w=$$?; \
+	[ $$t = 0 ] && [ $$v = 0 ] && [ $$w = 0 ]
 
 # Attacks against a real loomd on loopback, then the integration tests with
 # loomd under valgrind.  Figures go to $(BUILD)/soak-results.txt; it fails

@@ -11,6 +11,9 @@
 #   server/core/    loop, sessions, config: the command handlers only
 #                   through session.c (dispatch_line, the greeting)
 #   server/ctl/     loomctl: no loop, no sessions, no handlers
+#   server/http/    the web pages: store.h, proto/, server/core and
+#                   server/policy/access.h (and ratelimit.h) only; nothing
+#                   but server/loomd.c and server/core/server.c includes it
 set -u
 rc=0
 
@@ -68,4 +71,19 @@ forbid "server/ctl/ (loomctl) runs no loop: no sessions or handlers" \
     server/ctl/*.[ch] -- nntp intake feed
 bad=$(grep -nE '#include *"(server|session|writer|compress|tls)\.h"' server/ctl/*.[ch] 2>/dev/null)
 [ -n "$bad" ] && fail "server/ctl/ (loomctl) runs no loop" "$bad"
+forbid "server/http/ reaches no handler, intake, feed or loomctl" \
+    server/http/*.[ch] -- nntp intake feed ctl
+bad=$(grep -nE '#include *"(filter|password|pwcheck)\.h"' server/http/*.[ch] \
+    2>/dev/null)
+[ -n "$bad" ] && fail "server/http/ uses only access and rate limits of \
+server/policy/" "$bad"
+re=$(headers http)
+if [ -n "$re" ]; then
+	# shellcheck disable=SC2086
+	bad=$(grep -nE "#include *\"($re)\"" $(ls proto/*.[ch] storage/*.[ch] \
+	    server/*/*.[ch] | grep -v '^server/http/' | \
+	    grep -v '^server/core/server\.c$') 2>/dev/null)
+	[ -n "$bad" ] && fail "only server/loomd.c and server/core/server.c \
+include server/http/" "$bad"
+fi
 exit $rc

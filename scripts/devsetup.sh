@@ -26,6 +26,13 @@ if [ ! -f "$dir/loom.conf" ]; then
 	    -e "s|^;cert = .*|cert = $abs/tls/cert.pem|" \
 	    -e "s|^;key = .*|key = $abs/tls/key.pem|" \
 	    -e "s|^;listen = 127.0.0.1:1563|listen = 127.0.0.1:1563|" \
+	    -e "s|^;listen = 127.0.0.1:8080|listen = 127.0.0.1:8080|" \
 	    docs/loom.conf.example > "$dir/loom.conf"
 	echo "loom: wrote $dir/loom.conf (edit it and restart, or send SIGHUP)"
+fi
+# The web pages on http://127.0.0.1:8080/, also in a var/loom.conf written
+# before they existed.
+if ! grep -q '^\[http\]' "$dir/loom.conf"; then
+	printf '\n[http]\nlisten = 127.0.0.1:8080\n' >> "$dir/loom.conf"
+	echo "loom: added the web pages (http://127.0.0.1:8080/) to $dir/loom.conf"
 fi

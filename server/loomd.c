@@ -18,6 +18,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "http.h"
 #include "log.h"
 #include "server.h"
 #include "util.h"
@@ -36,6 +37,8 @@ usage(FILE *fp)
 	    "      --tls-cert FILE    PEM certificate: enables STARTTLS\n"
 	    "      --tls-key FILE     its PEM private key\n"
 	    "      --tls-listen ADDR:PORT  implicit TLS here (repeatable)\n"
+	    "      --http ADDR:PORT   serve the web pages here (repeatable)\n"
+	    "      --https ADDR:PORT  the web pages over TLS (repeatable)\n"
 	    "  -f, --foreground       stay in the foreground, log to stderr\n"
 	    "                         (to the journal under systemd)\n"
 	    "      --log DEST         log to stderr, syslog or journal\n"
@@ -67,6 +70,8 @@ struct loomd_options {
 	size_t		 nlisten;
 	char		*tls_listens[CONFIG_LISTEN_MAX];
 	size_t		 ntls;
+	char		*http_listens[2][CONFIG_LISTEN_MAX];	/* [1]: TLS */
+	size_t		 nhttp[2];
 	int		 foreground;
 	int		 check;
 };
@@ -90,6 +95,8 @@ loomd_parse_options(int argc, char *argv[], struct loomd_options *o)
 		{ "tls-listen", required_argument, NULL, 'L' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "log", required_argument, NULL, 'G' },
+		{ "http", required_argument, NULL, 'H' },
+		{ "https", required_argument, NULL, 'S' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -125,6 +132,13 @@ loomd_parse_options(int argc, char *argv[], struct loomd_options *o)
 			if (o->ntls == CONFIG_LISTEN_MAX)
 				fatalx("too many --tls-listen addresses");
 			o->tls_listens[o->ntls++] = optarg;
+			break;
+		case 'H':
+		case 'S':
+			if (o->nhttp[ch == 'S'] == CONFIG_LISTEN_MAX)
+				fatalx("too many --http/--https addresses");
+			o->http_listens[ch == 'S'][o->nhttp[ch == 'S']++] =
+			    optarg;
 			break;
 		case 'n':
 			o->check = 1;
@@ -167,6 +181,7 @@ loomd_configure(const struct loomd_options *o, struct config *cfg,
 {
 	char	why[256];
 	size_t	i;
+	int	t;
 
 	config_defaults(cfg);
 	if (o->config_path != NULL && config_load(cfg, o->config_path, err,
@@ -210,6 +225,23 @@ loomd_configure(const struct loomd_options *o, struct config *cfg,
 			snprintf(err, errlen, "--tls-listen: %s", why);
 			return (-1);
 		}
+	if (o->nhttp[0] > 0)
+		cfg->nhttp_listen = 0;
+	if (o->nhttp[1] > 0)
+		cfg->nhttps_listen = 0;
+	for (t = 0; t < 2; t++)
+		for (i = 0; i < o->nhttp[t]; i++)
+			if (config_add_http_listen(cfg, o->http_listens[t][i],
+			    t, why, sizeof(why)) == -1) {
+				snprintf(err, errlen, "--http%s: %s",
+				    t ? "s" : "", why);
+				return (-1);
+			}
+	if (cfg->nhttps_listen > 0 && cfg->tls_cert[0] == '\0') {
+		snprintf(err, errlen, "HTTPS needs the TLS certificate and "
+		    "key (tls cert and key, or --tls-cert and --tls-key)");
+		return (-1);
+	}
 	if ((cfg->tls_cert[0] != '\0') != (cfg->tls_key[0] != '\0') ||
 	    (cfg->ntls_listen > 0 && cfg->tls_cert[0] == '\0')) {
 		snprintf(err, errlen, "TLS needs both a certificate and a key "
@@ -263,6 +295,9 @@ loomd_bound(const struct config *cfg, char *err, size_t errlen)
 	uid_t		 ruid, euid, suid;
 	gid_t		 rgid, egid, sgid;
 
+	/* The web ports too, while we may still bind below 1024. */
+	if (http_listen(cfg, err, errlen) == -1)
+		return (-1);
 	if (geteuid() != 0) {
 		if (cfg->user[0] != '\0' && ((pw = getpwnam(cfg->user)) ==
 		    NULL || pw->pw_uid != geteuid())) {
@@ -316,6 +351,7 @@ main(int argc, char *argv[])
 {
 	struct loomd_options	 o;
 	struct server		*srv;
+	struct http_server	*web;
 	struct config		 cfg;
 	char			 err[512], user[CONFIG_USER_MAX + 1];
 	int			 rc;
@@ -358,7 +394,11 @@ main(int argc, char *argv[])
 			    err, user);
 		fatalx("%s", err);
 	}
+	if ((web = http_start(srv, err, sizeof(err))) == NULL &&
+	    err[0] != '\0')
+		fatalx("%s", err);
 	server_run(srv);
+	http_stop(web);
 	server_free(srv);
 	log_info("stopped");
 	return (0);

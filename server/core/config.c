@@ -29,7 +29,9 @@ enum config_type {
 	CONFIG_LOGLEVEL,
 	CONFIG_LISTEN,		/* repeatable: appends to cfg->listen */
 	CONFIG_TLS_LISTEN,	/* repeatable: appends to cfg->tls_listen */
-	CONFIG_REJECT_HEADER	/* repeatable: appends to reject_headers */
+	CONFIG_REJECT_HEADER,	/* repeatable: appends to reject_headers */
+	CONFIG_HTTP_LISTEN,	/* repeatable: appends to cfg->http_listen */
+	CONFIG_HTTPS_LISTEN	/* repeatable: appends to cfg->https_listen */
 };
 
 struct config_key {
@@ -156,6 +158,24 @@ static const struct config_key config_keys[] = {
 	{ "tls", "handshake_timeout", CONFIG_UINT, OFF(tls_handshake_timeout),
 	  1, 86400, "30", "seconds a client may take to complete the TLS "
 	  "handshake (implicit TLS or STARTTLS), then it is disconnected" },
+
+	{ "http", "listen", CONFIG_HTTP_LISTEN, OFF(http_listen), 0, 0, NULL,
+	  "address:port for the read-only web pages (docs/web.md); none: "
+	  "off; repeatable" },
+	{ "http", "tls_listen", CONFIG_HTTPS_LISTEN, OFF(https_listen), 0, 0,
+	  NULL, "address:port for the web pages over HTTPS, with the [tls] "
+	  "certificate; repeatable" },
+	{ "http", "timeout", CONFIG_UINT, OFF(http_timeout), 1, 3600, "30",
+	  "seconds an HTTP client may take to send a request or stay idle" },
+	{ "http", "page_threads", CONFIG_UINT, OFF(http_page_threads), 1,
+	  1000, "50", "threads listed on one page of a group" },
+	{ "http", "thread_max", CONFIG_UINT, OFF(http_thread_max), 1, 100000,
+	  "2000", "comments shown on one thread page; a larger thread shows "
+	  "its first ones and says so" },
+	{ "http", "requests_per_minute", CONFIG_UINT,
+	  OFF(http_requests_per_minute), 0, 10000, "600",
+	  "HTTP requests one address may make per minute; more get 429 (0: "
+	  "no limit)" },
 
 	{ "posting", "max_article_size", CONFIG_SIZE, OFF(max_article_size),
 	  1024, UINT64_C(1) << 30, "1M",
@@ -341,6 +361,25 @@ config_add_tls_listen(struct config *cfg, const char *spec, char *err,
 	return (0);
 }
 
+int
+config_add_http_listen(struct config *cfg, const char *spec, int tls,
+    char *err, size_t errlen)
+{
+	struct config_listen	*l = tls ? cfg->https_listen : cfg->http_listen;
+	size_t			*n = tls ? &cfg->nhttps_listen :
+				    &cfg->nhttp_listen;
+
+	if (*n >= CONFIG_LISTEN_MAX) {
+		snprintf(err, errlen, "too many HTTP listen addresses (at most "
+		    "%d)", CONFIG_LISTEN_MAX);
+		return (-1);
+	}
+	if (config_parse_listen(spec, &l[*n], err, errlen) == -1)
+		return (-1);
+	(*n)++;
+	return (0);
+}
+
 static int
 config_add_reject_header(struct config *cfg, const char *v, char *err,
     size_t errlen)
@@ -425,6 +464,10 @@ config_set(struct config *cfg, const struct config_key *k, const char *v,
 		return (config_add_tls_listen(cfg, v, err, errlen));
 	case CONFIG_REJECT_HEADER:
 		return (config_add_reject_header(cfg, v, err, errlen));
+	case CONFIG_HTTP_LISTEN:
+	case CONFIG_HTTPS_LISTEN:
+		return (config_add_http_listen(cfg, v,
+		    k->type == CONFIG_HTTPS_LISTEN, err, errlen));
 	}
 	return (-1);
 }
@@ -653,6 +696,8 @@ config_ini_handler(void *user, const char *section, const char *name,
 		if (strcmp(config_keys[i].name, name) != 0)
 			continue;
 		if (config_keys[i].type == CONFIG_TLS_LISTEN ||
+		    config_keys[i].type == CONFIG_HTTP_LISTEN ||
+		    config_keys[i].type == CONFIG_HTTPS_LISTEN ||
 		    config_keys[i].type == CONFIG_REJECT_HEADER) {
 			/* Repeatable, no default to replace. */
 		} else if (config_keys[i].type == CONFIG_LISTEN) {
@@ -673,8 +718,9 @@ config_ini_handler(void *user, const char *section, const char *name,
 	}
 	if (!known_section)
 		snprintf(cp->err, sizeof(cp->err), "unknown section [%s] "
-		    "(known: server, storage, limits, auth, tls, posting, "
-		    "filter, group NAME, peer NAME, access NAME)", section);
+		    "(known: server, storage, limits, auth, tls, http, "
+		    "posting, filter, group NAME, peer NAME, access NAME)",
+		    section);
 	else
 		snprintf(cp->err, sizeof(cp->err), "unknown key \"%s\" in "
 		    "[%s]", name, section);

@@ -91,6 +91,16 @@ struct config {
 	size_t			 ntls_listen;
 	unsigned		 tls_handshake_timeout;	/* seconds */
 
+	/* [http] (server/http, docs/web.md): off without a listen */
+	struct config_listen	 http_listen[CONFIG_LISTEN_MAX];
+	size_t			 nhttp_listen;
+	struct config_listen	 https_listen[CONFIG_LISTEN_MAX]; /* [tls] cert */
+	size_t			 nhttps_listen;
+	unsigned		 http_timeout;		/* seconds */
+	unsigned		 http_page_threads;	/* per group page */
+	unsigned		 http_thread_max;	/* comments per page */
+	unsigned		 http_requests_per_minute; /* per address */
+
 	/* [posting] */
 	uint64_t		 max_article_size;
 	unsigned		 max_lines;
@@ -142,6 +152,10 @@ int config_add_listen(struct config *cfg, const char *spec, char *err,
 /* Add an implicit-TLS listen address (command line). */
 int config_add_tls_listen(struct config *cfg, const char *spec, char *err,
     size_t errlen);
+
+/* Add an HTTP (tls 0) or HTTPS listen address (command line). */
+int config_add_http_listen(struct config *cfg, const char *spec, int tls,
+    char *err, size_t errlen);
 
 /*
  * Resolve a peer's host (no port) into addr, blocking: for loomd before
