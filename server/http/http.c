@@ -35,8 +35,9 @@
 
 /* A request line and its header fields, together. */
 #define HTTP_HEADERS_MAX	8192
-/* Pages are read, never posted to (yet): no request body. */
-#define HTTP_BODY_MAX		0
+/* The largest form body (a comment, post.c); each route checks its own
+   limit, and requests other than POST may have none. */
+#define HTTP_BODY_MAX		(256 * 1024)
 #define HTTP_CONN_BUCKETS	1024
 
 /* One open connection, counted against its address's limit. */
@@ -55,7 +56,20 @@ struct http_server {
 	unsigned		 rate_max;	/* its requests per minute */
 	struct http_conn	*conns[HTTP_CONN_BUCKETS];
 	unsigned		 nconns;
+	struct web_auth		*wa;		/* logins (post.c) */
 };
+
+struct web_auth *
+http_webauth(struct http_server *hs)
+{
+	return (hs->wa);
+}
+
+struct server *
+http_server_srv(struct http_server *hs)
+{
+	return (hs->srv);
+}
 
 static size_t
 http_conn_bucket(const struct evhttp_connection *evcon)
@@ -97,6 +111,9 @@ http_conn_closed(struct evhttp_connection *evcon, void *arg)
 	struct http_conn	*c = arg, **pp;
 	struct http_server	*hs = c->hs;
 
+	/* Requests waiting for a login check or a post went with it. */
+	if (hs->wa != NULL)
+		webauth_conn_closed(hs->wa, evcon);
 	for (pp = &hs->conns[http_conn_bucket(evcon)]; *pp != NULL;
 	    pp = &(*pp)->next)
 		if (*pp == c) {
@@ -236,7 +253,10 @@ http_send(struct http_req *r, int code, const char *ctype,
 	evhttp_send_reply(r->req, code, code == 200 ? "OK" : code == 404 ?
 	    "Not Found" : code == 400 ? "Bad Request" : code == 429 ?
 	    "Too Many Requests" : code == 503 ? "Service Unavailable" :
-	    "Error", out);
+	    code == 303 ? "See Other" : code == 403 ? "Forbidden" :
+	    code == 405 ? "Method Not Allowed" : code == 413 ?
+	    "Payload Too Large" : code == 415 ? "Unsupported Media Type" :
+	    code == 422 ? "Unprocessable Content" : "Error", out);
 	evbuffer_free(out);
 }
 
@@ -274,14 +294,70 @@ http_error(struct http_req *r, int code, const char *text)
 	mime_buf_free(&b);
 }
 
+/* A path of .atom form: "/g/NAME.atom" -> "NAME" into out. */
+static int
+http_atom_path(const char *rest, char *out, size_t outlen)
+{
+	size_t	n = strlen(rest);
+
+	if (n <= 5 || strcmp(rest + n - 5, ".atom") != 0 || n - 5 >= outlen)
+		return (0);
+	memcpy(out, rest, n - 5);
+	out[n - 5] = '\0';
+	return (1);
+}
+
+/* The forms: POST, and only there; everything else GET or HEAD. */
+static int
+http_route_post(struct http_req *r, const char *path)
+{
+	int	post = evhttp_request_get_command(r->req) == EVHTTP_REQ_POST;
+
+	if (strcmp(path, "/post") == 0 || strcmp(path, "/logout") == 0) {
+		if (!post)
+			http_error(r, 405, "Use the form.");
+		else if (path[1] == 'p')
+			post_comment(r);
+		else
+			post_logout(r);
+		return (1);
+	}
+	if (strcmp(path, "/login") == 0 && post) {
+		post_login(r);
+		return (1);
+	}
+	if (post) {
+		http_error(r, 405, "This page takes no form.");
+		return (1);
+	}
+	if (evbuffer_get_length(evhttp_request_get_input_buffer(r->req)) >
+	    0) {
+		http_error(r, 413, "No request body here.");
+		return (1);
+	}
+	return (0);
+}
+
 /* Route one request by its path. */
 static void
 http_route(struct http_req *r, const char *path, const char *query)
 {
+	char	seg[1024];
+
+	if (http_route_post(r, path))
+		return;
 	if (strcmp(path, "/") == 0)
 		page_index(r, query);
 	else if (strcmp(path, "/style.css") == 0)
 		page_style(r);
+	else if (strcmp(path, "/login") == 0)
+		page_login(r, query);
+	else if (strncmp(path, "/g/", 3) == 0 &&
+	    http_atom_path(path + 3, seg, sizeof(seg)))
+		page_atom(r, seg);
+	else if (strncmp(path, "/t/", 3) == 0 &&
+	    http_atom_path(path + 3, seg, sizeof(seg)))
+		page_thread_atom(r, seg);
 	else if (strncmp(path, "/g/", 3) == 0)
 		page_group(r, path + 3, query);
 	else if (strncmp(path, "/t/", 3) == 0)
@@ -335,7 +411,10 @@ http_request(struct http_server *hs, struct evhttp_request *req, int https)
 		return;
 	}
 	ratelimit_record(hs->rate, r.addr, now);
-	access_resolve(&hs->srv->cfg, sa, NULL, &r.acc);
+	/* A member reads with the rights their login gives. */
+	webauth_request(&r);
+	access_resolve(&hs->srv->cfg, sa, r.login != NULL ? r.login->user :
+	    NULL, &r.acc);
 	uri = evhttp_request_get_evhttp_uri(req);
 	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
@@ -382,7 +461,8 @@ http_new(struct http_server *hs, int tls)
 	evhttp_set_max_headers_size(h, HTTP_HEADERS_MAX);
 	evhttp_set_max_body_size(h, HTTP_BODY_MAX);
 	evhttp_set_timeout(h, (int)hs->srv->cfg.http_timeout);
-	evhttp_set_allowed_methods(h, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+	evhttp_set_allowed_methods(h, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+	    EVHTTP_REQ_POST);
 	evhttp_set_gencb(h, tls ? https_request_cb : http_request_cb, hs);
 	evhttp_set_default_content_type(h, "text/plain; charset=utf-8");
 	if (tls)
@@ -494,6 +574,7 @@ http_start(struct server *srv, char *err, size_t errlen)
 	}
 	hs = xcalloc(1, sizeof(*hs));
 	hs->srv = srv;
+	hs->wa = webauth_new();
 	if (RAND_bytes((unsigned char *)&seed, sizeof(seed)) != 1)
 		fatalx("RAND_bytes failed");
 	hs->rate_max = cfg->http_requests_per_minute;
@@ -539,5 +620,6 @@ http_stop(struct http_server *hs)
 			free(c);
 		}
 	ratelimit_free(hs->rate);
+	webauth_free(hs->wa);
 	free(hs);
 }

@@ -116,13 +116,6 @@ page_begin(struct mime_buf *b, const char *title)
 	mime_buf_free(&t);
 }
 
-/* The same with an already decoded and escaped title. */
-static void
-page_begin_html(struct mime_buf *b, const char *title_html)
-{
-	page_head(b, title_html, NULL);
-}
-
 void
 page_end(struct mime_buf *b)
 {
@@ -188,6 +181,13 @@ query_value(const char *query, const char *key, char *out, size_t outlen)
 	    (v = evhttp_find_header(&q, key)) != NULL && strlen(v) < outlen)
 		memcpy(out, v, strlen(v) + 1);
 	evhttp_clear_headers(&q);
+}
+
+void
+http_query_value(const char *query, const char *key, char *out,
+    size_t outlen)
+{
+	query_value(query, key, out, outlen);
 }
 
 void
@@ -414,8 +414,9 @@ page_group(struct http_req *r, const char *enc, const char *query)
 		memset(&t, 0, sizeof(t));
 		memset(&f, 0, sizeof(f));
 		escs(&t, name);
-		mime_buf_adds(&f, "/atom/");
+		mime_buf_adds(&f, "/g/");
 		url(&f, name);
+		mime_buf_adds(&f, ".atom");
 		page_head(&b, t.p, f.p);
 		mime_buf_free(&t);
 		mime_buf_free(&f);
@@ -554,9 +555,9 @@ page_atom(struct http_req *r, const char *enc)
 	mime_buf_adds(&b, "</id>\n<link rel=\"alternate\" type=\"text/html\" "
 	    "href=\"/g/");
 	url(&b, name);
-	mime_buf_adds(&b, "\"/>\n<link rel=\"self\" href=\"/atom/");
+	mime_buf_adds(&b, "\"/>\n<link rel=\"self\" href=\"/g/");
 	url(&b, name);
-	mime_buf_adds(&b, "\"/>\n<updated>");
+	mime_buf_adds(&b, ".atom\"/>\n<updated>");
 	fmt_rfc3339(&b, updated);
 	mime_buf_adds(&b, "</updated>\n<author><name>");
 	escs(&b, name);
@@ -765,6 +766,7 @@ struct tnode {
 	char		 msgid[STORE_MSGID_MAX + 1];
 	unsigned	 depth;
 	int		 readable;
+	int64_t		 arrival;
 };
 
 struct thread_ctx {
@@ -790,6 +792,7 @@ thread_node_cb(const struct store_thread_node *node, void *arg)
 	t = &tc->nodes[tc->n++];
 	loom_strlcpy(t->msgid, node->msgid, sizeof(t->msgid));
 	t->depth = node->depth;
+	t->arrival = node->info != NULL ? node->info->arrival : 0;
 	t->readable = node->present && node->info != NULL &&
 	    access_can_read_xref(tc->acc, node->info->xref);
 	if (t->readable)
@@ -853,11 +856,18 @@ render_article_cb(const char *wire, size_t len,
 }
 
 static void
-comment_footer(struct mime_buf *b, const char *msgid)
+comment_footer(struct http_req *r, struct mime_buf *b, const char *msgid)
 {
-	mime_buf_adds(b, "<footer><a href=\"/reply/");
-	url(b, msgid);
-	mime_buf_adds(b, "\">Reply</a><a href=\"/a/");
+	mime_buf_adds(b, "<footer>");
+	/* A member replies in place; a visitor is told how. */
+	if (r->login != NULL)
+		webform_reply(r, b, msgid, 0);
+	else {
+		mime_buf_adds(b, "<a href=\"/reply/");
+		url(b, msgid);
+		mime_buf_adds(b, "\">Reply</a>");
+	}
+	mime_buf_adds(b, "<a href=\"/a/");
 	url(b, msgid);
 	mime_buf_adds(b, "\">Raw</a></footer>\n");
 }
@@ -922,6 +932,9 @@ page_thread(struct http_req *r, const char *enc)
 	tag = http_hash(tag, &r->srv->cfg.http_thread_max,
 	    sizeof(r->srv->cfg.http_thread_max));
 	tag = http_hash(tag, msgid, strlen(msgid));
+	/* A member's page holds their forms and token. */
+	if (r->login != NULL)
+		tag = http_hash(tag, r->login->csrf, strlen(r->login->csrf));
 	if (store_thread_summary(r->srv->store, msgid, summary_tag_cb,
 	    &tag) == STORE_OK && http_precondition(r, tag)) {
 		free(tc.nodes);
@@ -983,7 +996,7 @@ page_thread(struct http_req *r, const char *enc)
 		    render_article_cb, &rc) != STORE_OK)
 			mime_buf_adds(&body, "<p class=\"missing\">This post "
 			    "could not be read.</p>\n");
-		comment_footer(&body, tc.nodes[i].msgid);
+		comment_footer(r, &body, tc.nodes[i].msgid);
 		mime_buf_adds(&body, "</article>");
 	}
 	if (opened) {
@@ -997,25 +1010,193 @@ page_thread(struct http_req *r, const char *enc)
 	{
 		const char	*h = body.p != NULL ? strstr(body.p, "<h1>") :
 				    NULL, *e;
-		struct mime_buf	 t;
+		struct mime_buf	 t, f;
 
 		memset(&t, 0, sizeof(t));
+		memset(&f, 0, sizeof(f));
 		if (h != NULL && (e = strstr(h, "</h1>")) != NULL && e > h + 4)
 			mime_buf_add(&t, h + 4, (size_t)(e - h - 4));
 		else
 			mime_buf_adds(&t, "Thread");
-		page_begin_html(&b, t.p);
+		mime_buf_adds(&f, "/t/");
+		url(&f, tc.nodes[0].msgid);
+		mime_buf_adds(&f, ".atom");
+		page_head(&b, t.p, f.p);
 		mime_buf_free(&t);
+		mime_buf_free(&f);
 	}
+	mime_buf_adds(&b, "<nav class=\"account\">");
+	webform_account(r, &b);
+	mime_buf_adds(&b, "</nav>\n");
 	if (tc.nodes[0].readable == 0)
 		mime_buf_adds(&b, "<h1>Thread</h1>\n<p class=\"note\">The "
 		    "first post of this thread is missing.</p>\n");
 	mime_buf_add(&b, body.p, body.len);
+	/* The comment form under the thread: a reply to its first post. */
+	if (tc.nodes[0].readable)
+		webform_reply(r, &b, tc.nodes[0].msgid, 1);
 	page_end(&b);
 	b.oom |= body.oom;
 	mime_buf_free(&body);
 	free(tc.nodes);
 	page_send(r, &b);
+	mime_buf_free(&b);
+}
+
+/* ---- /t/MESSAGE-ID.atom -------------------------------------------- */
+
+/* Entries of a thread's feed: its latest comments. */
+#define THREAD_ATOM_MAX		50
+
+struct atom_entry_ctx {
+	struct mime_buf	*b;
+	const char	*msgid;
+};
+
+static int
+atom_entry_cb(const char *wire, size_t len,
+    const struct store_article_info *info, void *arg)
+{
+	struct atom_entry_ctx	*ac = arg;
+	struct mime_buf		*b = ac->b, raw, text;
+	struct fields		 f;
+	int			 cut;
+
+	fields_parse(wire, info->header_len, &f);
+	mime_buf_adds(b, "<entry>\n<title>");
+	if (f.subject[0] != '\0')
+		esc_header(b, f.subject, strlen(f.subject));
+	else
+		mime_buf_adds(b, "(no subject)");
+	mime_buf_adds(b, "</title>\n<id>");
+	atom_id(b, ac->msgid);
+	mime_buf_adds(b, "</id>\n<link href=\"/t/");
+	url(b, ac->msgid);
+	mime_buf_adds(b, "#m-");
+	url(b, ac->msgid);
+	mime_buf_adds(b, "\"/>\n<updated>");
+	fmt_rfc3339(b, info->arrival);
+	mime_buf_adds(b, "</updated>\n<author><name>");
+	if (f.from[0] != '\0')
+		author(b, f.from);
+	else
+		mime_buf_adds(b, "unknown");
+	mime_buf_adds(b, "</name></author>\n<content type=\"text\">");
+	memset(&raw, 0, sizeof(raw));
+	memset(&text, 0, sizeof(text));
+	body_text(wire, len, info->header_len, BODY_SHOW_MAX, &raw, &cut);
+	if (raw.len > 0)
+		mime_body_decode(f.has_ctype ? f.ctype : NULL, f.has_cte ?
+		    f.cte : NULL, raw.p, raw.len, &text);
+	if (text.len > 0)
+		esc(b, text.p, text.len);
+	mime_buf_free(&raw);
+	mime_buf_free(&text);
+	mime_buf_adds(b, "</content>\n</entry>\n");
+	return (0);
+}
+
+/* The Subject of an article, into arg (FIELD_MAX octets). */
+static int
+subject_cb(const char *wire, size_t len LOOM_UNUSED,
+    const struct store_article_info *info, void *arg)
+{
+	struct fields	*f = xmalloc(sizeof(*f));
+
+	fields_parse(wire, info->header_len, f);
+	memcpy(arg, f->subject, FIELD_MAX);
+	free(f);
+	return (0);
+}
+
+static int
+tnode_newer(const void *a, const void *b)
+{
+	const struct tnode	*x = a, *y = b;
+
+	return (x->arrival < y->arrival ? 1 : x->arrival > y->arrival ? -1 :
+	    0);
+}
+
+/*
+ * A thread as an Atom feed (RFC 4287): its latest THREAD_ATOM_MAX readable
+ * comments, newest first, with their text.  Same walk and access rules as
+ * the page.
+ */
+void
+page_thread_atom(struct http_req *r, const char *enc)
+{
+	struct thread_ctx	 tc;
+	struct atom_entry_ctx	 ac;
+	struct mime_buf		 b;
+	struct tnode		*root;
+	char			 msgid[STORE_MSGID_MAX + 1];
+	char			 title[FIELD_MAX];
+	int64_t			 updated = 0;
+	size_t			 i, shown;
+	enum store_status	 st;
+
+	if (!path_msgid(enc, msgid)) {
+		http_error(r, 404, "No such thread.");
+		return;
+	}
+	memset(&tc, 0, sizeof(tc));
+	tc.acc = &r->acc;
+	tc.want = msgid;
+	st = store_thread_walk(r->srv->store, msgid,
+	    r->srv->cfg.http_thread_max, thread_node_cb, &tc, NULL);
+	if (st != STORE_OK || tc.want_hidden || tc.nreadable == 0) {
+		free(tc.nodes);
+		http_error(r, st != STORE_OK && st != STORE_NOTFOUND ? 500 :
+		    404, "No such thread.");
+		return;
+	}
+	root = xmalloc(sizeof(*root));
+	*root = tc.nodes[0];
+	title[0] = '\0';
+	if (root->readable)
+		(void)store_article_get(r->srv->store, root->msgid,
+		    subject_cb, title);
+	qsort(tc.nodes, tc.n, sizeof(*tc.nodes), tnode_newer);
+	for (i = 0; i < tc.n; i++)
+		if (tc.nodes[i].readable && tc.nodes[i].arrival > updated)
+			updated = tc.nodes[i].arrival;
+	memset(&b, 0, sizeof(b));
+	mime_buf_adds(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+	    "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<title>");
+	if (title[0] != '\0')
+		esc_header(&b, title, strlen(title));
+	else
+		mime_buf_adds(&b, "Thread");
+	mime_buf_adds(&b, "</title>\n<id>");
+	atom_id(&b, root->msgid);
+	mime_buf_adds(&b, "</id>\n<link rel=\"alternate\" type=\"text/html\" "
+	    "href=\"/t/");
+	url(&b, root->msgid);
+	mime_buf_adds(&b, "\"/>\n<link rel=\"self\" href=\"/t/");
+	url(&b, root->msgid);
+	mime_buf_adds(&b, ".atom\"/>\n<updated>");
+	fmt_rfc3339(&b, updated);
+	mime_buf_adds(&b, "</updated>\n");
+	for (i = 0, shown = 0; i < tc.n && shown < THREAD_ATOM_MAX; i++) {
+		if (!tc.nodes[i].readable)
+			continue;
+		ac.b = &b;
+		ac.msgid = tc.nodes[i].msgid;
+		if (store_article_get(r->srv->store, tc.nodes[i].msgid,
+		    atom_entry_cb, &ac) == STORE_OK)
+			shown++;
+		if (b.len > PAGE_MAX)
+			break;
+	}
+	mime_buf_adds(&b, "</feed>\n");
+	free(root);
+	free(tc.nodes);
+	if (b.oom)
+		http_error(r, 500, "Out of memory.");
+	else
+		http_send(r, 200, "application/atom+xml; charset=utf-8", &b,
+		    NULL);
 	mime_buf_free(&b);
 }
 

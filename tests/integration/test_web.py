@@ -38,7 +38,7 @@ BASE = (int(time.time()) // 60) * 60 - 3 * 3600
 # rendered page would have come from article data.
 TAGS = {"html", "head", "meta", "title", "link", "body", "header", "main",
         "a", "h1", "h2", "ul", "ol", "li", "article", "span", "div", "footer",
-        "p", "time"}
+        "p", "time", "nav"}
 ATTRS = {"lang", "charset", "name", "content", "rel", "href", "class", "id",
          "type", "datetime"}
 
@@ -343,7 +343,7 @@ def test_atom_feed():
         assert entries[0].find(A + "summary").text == "1 reply"
         assert entries[1].find(A + "author/" + A + "name").text == "Z\u00fc"
         st, _, body = get(w, "/g/local.test")
-        assert b'type="application/atom+xml" href="/atom/local.test"' in body
+        assert b'type="application/atom+xml" href="/g/local.test.atom"' in body
         for path in ("/atom/no.such", "/atom/", "/atom/%00"):
             assert get(w, path)[0] == 404, path
 

@@ -1,0 +1,310 @@
+#!/usr/bin/env python3
+"""
+Posting from the web (docs/web.md, issue #16, second increment): the login
+form and its session cookie, logout, CSRF refusals (403), the comment and
+reply forms posting through NNTP POST (the 303 comes after the commit, the
+article is then read over NNTP with the injected headers and threaded
+under its parent), POST only on the form routes and their body limits,
+refusals shown as pages, the failed-login limit shared with AUTHINFO, and
+the Atom feeds at /g/GROUP.atom and /t/MESSAGE-ID.atom.
+"""
+
+import http.client
+import os
+import re
+import sys
+import urllib.parse
+import warnings
+import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import Loomd  # noqa: E402
+import test_web  # noqa: E402
+from test_web import PAGE, ROOT, get, parse, post_page, q, web  # noqa: E402
+
+warnings.simplefilter("ignore", DeprecationWarning)
+import nntplib  # noqa: E402
+
+PASSWORD = "correct horse battery staple"
+ATOM = "{http://www.w3.org/2005/Atom}"
+ARGS = ("--http", "127.0.0.1:0")
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def add_user(d, name, password=PASSWORD):
+    p = d.ctl("user", "add", name, input=password + "\n")
+    assert p.returncode == 0, p.stderr
+
+
+def cookies(h):
+    """name -> (value, attributes) from a response's Set-Cookie lines."""
+    out = {}
+    for line in h.get("set-cookie-all", []):
+        first, _, attrs = line.partition(";")
+        n, _, v = first.partition("=")
+        out[n.strip()] = (v.strip(), attrs)
+    return out
+
+
+def request(addr, path, method="GET", body=None, headers=None):
+    """(status, headers with every Set-Cookie under set-cookie-all, body)."""
+    c = http.client.HTTPConnection(addr[0], addr[1],
+                                   timeout=harness.scaled(20))
+    try:
+        c.request(method, path, body=body, headers=headers or {})
+        r = c.getresponse()
+        data = r.read()
+        h = {k.lower(): v for k, v in r.getheaders()}
+        h["set-cookie-all"] = [v for k, v in r.getheaders()
+                               if k.lower() == "set-cookie"]
+        return r.status, h, data
+    finally:
+        c.close()
+
+
+def form_value(body, name):
+    m = re.search(r'name="%s" value="([^"]*)"' % name, body.decode())
+    assert m, name
+    return m.group(1)
+
+
+def login(w, user="alice", password=PASSWORD, next_path="/"):
+    """Log in through the form: the session cookie."""
+    st, h, body = request(w, "/login?next=" + urllib.parse.quote(next_path))
+    assert st == 200, st
+    pre = cookies(h)["loom_pre"][0]
+    csrf = form_value(body, "csrf")
+    assert csrf == pre
+    st, h, body = request(w, "/login", "POST", urllib.parse.urlencode(
+        {"csrf": csrf, "next": next_path, "user": user,
+         "password": password}), dict(FORM, Cookie="loom_pre=" + pre))
+    return st, h, body
+
+
+def logged_in(w, user="alice"):
+    st, h, _ = login(w, user)
+    assert st == 303, st
+    v, attrs = cookies(h)["loom_session"]
+    assert "HttpOnly" in attrs and "SameSite=Strict" in attrs, attrs
+    assert "Secure" not in attrs   # plain HTTP here
+    return "loom_session=" + v
+
+
+def thread_csrf(w, cookie, msgid=ROOT):
+    st, _, body = request(w, "/t/" + q(msgid), headers={"Cookie": cookie})
+    assert st == 200, st
+    return form_value(body, "csrf"), body
+
+
+def comment(w, cookie, csrf, parent, text):
+    return request(w, "/post", "POST", urllib.parse.urlencode(
+        {"csrf": csrf, "parent": parent, "body": text}),
+        dict(FORM, Cookie=cookie))
+
+
+def test_login_logout_and_forms():
+    with Loomd(args=ARGS) as d:
+        post_page(d)
+        add_user(d, "alice")
+        w = web(d)
+        # A visitor: a login link, no form.
+        st, _, body = request(w, "/t/" + q(ROOT))
+        assert b"<form" not in body.replace(b'<form class="account"', b"")
+        assert b'href="/login?next=/t/' in body
+        # A wrong password: 403, the form again, no session.
+        st, h, body = login(w, password="wrong")
+        assert st == 403 and "loom_session" not in cookies(h), st
+        # Without the login form's cookie (login CSRF): 403.
+        st, _, body = request(w, "/login", "POST", urllib.parse.urlencode(
+            {"csrf": "0" * 32, "user": "alice", "password": PASSWORD}),
+            FORM)
+        assert st == 403, st
+        st, h, _ = login(w, next_path="/t/" + q(ROOT))
+        assert st == 303 and h["location"] == "/t/" + q(ROOT), st
+        cookie = "loom_session=" + cookies(h)["loom_session"][0]
+        # An open redirect is not followed.
+        st, h, _ = login(w, next_path="//evil.example/")
+        assert st == 303 and h["location"] == "/", h.get("location")
+        csrf, body = thread_csrf(w, cookie)
+        t = parse(body)
+        # The comment form under the thread and a reply form per comment,
+        # each with the token.
+        forms = body.count(b'action="/post"')
+        assert forms == len(PAGE) + 1, forms
+        assert body.count(csrf.encode()) >= forms
+        assert "alice" in "".join(t.text)
+        # Logout needs the token too.
+        st, _, _ = request(w, "/logout", "POST", "csrf=" + "0" * 32,
+                           dict(FORM, Cookie=cookie))
+        assert st == 403, st
+        st, h, _ = request(w, "/logout", "POST", "csrf=" + csrf,
+                           dict(FORM, Cookie=cookie))
+        assert st == 303, st
+        assert cookies(h)["loom_session"][0] == ""
+        # The old cookie is dead.
+        st, _, body = request(w, "/t/" + q(ROOT), headers={"Cookie": cookie})
+        assert b'action="/post"' not in body
+        st, _, _ = comment(w, cookie, csrf, ROOT, "after logout")
+        assert st == 403, st
+        log = d.log_text()
+        assert PASSWORD not in log and "$scrypt$" not in log
+
+
+def test_comment_posts_through_nntp_post():
+    with Loomd(args=ARGS) as d:
+        post_page(d)
+        add_user(d, "alice")
+        w = web(d)
+        cookie = logged_in(w)
+        csrf, _ = thread_csrf(w, cookie)
+        parent = PAGE[3]["msgid"]
+        text = "A reply from the web.\n.leading dot\nnon-ASCII: caf\u00e9"
+        # CSRF: a wrong token, and no token, are refused and post nothing.
+        for bad in ("f" * 32, ""):
+            st, _, _ = comment(w, cookie, bad, parent, "forged")
+            assert st == 403, st
+        st, _, _ = request(w, "/post", "POST", urllib.parse.urlencode(
+            {"parent": parent, "body": "forged"}), dict(FORM, Cookie=cookie))
+        assert st == 403, st
+        st, h, _ = comment(w, cookie, csrf, parent, text)
+        assert st == 303, st
+        loc = h["location"]
+        m = re.match(r"/t/(%3C[^#]+%3E)#m-(%3C[^#]+%3E)$", loc)
+        assert m and m.group(1) == m.group(2), loc
+        msgid = urllib.parse.unquote(m.group(1))
+        # The 303 came after the commit: the article is there now.
+        with d.connect() as c:
+            c.expect(223, "STAT " + msgid)
+            _, lines = c.expect_multi(220, "ARTICLE " + msgid)
+        art = "\n".join(lines)
+        assert "From: alice <alice@" in art, art
+        assert "Subject: Re: " in art
+        refs = re.search(r"^References: (.*(?:\n .*)*)", art, re.M).group(1)
+        assert refs.split()[-1] == parent, refs
+        assert "Injection-Info:" in art and "alice" in \
+            art.split("Injection-Info:")[1].split("\n")[0], art
+        assert "\n.leading dot" in art or "\n..leading dot" in art
+        # Read over NNTP with nntplib: threaded under its parent.
+        s = nntplib.NNTP("127.0.0.1", d.port, readermode=True)
+        try:
+            _, _, first, last, _ = s.group("local.general")
+            _, over = s.over((first, last))
+            mine = [o for n, o in over if o["message-id"] == msgid]
+            assert mine and mine[0]["references"].split()[-1] == parent
+            _, info = s.article(msgid)
+            body = b"\n".join(info.lines)
+            assert "caf\u00e9".encode() in body
+        finally:
+            s.quit()
+        # On the page: right under its parent, one level deeper.
+        st, _, page = request(w, loc.split("#")[0])
+        t = parse(page)
+        ids = [i for i, _, _ in t.articles]
+        depth = {i: dep for i, dep, _ in t.articles}
+        pid = "m-" + q(parent)
+        assert depth["m-" + q(msgid)] == depth[pid] + 1
+        assert ids.index("m-" + q(msgid)) > ids.index(pid)
+        # The same path as POST: posting_host is the visitor's address.
+        assert "web post user=alice" in d.log_text()
+
+
+def test_refusals_shown_and_routes():
+    conf = "[limits]\nposts_per_minute = 1\n"
+    with Loomd(args=ARGS, config=conf) as d:
+        # One post from the address (the limit counts it); alice's count
+        # is her own.
+        test_web.post(d, harness.make_article(
+            newsgroups="local.general", subject=PAGE[0]["subject"],
+            from_=PAGE[0]["from"], body="root", message_id=ROOT))
+        add_user(d, "alice")
+        w = web(d)
+        cookie = logged_in(w)
+        csrf, _ = thread_csrf(w, cookie)
+        st, _, _ = comment(w, cookie, csrf, ROOT, "   \n")
+        assert st == 400, st
+        st, _, _ = comment(w, cookie, csrf, "<no-such@web.test>", "x")
+        assert st == 404, st
+        st, _, _ = comment(w, cookie, csrf, ROOT, "first")
+        assert st == 303, st
+        # POST's own rate limit applies (posts_per_minute): refused with
+        # POST's reason, as a page.
+        st, _, body = comment(w, cookie, csrf, ROOT, "second")
+        assert st == 422, st
+        assert b"Posting too fast" in body, body
+        # Forms only, POST only on the form routes, bodies bounded.
+        st, _, _ = request(w, "/post", "POST", "{}",
+                           {"Content-Type": "application/json",
+                            "Cookie": cookie})
+        assert st == 415, st
+        st, _, _ = request(w, "/post", headers={"Cookie": cookie})
+        assert st == 405, st
+        st, _, _ = request(w, "/t/" + q(ROOT), "POST", "a=b", FORM)
+        assert st == 405, st
+        st, _, _ = request(w, "/login", "POST", "a=" + "x" * 5000, FORM)
+        assert st == 413, st
+        st, _, _ = request(w, "/post", "POST", "a=%zz", dict(FORM,
+                           Cookie=cookie))
+        assert st == 400, st
+        # Still serving.
+        st, _, _ = request(w, "/")
+        assert st == 200
+
+
+def test_failed_logins_limited_with_authinfo():
+    conf = "[auth]\nmax_failures = 2\n"
+    with Loomd(args=ARGS, config=conf) as d:
+        add_user(d, "alice")
+        w = web(d)
+        for _ in range(2):
+            st, _, _ = login(w, password="wrong")
+            assert st == 403, st
+        st, _, body = login(w)      # right, but too many failures
+        assert st == 429 and b"Too many failed logins" in body, st
+
+
+def test_atom_feeds():
+    with Loomd(args=ARGS) as d:
+        post_page(d)
+        w = web(d)
+        st, h, body = get(w, "/g/local.general.atom")
+        assert st == 200 and h["content-type"].startswith(
+            "application/atom+xml")
+        feed = ET.fromstring(body)
+        assert feed.tag == ATOM + "feed"
+        for k in ("id", "title", "updated"):
+            assert feed.find(ATOM + k) is not None, k
+        entries = feed.findall(ATOM + "entry")
+        assert len(entries) == 1
+        assert entries[0].find(ATOM + "id").text == \
+            "news:" + urllib.parse.quote(ROOT[1:-1], safe="")
+        # The old address still works.
+        st, _, old = get(w, "/atom/local.general")
+        assert st == 200 and old == body
+        st, _, page = get(w, "/g/local.general")
+        assert b'href="/g/local.general.atom"' in page
+        # The thread's feed: every readable comment, newest first.
+        st, h, body = get(w, "/t/" + q(PAGE[5]["msgid"]) + ".atom")
+        assert st == 200, st
+        feed = ET.fromstring(body)
+        assert feed.find(ATOM + "id").text.startswith("news:")
+        assert feed.find(ATOM + "title").text == PAGE[0]["subject"]
+        entries = feed.findall(ATOM + "entry")
+        assert len(entries) == len(PAGE)
+        for e in entries:
+            for k in ("id", "title", "updated", "author", "content"):
+                assert e.find(ATOM + k) is not None, k
+        updated = [e.find(ATOM + "updated").text for e in entries]
+        assert updated == sorted(updated, reverse=True)
+        ids = {e.find(ATOM + "id").text for e in entries}
+        assert len(ids) == len(PAGE)
+        st, _, page = get(w, "/t/" + q(ROOT))
+        assert ('href="/t/%s.atom"' % q(ROOT)).encode() in page
+        for path in ("/t/" + q("<none@web.test>") + ".atom",
+                     "/g/no.such.atom", "/t/.atom"):
+            st, _, _ = get(w, path)
+            assert st == 404, (path, st)
+
+
+if __name__ == "__main__":
+    harness.main(globals())
