@@ -25,6 +25,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -323,21 +324,36 @@ form_body(struct http_req *r, size_t max, size_t *lenp)
 	return (p);
 }
 
-/* A place to go back to: a local path, never another site. */
+/* A place to go back to: a local path, never another site, re-encoded
+   (the query or form decoded it) so the Location is a plain URL. */
 static void
 next_path(const char *in, char *out, size_t outlen)
 {
-	size_t	i;
+	static const char	 safe[] = "-._~/?=&#";
+	size_t			 i, o = 0;
+	unsigned char		 c;
 
 	loom_strlcpy(out, "/", outlen);
-	if (in == NULL || in[0] != '/' || in[1] == '/' || in[1] == '\\' ||
-	    strlen(in) >= outlen)
+	if (in == NULL || in[0] != '/' || in[1] == '/' || in[1] == '\\')
 		return;
-	for (i = 0; in[i] != '\0'; i++)
-		if ((unsigned char)in[i] <= ' ' || in[i] == '"' ||
-		    in[i] == '\\' || (unsigned char)in[i] >= 0x7f)
+	for (i = 0; in[i] != '\0'; i++) {
+		c = (unsigned char)in[i];
+		if (o + 4 > outlen) {
+			loom_strlcpy(out, "/", outlen);
 			return;
-	loom_strlcpy(out, in, outlen);
+		}
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || (c != '\0' &&
+		    strchr(safe, c) != NULL) || (c == '%' &&
+		    isxdigit((unsigned char)in[i + 1]) &&
+		    isxdigit((unsigned char)in[i + 2])))
+			out[o++] = (char)c;
+		else {
+			snprintf(out + o, 4, "%%%02X", c);
+			o += 3;
+		}
+	}
+	out[o] = '\0';
 }
 
 static void

@@ -71,13 +71,15 @@ def form_value(body, name):
 
 def login(w, user="alice", password=PASSWORD, next_path="/"):
     """Log in through the form: the session cookie."""
-    st, h, body = request(w, "/login?next=" + urllib.parse.quote(next_path))
+    st, h, body = request(w, "/login?next=" + urllib.parse.quote(
+        urllib.parse.unquote(next_path), safe="/"))
     assert st == 200, st
     pre = cookies(h)["loom_pre"][0]
     csrf = form_value(body, "csrf")
     assert csrf == pre
     st, h, body = request(w, "/login", "POST", urllib.parse.urlencode(
-        {"csrf": csrf, "next": next_path, "user": user,
+        {"csrf": csrf, "next": urllib.parse.unquote(next_path),
+         "user": user,
          "password": password}), dict(FORM, Cookie="loom_pre=" + pre))
     return st, h, body
 
