@@ -281,6 +281,7 @@ static const char style_css[] =
     "@media (min-width:40rem){ul.replies{margin-left:1rem;"
     "padding-left:1rem}}\n"
     "article.c{margin:.6rem 0}\n"
+    "article.c:target{outline:2px solid var(--a);outline-offset:.3rem}\n"
     "article.c>header{font-size:.9rem;color:var(--mut)}\n"
     ".author{font-weight:bold;color:var(--fg)}\n"
     "article.c h2{font-size:1rem;margin:.2rem 0;color:var(--fg)}\n"
@@ -289,7 +290,22 @@ static const char style_css[] =
     ".sig{color:var(--mut);font-size:.9rem}\n"
     "article.c>footer{font-size:.85rem}\n"
     "article.c>footer a{margin-right:.8rem}\n"
-    ".missing{color:var(--mut);font-style:italic}\n";
+    ".missing{color:var(--mut);font-style:italic}\n"
+    "nav.account{display:flex;justify-content:flex-end;gap:.5rem;"
+    "font-size:.9rem;padding:.3rem 0}\n"
+    "nav.account form{display:flex;gap:.5rem;align-items:center;margin:0}\n"
+    "details.reply{display:inline}\n"
+    "details.reply[open]{display:block;margin-top:.3rem}\n"
+    "details.reply>summary{display:inline;cursor:pointer;color:var(--a);"
+    "text-decoration:underline;list-style:none}\n"
+    "details.reply>summary::-webkit-details-marker{display:none}\n"
+    "form textarea{display:block;box-sizing:border-box;width:100%;"
+    "margin:.3rem 0;font:inherit;color:var(--fg);background:var(--bg);"
+    "border:1px solid var(--ln);padding:.4rem}\n"
+    "form.login label{display:block;margin:.5rem 0}\n"
+    "section.comment{margin:1.5rem 0;border-top:1px solid var(--ln)}\n"
+    "section.comment h2{font-size:1rem}\n"
+    ".error{color:#b3261e}\n";
 
 void
 page_style(struct http_req *r)
@@ -858,8 +874,11 @@ render_article_cb(const char *wire, size_t len,
 static void
 comment_footer(struct http_req *r, struct mime_buf *b, const char *msgid)
 {
-	mime_buf_adds(b, "<footer>");
-	/* A member replies in place; a visitor is told how. */
+	mime_buf_adds(b, "<footer><a href=\"/a/");
+	url(b, msgid);
+	mime_buf_adds(b, "\">Raw</a>");
+	/* A member replies in place (the form unfolds below); a visitor is
+	   told how. */
 	if (r->login != NULL)
 		webform_reply(r, b, msgid, 0);
 	else {
@@ -867,9 +886,7 @@ comment_footer(struct http_req *r, struct mime_buf *b, const char *msgid)
 		url(b, msgid);
 		mime_buf_adds(b, "\">Reply</a>");
 	}
-	mime_buf_adds(b, "<a href=\"/a/");
-	url(b, msgid);
-	mime_buf_adds(b, "\">Raw</a></footer>\n");
+	mime_buf_adds(b, "</footer>\n");
 }
 
 /* Decode a Message-ID from a path segment; 0 if it is not one. */
@@ -1270,8 +1287,11 @@ page_reply(struct http_req *r, const char *enc)
 	mime_buf_free(&rc.out);
 	memset(&b, 0, sizeof(b));
 	page_begin(&b, "Reply");
-	mime_buf_adds(&b, "<h1>Reply</h1>\n<p>Replying from the web is not "
-	    "open yet.  Reply with a newsreader: the post is ");
+	mime_buf_adds(&b, "<h1>Reply</h1>\n");
+	/* A member gets the form (without the thread's page); anyone can
+	   reply with a newsreader. */
+	webform_reply(r, &b, msgid, 1);
+	mime_buf_adds(&b, "<p>Or reply with a newsreader: the post is ");
 	mime_buf_adds(&b, "<a href=\"news:");
 	url(&b, msgid);
 	mime_buf_adds(&b, "\">");

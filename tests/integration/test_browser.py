@@ -7,7 +7,8 @@ page fixture.  The thread renders nested as posted (depth 4), a member
 logs in through the form, posts a reply through a comment's reply form,
 finds it under its parent, and the same reply is read over NNTP with
 nntplib, threaded under that parent.  The thread page's screenshot is
-saved as BUILD/test-artifacts/browser-thread.png.
+saved as BUILD/test-artifacts/browser-thread.png (and the open reply
+form as browser-reply-form.png).
 """
 
 import os
@@ -129,6 +130,8 @@ def test_browser_thread_post_and_nntp():
             text = "Replying from a real browser, at depth four."
             art.find_element(By.CSS_SELECTOR,
                              "details.reply textarea").send_keys(text)
+            drv.save_screenshot(os.path.join(artifacts(),
+                                             "browser-reply-form.png"))
             art.find_element(By.CSS_SELECTOR,
                              "details.reply button").click()
             wait.until(lambda b: "#m-" in b.current_url)
@@ -162,8 +165,8 @@ def test_browser_thread_post_and_nntp():
             finally:
                 s.quit()
 
-            # The screenshot, scrolled to the new reply.
-            drv.get(base + "/t/" + q(ROOT))
+            # The screenshot: the parent at the top, the reply under it.
+            drv.get(base + "/t/" + q(ROOT) + "#" + pid)
             shot = os.path.join(artifacts(), "browser-thread.png")
             if not drv.save_screenshot(shot):
                 raise TestFailure("no screenshot")
