@@ -79,7 +79,7 @@ UNIT_BINS  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 .SECONDARY:
 
 .PHONY: all run check check-unit check-asan check-layering \
-        interop-deps install uninstall \
+        interop-deps browser-deps install uninstall \
         fuzz bench soak clean distclean
 
 all: $(BUILD)/loomd $(BUILD)/loomctl
@@ -113,7 +113,7 @@ run: all
 	@sh scripts/devsetup.sh var
 	$(BUILD)/loomd --config var/loom.conf --foreground
 
-check: all $(UNIT_BINS) check-layering interop-deps
+check: all $(UNIT_BINS) check-layering interop-deps browser-deps
 	@BUILD=$(BUILD) PYTHON=$(PYTHON) sh tests/run.sh $(UNIT_BINS)
 
 # The unit tests alone: seconds, no servers started.
@@ -133,6 +133,20 @@ interop-deps:
 	elif ! $(INSTALL_INN); then \
 	    echo "loom: INN 2.7 is not installed and this is not root: the INN" \
 	    "interop tests will be skipped (and fail with CI set)"; fi
+
+# Chromium, chromium-driver and python3-selenium for the browser test
+# (tests/integration/test_browser.py), as interop-deps does for INN: as
+# root a failed install fails make check; not root and missing, the test
+# says SKIP (and fails with CI set).
+BROWSER_DEBS = chromium chromium-driver python3-selenium
+browser-deps:
+	@if [ "$$(id -u)" = 0 ]; then \
+	    sh scripts/deps.sh browser || { echo "loom: ERROR: installing" \
+	    "$(BROWSER_DEBS) failed (output above); the browser test cannot" \
+	    "run without them" >&2; exit 1; }; \
+	elif ! sh scripts/deps.sh browser 2>/dev/null; then \
+	    echo "loom: $(BROWSER_DEBS) missing and this is not root: the" \
+	    "browser test will be skipped (and fail with CI set)"; fi
 
 check-asan:
 	$(MAKE) BUILD=build-asan SAN=1 check

@@ -3,8 +3,10 @@
 # make runs this only when pkg-config cannot find a library.  As root it
 # installs what is missing; otherwise it prints the command to run and fails.
 #
-# usage: sh scripts/deps.sh [soak]
+# usage: sh scripts/deps.sh [soak|browser]
 #   soak: also what `make soak` alone needs (valgrind); make soak runs it.
+#   browser: also what tests/integration/test_browser.py needs (headless
+#     Chromium, its WebDriver, Selenium); make check runs it (browser-deps).
 set -u
 
 # pkg-config name -> Debian package
@@ -34,6 +36,19 @@ command -v systemd-analyze >/dev/null 2>&1 || missing="$missing systemd"
 # The soak runs the integration tests with loomd under valgrind memcheck.
 if [ "${1:-}" = soak ]; then
 	command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind"
+fi
+
+# The browser test drives Debian's Chromium through Selenium.  The tests
+# may run under a Python other than Debian's (test_browser.py also looks in
+# Debian's dist-packages), so the package is what is checked.
+if [ "${1:-}" = browser ]; then
+	command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+	command -v chromedriver >/dev/null 2>&1 ||
+	    missing="$missing chromium-driver"
+	if ! python3 -c 'import selenium' >/dev/null 2>&1 &&
+	    ! /usr/bin/python3 -c 'import selenium' >/dev/null 2>&1; then
+		missing="$missing python3-selenium"
+	fi
 fi
 
 missing=$(echo $missing)
