@@ -176,6 +176,9 @@ static const struct config_key config_keys[] = {
 	  OFF(http_requests_per_minute), 0, 10000, "600",
 	  "HTTP requests one address may make per minute; more get 429 (0: "
 	  "no limit)" },
+	{ "http", "rules_dir", CONFIG_STRING, OFF(http_rules_dir), 0,
+	  CONFIG_PATH_MAX - 1, "", "directory of house rules shown on the "
+	  "web pages: a UTF-8 text file named as its group (none: no rules)" },
 
 	{ "posting", "max_article_size", CONFIG_SIZE, OFF(max_article_size),
 	  1024, UINT64_C(1) << 30, "1M",

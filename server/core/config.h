@@ -100,6 +100,7 @@ struct config {
 	unsigned		 http_page_threads;	/* per group page */
 	unsigned		 http_thread_max;	/* comments per page */
 	unsigned		 http_requests_per_minute; /* per address */
+	char			 http_rules_dir[CONFIG_PATH_MAX]; /* "" none */
 
 	/* [posting] */
 	uint64_t		 max_article_size;

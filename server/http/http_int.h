@@ -65,6 +65,8 @@ void	 webauth_request(struct http_req *r);
 void	 webform_reply(struct http_req *r, struct mime_buf *b,
 	    const char *msgid, int open);
 void	 webform_account(struct http_req *r, struct mime_buf *b);
+void	 webrules(struct http_req *r, struct mime_buf *b, const char *group);
+uint64_t webrules_tag(struct http_req *r, const char *group, uint64_t tag);
 void	 page_login(struct http_req *r, const char *query);
 void	 post_login(struct http_req *r);
 void	 post_logout(struct http_req *r);

@@ -305,7 +305,10 @@ static const char style_css[] =
     "form.login label{display:block;margin:.5rem 0}\n"
     "section.comment{margin:1.5rem 0;border-top:1px solid var(--ln)}\n"
     "section.comment h2{font-size:1rem}\n"
-    ".error{color:#b3261e}\n";
+    ".error{color:#b3261e}\n"
+    "section.rules{margin:1rem 0;padding:.3rem .8rem;border:1px solid "
+    "var(--ln)}\n"
+    "section.rules h2{font-size:1rem;margin:.3rem 0}\n";
 
 void
 page_style(struct http_req *r)
@@ -445,6 +448,7 @@ page_group(struct http_req *r, const char *enc, const char *query)
 		esc_header(&b, g.description, strlen(g.description));
 		mime_buf_adds(&b, "</p>\n");
 	}
+	webrules(r, &b, name);
 	if (gc.n == 0)
 		mime_buf_adds(&b, "<p>No threads here.</p>\n");
 	else
@@ -900,6 +904,26 @@ path_msgid(const char *enc, char *msgid)
 	return (msgid_valid_nntp(msgid, (size_t)len));
 }
 
+/* The first group of an article's Newsgroups, into arg (a group name's
+   size). */
+static int
+group_cb(const char *wire, size_t len LOOM_UNUSED,
+    const struct store_article_info *info, void *arg)
+{
+	struct fields	*f = xmalloc(sizeof(*f));
+	char		*out = arg;
+	size_t		 n;
+
+	fields_parse(wire, info->header_len, f);
+	n = strcspn(f->newsgroups, ", \t");
+	if (n > STORE_GROUP_MAX)
+		n = 0;
+	memcpy(out, f->newsgroups, n);
+	out[n] = '\0';
+	free(f);
+	return (0);
+}
+
 static int
 summary_tag_cb(const struct store_thread_summary *ts, void *arg)
 {
@@ -919,6 +943,7 @@ page_thread(struct http_req *r, const char *enc)
 	struct render_ctx	 rc;
 	struct mime_buf		 b, body;
 	char			 msgid[STORE_MSGID_MAX + 1], n[128];
+	char			 rootgroup[STORE_GROUP_MAX + 1];
 	uint64_t		 tag;
 	unsigned		 prev, k;
 	size_t			 i;
@@ -952,6 +977,14 @@ page_thread(struct http_req *r, const char *enc)
 	/* A member's page holds their forms and token. */
 	if (r->login != NULL)
 		tag = http_hash(tag, r->login->csrf, strlen(r->login->csrf));
+	/* The house rules shown are those of the first post's first group:
+	   the tag covers the file too. */
+	rootgroup[0] = '\0';
+	if (r->srv->cfg.http_rules_dir[0] != '\0' && tc.nodes[0].readable) {
+		(void)store_article_get(r->srv->store, tc.nodes[0].msgid,
+		    group_cb, rootgroup);
+		tag = webrules_tag(r, rootgroup, tag);
+	}
 	if (store_thread_summary(r->srv->store, msgid, summary_tag_cb,
 	    &tag) == STORE_OK && http_precondition(r, tag)) {
 		free(tc.nodes);
@@ -1049,7 +1082,10 @@ page_thread(struct http_req *r, const char *enc)
 		mime_buf_adds(&b, "<h1>Thread</h1>\n<p class=\"note\">The "
 		    "first post of this thread is missing.</p>\n");
 	mime_buf_add(&b, body.p, body.len);
-	/* The comment form under the thread: a reply to its first post. */
+	/* The rules, then the comment form under the thread: a reply to
+	   its first post. */
+	if (rootgroup[0] != '\0')
+		webrules(r, &b, rootgroup);
 	if (tc.nodes[0].readable)
 		webform_reply(r, &b, tc.nodes[0].msgid, 1);
 	page_end(&b);

@@ -12,6 +12,7 @@
  * "posted" only after the 240, which follows the commit.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -27,6 +28,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -422,6 +424,77 @@ webform_account(struct http_req *r, struct mime_buf *b)
 	mime_buf_adds(b, "</span> ");
 	hidden(b, "csrf", r->login->csrf);
 	mime_buf_adds(b, "<button type=\"submit\">Log out</button></form>");
+}
+
+/* ---- House rules ----------------------------------------------------- */
+
+#define RULES_MAX	8192
+
+/* The rules file of group (rules_dir/GROUP): an open descriptor, or -1.
+   A valid group name has no "/" and no "..". */
+static int
+rules_open(const struct server *srv, const char *group)
+{
+	char	path[CONFIG_PATH_MAX + STORE_GROUP_MAX + 2];
+
+	if (srv->cfg.http_rules_dir[0] == '\0' || group[0] == '\0' ||
+	    !article_newsgroup_valid(group, strlen(group)))
+		return (-1);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s",
+	    srv->cfg.http_rules_dir, group) >= sizeof(path))
+		return (-1);
+	return (open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+}
+
+/* What identifies the rules as they are (for a thread page's ETag). */
+uint64_t
+webrules_tag(struct http_req *r, const char *group, uint64_t tag)
+{
+	struct stat	st;
+	int		fd;
+
+	if ((fd = rules_open(r->srv, group)) == -1)
+		return (http_hash(tag, "-", 1));
+	if (fstat(fd, &st) == 0) {
+		tag = http_hash(tag, &st.st_mtim, sizeof(st.st_mtim));
+		tag = http_hash(tag, &st.st_size, sizeof(st.st_size));
+		tag = http_hash(tag, &st.st_ino, sizeof(st.st_ino));
+	}
+	close(fd);
+	return (tag);
+}
+
+/* The group's house rules, if it has any: at most RULES_MAX octets of a
+   small local file, read as UTF-8 and escaped. */
+void
+webrules(struct http_req *r, struct mime_buf *b, const char *group)
+{
+	struct mime_buf	 text;
+	char		*buf;
+	ssize_t		 n;
+	size_t		 len = 0;
+	int		 fd;
+
+	if ((fd = rules_open(r->srv, group)) == -1)
+		return;
+	buf = xmalloc(RULES_MAX);
+	while (len < RULES_MAX && (n = read(fd, buf + len, RULES_MAX - len)) >
+	    0)
+		len += (size_t)n;
+	close(fd);
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+		len--;
+	if (len > 0) {
+		memset(&text, 0, sizeof(text));
+		mime_to_utf8("utf-8", buf, len, &text);
+		mime_buf_adds(b, "<section class=\"rules\"><h2>House rules"
+		    "</h2><div class=\"body\">");
+		if (text.len > 0)
+			mime_html_escape(text.p, text.len, b);
+		mime_buf_adds(b, "</div></section>\n");
+		mime_buf_free(&text);
+	}
+	free(buf);
 }
 
 /* ---- Login and logout ------------------------------------------------ */

@@ -47,10 +47,14 @@ def cookies(h):
     return out
 
 
-def request(addr, path, method="GET", body=None, headers=None):
+def request(addr, path, method="GET", body=None, headers=None, ctx=None):
     """(status, headers with every Set-Cookie under set-cookie-all, body)."""
-    c = http.client.HTTPConnection(addr[0], addr[1],
-                                   timeout=harness.scaled(20))
+    if ctx is not None:
+        c = http.client.HTTPSConnection(addr[0], addr[1], context=ctx,
+                                        timeout=harness.scaled(20))
+    else:
+        c = http.client.HTTPConnection(addr[0], addr[1],
+                                       timeout=harness.scaled(20))
     try:
         c.request(method, path, body=body, headers=headers or {})
         r = c.getresponse()
@@ -263,6 +267,52 @@ def test_failed_logins_limited_with_authinfo():
             assert st == 403, st
         st, _, body = login(w)      # right, but too many failures
         assert st == 429 and b"Too many failed logins" in body, st
+
+
+def test_https_cookies_are_secure():
+    pair = harness.TLSPair()
+    try:
+        with Loomd(args=pair.args + ("--https", "127.0.0.1:0")) as d:
+            add_user(d, "alice")
+            w = web(d, "https")
+            ctx = pair.client_context()
+            st, h, body = request(w, "/login", ctx=ctx)
+            pre, attrs = cookies(h)["loom_pre"]
+            assert "Secure" in attrs and "HttpOnly" in attrs, attrs
+            st, h, _ = request(w, "/login", "POST", urllib.parse.urlencode(
+                {"csrf": form_value(body, "csrf"), "user": "alice",
+                 "password": PASSWORD}), dict(FORM, Cookie="loom_pre=" +
+                                              pre), ctx=ctx)
+            assert st == 303, st
+            _, attrs = cookies(h)["loom_session"]
+            for a in ("Secure", "HttpOnly", "SameSite=Strict", "Path=/"):
+                assert a in attrs, (a, attrs)
+    finally:
+        pair.remove()
+
+
+def test_house_rules_per_group():
+    conf = "[http]\nrules_dir = @TMP@/rules\n"
+    with Loomd(args=ARGS, config=conf) as d:
+        post_page(d)
+        w = web(d)
+        st, h, body = get(w, "/t/" + q(ROOT))
+        assert st == 200 and b"House rules" not in body
+        etag = h["etag"]
+        os.makedirs(os.path.join(d.tmp, "rules"), exist_ok=True)
+        with open(os.path.join(d.tmp, "rules", "local.general"), "w",
+                  encoding="utf-8") as f:
+            f.write("Be kind <b>and</b> stay on topic, caf\u00e9.\n")
+        # The thread page's tag covers the rules file: no stale 304.
+        st, h, body = get(w, "/t/" + q(ROOT),
+                          headers={"If-None-Match": etag})
+        assert st == 200, st
+        for page in (body, get(w, "/g/local.general")[2]):
+            assert b"House rules" in page
+            assert "Be kind &lt;b&gt;and&lt;/b&gt; stay on topic, " \
+                "caf\u00e9.".encode() in page
+        # Another group has none.
+        assert b"House rules" not in get(w, "/g/local.test")[2]
 
 
 def test_atom_feeds():
