@@ -12,7 +12,9 @@ the Atom feeds at /g/GROUP.atom and /t/MESSAGE-ID.atom.
 import http.client
 import os
 import re
+import socket
 import sys
+import time
 import urllib.parse
 import warnings
 import xml.etree.ElementTree as ET
@@ -213,6 +215,37 @@ def test_comment_posts_through_nntp_post():
         assert ids.index("m-" + q(msgid)) > ids.index(pid)
         # The same path as POST: posting_host is the visitor's address.
         assert "web post user=alice" in d.log_text()
+
+
+def group_count(d, group="local.general"):
+    with d.connect() as c:
+        return int(c.expect(211, "GROUP " + group).split()[0])
+
+
+def test_visitor_leaving_during_post():
+    """The page is closed while the comment is in flight: the post still
+    completes (nobody is told), and loomd serves on."""
+    with Loomd(args=ARGS) as d:
+        post_page(d)
+        add_user(d, "alice")
+        w = web(d)
+        cookie = logged_in(w)
+        csrf, _ = thread_csrf(w, cookie)
+        before = group_count(d)
+        body = urllib.parse.urlencode({"csrf": csrf, "parent": ROOT,
+                                       "body": "posted, then gone"})
+        req = ("POST /post HTTP/1.1\r\nHost: x\r\nCookie: %s\r\n"
+               "Content-Type: application/x-www-form-urlencoded\r\n"
+               "Content-Length: %d\r\n\r\n%s" % (cookie, len(body), body))
+        s = socket.create_connection(w, timeout=harness.scaled(10))
+        s.sendall(req.encode())
+        s.close()
+        deadline = time.monotonic() + harness.scaled(20)
+        while group_count(d) == before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert group_count(d) == before + 1
+        st, _, _ = request(w, "/")
+        assert st == 200
 
 
 def test_refusals_shown_and_routes():
