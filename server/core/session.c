@@ -75,7 +75,7 @@ session_peer_name(struct sockaddr *sa, char *buf, size_t len)
 	}
 }
 
-void
+struct session *
 session_accept(struct server *srv, int fd, struct sockaddr *sa, int salen,
     int tls)
 {
@@ -106,7 +106,7 @@ session_accept(struct server *srv, int fd, struct sockaddr *sa, int salen,
 			log_debug("refusing %s: %s", peer, strerror(errno));
 		server_log_refused(srv, peer, why);
 		close(fd);
-		return;
+		return (NULL);
 	}
 	/* Every reply leaves at once: no Nagle delay behind a delayed ACK. */
 	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1 &&
@@ -139,7 +139,7 @@ session_accept(struct server *srv, int fd, struct sockaddr *sa, int salen,
 		log_warnx("bufferevent_socket_new failed for %s", peer);
 		close(fd);
 		free(s);
-		return;
+		return (NULL);
 	}
 	TAILQ_INIT(&s->pending);
 	if ((size_t)salen <= sizeof(s->addr))
@@ -162,9 +162,10 @@ session_accept(struct server *srv, int fd, struct sockaddr *sa, int salen,
 	if (!s->access.matched && !s->peer_ok && !session_login_helps(s)) {
 		reply(s, RPL_502_UNAVAILABLE, "Access denied to %s", s->host);
 		session_close_after_flush(s, "access denied");
-		return;
+		return (NULL);
 	}
 	server_greeting(s);
+	return (s);
 }
 
 /* Callbacks, watermarks and timeouts of the session's bufferevent (also

@@ -152,8 +152,9 @@ struct session {
 };
 
 /* session.c */
-void	 session_accept(struct server *srv, int fd, struct sockaddr *sa,
-	    int salen, int tls);
+/* The new session, or NULL when it was refused or is already closing. */
+struct session *session_accept(struct server *srv, int fd,
+	    struct sockaddr *sa, int salen, int tls);
 void	 session_starttls(struct session *s);
 void	 session_compress(struct session *s, struct bufferevent *bev,
 	    struct compress *zc);
@@ -208,6 +209,8 @@ void	 reply_span_end(struct reply_span *sp);
 int	 session_auth_allowed(struct session *s);
 int	 session_login_helps(struct session *s);
 void	 session_access_update(struct session *s);
+/* The client proved it is `user` (AUTHINFO, or the web's login). */
+void	 session_login(struct session *s, const char *user);
 void	 session_refuse_access(struct session *s, int code, const char *what);
 
 #endif /* LOOM_SESSION_H */

@@ -6,8 +6,10 @@
 #include <sys/socket.h>
 
 #include "access.h"
+#include "log.h"
 #include "server.h"
 #include "session.h"
+#include "util.h"
 
 /* RFC 4643 2.2: a password is sent only under TLS unless allowed, and
    RFC 8054 2.2.2: never once compression is on (CRIME). */
@@ -16,6 +18,16 @@ session_auth_allowed(struct session *s)
 {
 	return (!s->authenticated && s->zc == NULL &&
 	    (s->tls || s->srv->cfg.auth_plaintext));
+}
+
+void
+session_login(struct session *s, const char *user)
+{
+	s->authenticated = 1;
+	loom_strlcpy(s->user, user, sizeof(s->user));
+	session_access_update(s);
+	log_info("session=%llx login user=%s access=%s",
+	    (unsigned long long)s->id, s->user, s->access.rule);
 }
 
 /* Resolve the access rules for the client as it is now. */

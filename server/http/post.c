@@ -1094,23 +1094,19 @@ post_session(struct http_req *r, int *ourfd)
 	if ((sa = evhttp_connection_get_addr(evcon)) == NULL ||
 	    tcp_pair(fds) == -1)
 		return (-1);
-	session_accept(r->srv, fds[0], (struct sockaddr *)(uintptr_t)sa,
-	    sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
-	    sizeof(struct sockaddr_in), 0);
-	/* Refused (over the connection limits): closed already. */
-	TAILQ_FOREACH(s, &r->srv->sessions, entry)
-		if (s->bev != NULL && bufferevent_getfd(s->bev) == fds[0])
-			break;
-	if (s == NULL) {
+	/* Refused (over the connection limits) or denied: our end's
+	   closing ends it. */
+	if ((s = session_accept(r->srv, fds[0],
+	    (struct sockaddr *)(uintptr_t)sa, sa->sa_family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
+	    0)) == NULL) {
 		close(fds[1]);
 		return (-1);
 	}
 	/* Logged in as the member, as AUTHINFO would have made it. */
-	s->authenticated = 1;
-	loom_strlcpy(s->user, r->login->user, sizeof(s->user));
-	session_access_update(s);
-	log_info("session=%llx web post user=%s access=%s",
-	    (unsigned long long)s->id, s->user, s->access.rule);
+	session_login(s, r->login->user);
+	log_info("session=%llx web post user=%s", (unsigned long long)s->id,
+	    s->user);
 	*ourfd = fds[1];
 	return (0);
 }

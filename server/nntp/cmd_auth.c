@@ -145,11 +145,7 @@ auth_done(struct pwcheck_job *pj, void *arg LOOM_UNUSED)
 
 	if (pj->result == 1) {
 		auth_release(s, aj);
-		s->authenticated = 1;
-		loom_strlcpy(s->user, aj->name, sizeof(s->user));
-		session_access_update(s);
-		log_info("session=%llx login user=%s access=%s",
-		    (unsigned long long)s->id, s->user, s->access.rule);
+		session_login(s, aj->name);
 		reply(s, RPL_281_AUTH_OK, "Authentication accepted");
 	} else {
 		/* Counted when queued.  The name is logged (it helps
