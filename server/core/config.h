@@ -101,6 +101,9 @@ struct config {
 	unsigned		 http_thread_max;	/* comments per page */
 	unsigned		 http_requests_per_minute; /* per address */
 
+	/* [stats]: the Prometheus endpoint's address ("": off) */
+	char			 stats_listen[CONFIG_NAME_MAX + 1];
+
 	/* [posting] */
 	uint64_t		 max_article_size;
 	unsigned		 max_lines;

@@ -232,6 +232,8 @@ server_log_refused(struct server *srv, const char *peer,
 		    server_refusal_text[why]);
 	} else
 		srv->refused_more[why]++;
+	/* Same order as enum server_refusal. */
+	stats_refusal(srv, (enum stats_refusal)why);
 }
 
 /* Open every configured listen address; -1 if any fails. */
@@ -640,6 +642,7 @@ server_new(struct config *cfg, const char *config_path, server_bound_fn bound,
     char *err, size_t errlen)
 {
 	struct server	*srv;
+	int		 failed;
 
 	srv = xcalloc(1, sizeof(*srv));
 	TAILQ_INIT(&srv->listeners);
@@ -665,11 +668,16 @@ server_new(struct config *cfg, const char *config_path, server_bound_fn bound,
 		snprintf(err, errlen, "cannot open listeners, exiting");
 		goto fail;
 	}
+	srv->metrics = stats_metrics_start(srv, &failed, err, errlen);
+	if (failed)
+		goto fail;
 	if (bound != NULL && bound(&srv->cfg, err, errlen) == -1)
 		goto fail;
 	if (server_open_store(srv, err, errlen) == -1)
 		goto fail;
 	server_ensure_groups(srv);
+	/* Made by the user loomd runs as: owner-only means that user. */
+	srv->control = stats_control_start(srv);
 	srv->writer = writer_start(srv->base, srv->store, srv->cfg.batch_max);
 	srv->inflight = inflight_new();
 	/* One thread: a login costs ~0.1 s of one core by design, and the
@@ -731,6 +739,8 @@ server_free(struct server *srv)
 	if (srv->inflight != NULL)
 		inflight_free(srv->inflight);
 	tls_ctx_free(srv->tls_ctx);
+	stats_control_stop(srv->control);
+	stats_metrics_stop(srv->metrics);
 	if (srv->store != NULL)
 		store_close(srv->store);
 	if (srv->base != NULL)
