@@ -10,6 +10,7 @@
  * request is at most CONTROL_LINE_MAX octets and must arrive within
  * CONTROL_TIMEOUT seconds; at most CONTROL_CLIENTS are served at once.
  */
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -34,11 +35,19 @@
 #define CONTROL_TIMEOUT		10
 #define CONTROL_CLIENTS		16
 
+struct control_client {
+	struct stats_control		*c;
+	struct bufferevent		*bev;
+	TAILQ_ENTRY(control_client)	 entry;
+};
+
 struct stats_control {
-	struct server		*srv;
-	struct evconnlistener	*evl;
-	char			 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	unsigned		 nclients;
+	struct server			*srv;
+	struct evconnlistener		*evl;
+	char				 path[sizeof(((struct sockaddr_un *)0)->
+					    sun_path)];
+	TAILQ_HEAD(, control_client)	 clients;
+	unsigned			 nclients;
 };
 
 int
@@ -54,10 +63,12 @@ stats_socket_path(const char *data, char *buf, size_t len)
 }
 
 static void
-control_client_free(struct stats_control *c, struct bufferevent *bev)
+control_client_free(struct control_client *cl)
 {
-	bufferevent_free(bev);
-	c->nclients--;
+	TAILQ_REMOVE(&cl->c->clients, cl, entry);
+	cl->c->nclients--;
+	bufferevent_free(cl->bev);
+	free(cl);
 }
 
 /* The reply is out: close. */
@@ -65,27 +76,29 @@ static void
 control_write_cb(struct bufferevent *bev, void *arg)
 {
 	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-		control_client_free(arg, bev);
+		control_client_free(arg);
 }
 
 static void
-control_event_cb(struct bufferevent *bev, short what LOOM_UNUSED, void *arg)
+control_event_cb(struct bufferevent *bev LOOM_UNUSED, short what LOOM_UNUSED,
+    void *arg)
 {
 	/* EOF before a request, an error or the timeout. */
-	control_client_free(arg, bev);
+	control_client_free(arg);
 }
 
 static void
 control_read_cb(struct bufferevent *bev, void *arg)
 {
-	struct stats_control	*c = arg;
+	struct control_client	*cl = arg;
+	struct stats_control	*c = cl->c;
 	struct evbuffer		*in = bufferevent_get_input(bev);
 	struct evbuffer		*out = bufferevent_get_output(bev);
 	char			*line;
 
 	if ((line = evbuffer_readln(in, NULL, EVBUFFER_EOL_CRLF)) == NULL) {
 		if (evbuffer_get_length(in) > CONTROL_LINE_MAX)
-			control_client_free(c, bev);
+			control_client_free(cl);
 		return;
 	}
 	if (strcmp(line, "stats") == 0)
@@ -97,7 +110,7 @@ control_read_cb(struct bufferevent *bev, void *arg)
 	free(line);
 	/* One request: read nothing more, close once the reply is out. */
 	bufferevent_disable(bev, EV_READ);
-	bufferevent_setcb(bev, NULL, control_write_cb, control_event_cb, c);
+	bufferevent_setcb(bev, NULL, control_write_cb, control_event_cb, cl);
 }
 
 static void
@@ -105,6 +118,7 @@ control_accept_cb(struct evconnlistener *evl LOOM_UNUSED, evutil_socket_t fd,
     struct sockaddr *sa LOOM_UNUSED, int salen LOOM_UNUSED, void *arg)
 {
 	struct stats_control	*c = arg;
+	struct control_client	*cl;
 	struct bufferevent	*bev;
 	struct timeval		 tv = { CONTROL_TIMEOUT, 0 };
 
@@ -117,8 +131,12 @@ control_accept_cb(struct evconnlistener *evl LOOM_UNUSED, evutil_socket_t fd,
 		close(fd);
 		return;
 	}
+	cl = xcalloc(1, sizeof(*cl));
+	cl->c = c;
+	cl->bev = bev;
+	TAILQ_INSERT_TAIL(&c->clients, cl, entry);
 	c->nclients++;
-	bufferevent_setcb(bev, control_read_cb, NULL, control_event_cb, c);
+	bufferevent_setcb(bev, control_read_cb, NULL, control_event_cb, cl);
 	bufferevent_set_timeouts(bev, &tv, &tv);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 }
@@ -150,6 +168,7 @@ stats_control_start(struct server *srv)
 
 	c = xcalloc(1, sizeof(*c));
 	c->srv = srv;
+	TAILQ_INIT(&c->clients);
 	if (stats_socket_path(srv->cfg.data, c->path, sizeof(c->path)) == -1) {
 		log_warnx("control socket: %s/%s is too long a path; "
 		    "loomctl stats will not work", srv->cfg.data,
@@ -207,13 +226,17 @@ fail:
 	return (NULL);
 }
 
-/* At exit: the socket goes with the process.  Clients still being
-   answered are cut off by the loop's end. */
+/* At exit: the socket goes with the process; clients still connected
+   are cut off. */
 void
 stats_control_stop(struct stats_control *c)
 {
+	struct control_client	*cl;
+
 	if (c == NULL)
 		return;
+	while ((cl = TAILQ_FIRST(&c->clients)) != NULL)
+		control_client_free(cl);
 	evconnlistener_free(c->evl);
 	unlink(c->path);
 	free(c);

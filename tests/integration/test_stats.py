@@ -314,6 +314,13 @@ def test_control_requests_bounded():
         text = ask(d, b"stats text\r\n").decode()
         assert text.startswith("loomd "), text
         assert json.loads(ask(d, b"stats\n"))["pid"] == d.pid()
+        # A client still connected when loomd stops is cut off, and freed
+        # (a sanitizer build reports a leak otherwise).
+        idle = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        idle.connect(sock_path(d))
+        idle.sendall(b"sta")
+        assert d.stop() == 0
+        idle.close()
 
 
 if __name__ == "__main__":
