@@ -403,6 +403,8 @@ server_reload(struct server *srv)
 		log_warnx("reload: data directory change needs a restart");
 	if (strcmp(cfg.user, srv->cfg.user) != 0)
 		log_warnx("reload: user change needs a restart");
+	if (strcmp(cfg.stats_listen, srv->cfg.stats_listen) != 0)
+		log_warnx("reload: [stats] listen change needs a restart");
 	if (cfg.nlisten != srv->cfg.nlisten)
 		log_warnx("reload: listen address changes need a restart");
 	else
@@ -435,6 +437,8 @@ server_reload(struct server *srv)
 	cfg.nlisten = srv->cfg.nlisten;
 	memcpy(cfg.data, srv->cfg.data, sizeof(cfg.data));
 	memcpy(cfg.user, srv->cfg.user, sizeof(cfg.user));
+	memcpy(cfg.stats_listen, srv->cfg.stats_listen,
+	    sizeof(cfg.stats_listen));
 	/* The running peers stay until the new ones are resolved: then
 	   peers_reload applies them, feeders and all, in one step. */
 	peers = cfg.peers;

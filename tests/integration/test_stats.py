@@ -293,6 +293,18 @@ def test_prometheus_format_and_values():
             assert p.returncode == 0, p.stdout + p.stderr
 
 
+def test_stats_listen_kept_across_reload():
+    with Loomd(config=METRICS) as d:
+        url = metrics_url(d)
+        mark = len(d.log_text())
+        with open(d.config_path, "w") as f:
+            f.write("[stats]\nlisten = 127.0.0.1:1\n")
+        d.sighup()
+        d.wait_log(r"\[stats\] listen change needs a restart", since=mark)
+        d.wait_log(r"reloaded", since=mark)
+        assert fetch(url)[0] == 200
+
+
 def test_metrics_off_by_default():
     with Loomd() as d:
         assert "metrics on" not in d.log_text()
