@@ -180,6 +180,10 @@ static const struct config_key config_keys[] = {
 	  CONFIG_PATH_MAX - 1, "", "directory of house rules shown on the "
 	  "web pages: a UTF-8 text file named as its group (none: no rules)" },
 
+	{ "stats", "listen", CONFIG_STRING, OFF(stats_listen), 0,
+	  CONFIG_NAME_MAX, "", "address:port for the Prometheus metrics "
+	  "(GET /metrics; docs/admin.md, Monitoring); empty: off" },
+
 	{ "posting", "max_article_size", CONFIG_SIZE, OFF(max_article_size),
 	  1024, UINT64_C(1) << 30, "1M",
 	  "largest article accepted (POST, IHAVE, TAKETHIS), in octets" },
@@ -790,6 +794,17 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: [filter] program must be an "
 		    "absolute path", path);
 		return (-1);
+	}
+	if (cfg->stats_listen[0] != '\0') {
+		struct config_listen	l;
+		char			why[256];
+
+		if (config_parse_listen(cfg->stats_listen, &l, why,
+		    sizeof(why)) == -1) {
+			snprintf(err, errlen, "%s: [stats] listen: %s", path,
+			    why);
+			return (-1);
+		}
 	}
 	loom_strlcpy(cfg->path, path, sizeof(cfg->path));
 	return (0);

@@ -102,6 +102,9 @@ struct config {
 	unsigned		 http_requests_per_minute; /* per address */
 	char			 http_rules_dir[CONFIG_PATH_MAX]; /* "" none */
 
+	/* [stats]: the Prometheus endpoint's address ("": off) */
+	char			 stats_listen[CONFIG_NAME_MAX + 1];
+
 	/* [posting] */
 	uint64_t		 max_article_size;
 	unsigned		 max_lines;

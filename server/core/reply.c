@@ -35,6 +35,7 @@ reply(struct session *s, int code, const char *fmt, ...)
 	va_list		 ap;
 
 	s->last_code = code;
+	stats_reply(s->srv, code);
 	evbuffer_add_printf(out, "%03d ", code);
 	s->bytes_out += 4;
 	va_start(ap, fmt);
@@ -52,6 +53,7 @@ reply_pending(struct session_pending *p, int code, const char *fmt, ...)
 {
 	va_list	ap;
 
+	p->code = code;
 	evbuffer_add_printf(p->own, "%03d ", code);
 	va_start(ap, fmt);
 	evbuffer_add_vprintf(p->own, fmt, ap);

@@ -232,6 +232,8 @@ server_log_refused(struct server *srv, const char *peer,
 		    server_refusal_text[why]);
 	} else
 		srv->refused_more[why]++;
+	/* Same order as enum server_refusal. */
+	stats_refusal(srv, (enum stats_refusal)why);
 }
 
 /* Open every configured listen address; -1 if any fails. */
@@ -401,6 +403,8 @@ server_reload(struct server *srv)
 		log_warnx("reload: data directory change needs a restart");
 	if (strcmp(cfg.user, srv->cfg.user) != 0)
 		log_warnx("reload: user change needs a restart");
+	if (strcmp(cfg.stats_listen, srv->cfg.stats_listen) != 0)
+		log_warnx("reload: [stats] listen change needs a restart");
 	if (cfg.nlisten != srv->cfg.nlisten)
 		log_warnx("reload: listen address changes need a restart");
 	else
@@ -433,6 +437,8 @@ server_reload(struct server *srv)
 	cfg.nlisten = srv->cfg.nlisten;
 	memcpy(cfg.data, srv->cfg.data, sizeof(cfg.data));
 	memcpy(cfg.user, srv->cfg.user, sizeof(cfg.user));
+	memcpy(cfg.stats_listen, srv->cfg.stats_listen,
+	    sizeof(cfg.stats_listen));
 	/* The running peers stay until the new ones are resolved: then
 	   peers_reload applies them, feeders and all, in one step. */
 	peers = cfg.peers;
@@ -640,6 +646,7 @@ server_new(struct config *cfg, const char *config_path, server_bound_fn bound,
     char *err, size_t errlen)
 {
 	struct server	*srv;
+	int		 failed;
 
 	srv = xcalloc(1, sizeof(*srv));
 	TAILQ_INIT(&srv->listeners);
@@ -665,11 +672,16 @@ server_new(struct config *cfg, const char *config_path, server_bound_fn bound,
 		snprintf(err, errlen, "cannot open listeners, exiting");
 		goto fail;
 	}
+	srv->metrics = stats_metrics_start(srv, &failed, err, errlen);
+	if (failed)
+		goto fail;
 	if (bound != NULL && bound(&srv->cfg, err, errlen) == -1)
 		goto fail;
 	if (server_open_store(srv, err, errlen) == -1)
 		goto fail;
 	server_ensure_groups(srv);
+	/* Made by the user loomd runs as: owner-only means that user. */
+	srv->control = stats_control_start(srv);
 	srv->writer = writer_start(srv->base, srv->store, srv->cfg.batch_max);
 	srv->inflight = inflight_new();
 	/* One thread: a login costs ~0.1 s of one core by design, and the
@@ -731,6 +743,8 @@ server_free(struct server *srv)
 	if (srv->inflight != NULL)
 		inflight_free(srv->inflight);
 	tls_ctx_free(srv->tls_ctx);
+	stats_control_stop(srv->control);
+	stats_metrics_stop(srv->metrics);
 	if (srv->store != NULL)
 		store_close(srv->store);
 	if (srv->base != NULL)

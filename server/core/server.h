@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "nntp.h"
+#include "stats.h"
 #include "store.h"
 
 struct bufferevent;
@@ -82,6 +83,9 @@ struct server {
 	int			 limits_ready;
 	int			 shutting_down;
 	time_t			 started;
+	struct stats		 stats;		/* counters (stats.c) */
+	struct stats_control	*control;	/* <data>/loomd.sock */
+	struct stats_metrics	*metrics;	/* [stats] listen */
 };
 
 /* Called once the listeners are bound: -1 with err set stops the start. */

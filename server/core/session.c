@@ -150,6 +150,7 @@ session_accept(struct server *srv, int fd, struct sockaddr *sa, int salen,
 	    srv->cfg.command_burst, server_now_ms());
 	TAILQ_INSERT_TAIL(&srv->sessions, s, entry);
 	srv->nsessions++;
+	stats_connection(srv);
 
 	session_setup_bev(s);
 	if (s->tls)
@@ -459,6 +460,7 @@ session_pending_done(struct session *s, struct session_pending *p)
 
 	p->done = 1;
 	while ((p = TAILQ_FIRST(&s->pending)) != NULL && p->done) {
+		stats_reply(s->srv, p->code);
 		s->bytes_out += evbuffer_get_length(p->own);
 		evbuffer_add_buffer(out, p->own);
 		evbuffer_add_buffer(out, p->held);
@@ -819,6 +821,7 @@ session_command_step(struct session *s)
 	s->bytes_in += linelen + eollen;
 	s->discard.dropped = 0;
 	s->commands++;
+	stats_command(s->srv);
 	s->last_code = 0;
 	if (memchr(line, '\0', linelen) != NULL) {
 		reply(s, RPL_501_SYNTAX, "NUL octet in command line");

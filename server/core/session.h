@@ -75,6 +75,7 @@ struct session_pending {
 	struct evbuffer			*own;	/* this command's reply */
 	struct evbuffer			*held;	/* replies to later commands */
 	int				 done;
+	int				 code;	/* of the reply (stats) */
 	void				*job;
 	void				(*cancel)(void *job);
 	TAILQ_ENTRY(session_pending)	 entry;

@@ -2,7 +2,9 @@
  * loomctl: the administrator's tool.  It opens the same store as loomd
  * (LMDB serialises writers across processes), so it works while loomd runs.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <openssl/crypto.h>
 
@@ -23,6 +25,7 @@
 #include "log.h"
 #include "password.h"
 #include "pull.h"
+#include "stats.h"
 #include "store.h"
 #include "util.h"
 #include "wildmat.h"
@@ -68,7 +71,9 @@ usage(FILE *fp)
 	    "standard input\n"
 	    "  user del NAME                 remove a reader\n"
 	    "  user list                     readers: name, created (UTC), "
-	    "flags\n");
+	    "flags\n"
+	    "  stats [--json]                the running loomd's figures "
+	    "(its control socket)\n");
 }
 
 static int
@@ -783,6 +788,69 @@ ctl_user(struct ctl *c, int argc, char **argv)
 	return (ctl_user_del(c, argv[1]));
 }
 
+/*
+ * Ask the running loomd over its control socket (stats.h) rather than
+ * open the store: the counters live in the daemon.  Its reply is
+ * complete when it closes the connection.
+ */
+static int
+ctl_stats(struct ctl *c, int argc, char **argv)
+{
+	struct sockaddr_un	 sun;
+	struct timeval		 tv = { 10, 0 };
+	const char		*req;
+	char			 path[sizeof(sun.sun_path)], buf[4096];
+	size_t			 total = 0;
+	ssize_t			 n;
+	int			 fd;
+
+	if (argc == 0)
+		req = "stats text\n";
+	else if (argc == 1 && strcmp(argv[0], "--json") == 0)
+		req = "stats\n";
+	else {
+		fprintf(stderr, "loomctl: usage: stats [--json]\n");
+		return (2);
+	}
+	if (stats_socket_path(c->cfg.data, path, sizeof(path)) == -1) {
+		fprintf(stderr, "loomctl: %s/%s: path too long for a "
+		    "socket\n", c->cfg.data, STATS_SOCKET_NAME);
+		return (1);
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	loom_strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		fprintf(stderr, "loomctl: socket: %s\n", strerror(errno));
+		return (1);
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		fprintf(stderr, "loomctl: cannot reach loomd at %s: %s (is "
+		    "loomd running with this data directory?)\n", path,
+		    strerror(errno));
+		close(fd);
+		return (1);
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
+		fprintf(stderr, "loomctl: %s: %s\n", path, strerror(errno));
+		close(fd);
+		return (1);
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		fwrite(buf, 1, (size_t)n, stdout);
+		total += (size_t)n;
+	}
+	close(fd);
+	if (n == -1 || total == 0) {
+		fprintf(stderr, "loomctl: %s: %s\n", path, n == -1 ?
+		    strerror(errno) : "closed without a reply");
+		return (1);
+	}
+	return (fflush(stdout) == 0 ? 0 : 1);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -807,6 +875,7 @@ main(int argc, char *argv[])
 		{ "peers", ctl_peers },
 		{ "pull", ctl_pull },
 		{ "user", ctl_user },
+		{ "stats", ctl_stats },
 	};
 	struct ctl	 c;
 	const char	*config = NULL, *data = NULL;

@@ -144,6 +144,14 @@ feeder_flush_done(struct feeder *f)
 	f->ndone = 0;
 }
 
+/* The peer took an article (loomctl stats counts it as sent). */
+static void
+feeder_accepted(struct feeder *f)
+{
+	f->stats.accepted++;
+	stats_article_out(f->srv, STATS_OUT_FEED);
+}
+
 /* A final answer: the entry may leave the queue. */
 static void
 feeder_done(struct feeder *f, uint64_t seq)
@@ -346,7 +354,7 @@ feeder_answer(struct feeder *f, int code, const char *line)
 		break;
 	case FEED_TAKETHIS:
 		if (code == 239)
-			feeder_done(f, c->seq), f->stats.accepted++;
+			feeder_done(f, c->seq), feeder_accepted(f);
 		else if (code == 439)
 			feeder_done(f, c->seq), f->stats.refused++;
 		else {
@@ -379,7 +387,7 @@ feeder_answer(struct feeder *f, int code, const char *line)
 		break;
 	case FEED_IHAVE_BODY:
 		if (code == 235)
-			feeder_done(f, c->seq), f->stats.accepted++;
+			feeder_done(f, c->seq), feeder_accepted(f);
 		else if (code == 437)
 			feeder_done(f, c->seq), f->stats.refused++;
 		else if (code == 436)

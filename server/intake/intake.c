@@ -226,6 +226,10 @@ intake_done(struct writer_job *job, void *arg)
 	    job->art.status;
 	if (st == STORE_OK && job->art.nfeeds > 0)
 		server_feeds_kick(in->srv);
+	if (st == STORE_OK)
+		stats_article_in(in->srv, in->ops->kind == INTAKE_POST ?
+		    STATS_IN_POST : in->ops->streaming ? STATS_IN_TAKETHIS :
+		    STATS_IN_IHAVE);
 	in->ops->done(in, s, st);
 	intake_free(in);
 	if (s == NULL)
