@@ -23,6 +23,7 @@
 #include "feeder.h"
 #include "peers.h"
 #include "inflight.h"
+#include "modqueue.h"
 #include "log.h"
 #include "pwcheck.h"
 #include "tls.h"
@@ -671,6 +672,7 @@ server_new(struct config *cfg, const char *config_path, server_bound_fn bound,
 		goto fail;
 	server_ensure_groups(srv);
 	srv->writer = writer_start(srv->base, srv->store, srv->cfg.batch_max);
+	modq_start(srv);
 	srv->inflight = inflight_new();
 	/* One thread: a login costs ~0.1 s of one core by design, and the
 	   second core belongs to the loop and the writer. */
@@ -720,6 +722,7 @@ server_free(struct server *srv)
 	server_log_refused_flush(srv);
 	if (srv->ev_refused != NULL)
 		event_free(srv->ev_refused);
+	modq_stop();
 	/* Commit what is still queued before the store closes. */
 	if (srv->writer != NULL)
 		writer_stop(srv->writer);

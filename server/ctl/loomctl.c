@@ -23,6 +23,7 @@
 #include "log.h"
 #include "password.h"
 #include "pull.h"
+#include "queue.h"
 #include "store.h"
 #include "util.h"
 #include "wildmat.h"
@@ -68,7 +69,13 @@ usage(FILE *fp)
 	    "standard input\n"
 	    "  user del NAME                 remove a reader\n"
 	    "  user list                     readers: name, created (UTC), "
-	    "flags\n");
+	    "flags\n"
+	    "  group set NAME status=y|n|m   change a group's status (m: "
+	    "moderated)\n"
+	    "  queue list [GROUP]            posts awaiting moderation\n"
+	    "  queue show ID                 one of them, whole\n"
+	    "  queue approve ID [MODERATOR]  approve it (loomd stores it)\n"
+	    "  queue reject ID [REASON]      reject it (removed, logged)\n");
 }
 
 static int
@@ -783,6 +790,23 @@ ctl_user(struct ctl *c, int argc, char **argv)
 	return (ctl_user_del(c, argv[1]));
 }
 
+/* Moderation (queue.c). */
+static int
+ctl_group(struct ctl *c, int argc, char **argv)
+{
+	if (ctl_open(c) == -1)
+		return (1);
+	return (ctl_group_cmd(c->store, argc, argv));
+}
+
+static int
+ctl_queue(struct ctl *c, int argc, char **argv)
+{
+	if (ctl_open(c) == -1)
+		return (1);
+	return (ctl_queue_cmd(c->store, argc, argv));
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -807,6 +831,8 @@ main(int argc, char *argv[])
 		{ "peers", ctl_peers },
 		{ "pull", ctl_pull },
 		{ "user", ctl_user },
+		{ "group", ctl_group },
+		{ "queue", ctl_queue },
 	};
 	struct ctl	 c;
 	const char	*config = NULL, *data = NULL;
