@@ -377,3 +377,16 @@ store_modq_remove(struct store *st, uint64_t id)
 		return (ret);
 	return (a.ret);
 }
+
+static int
+modq_drop_fn(struct store *st, MDB_txn *txn, void *arg)
+{
+	(void)arg;
+	return (mdb_drop(txn, st->dbi[DB_MODQ], 1));
+}
+
+enum store_status
+store_debug_drop_modq(struct store *st)
+{
+	return (store_write(st, modq_drop_fn, NULL, NULL));
+}

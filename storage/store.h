@@ -600,4 +600,8 @@ enum store_status store_debug_group_set_high(struct store *st,
 enum store_status store_debug_thread_index_old(struct store *st,
     uint32_t group_id, const char *root);
 
+/* Delete the moderation queue database, as version 2 stores made before
+   it lack it (tests of opening them).  Close the store afterwards. */
+enum store_status store_debug_drop_modq(struct store *st);
+
 #endif /* LOOM_STORE_H */
