@@ -1,5 +1,5 @@
 /*
- * LIST MODERATORS (RFC 6048 3.4): the submission rule of moderated
+ * LIST MODERATORS (RFC 6048): the submission rule of moderated
  * groups, one "wildmat:address-template" line per [moderators] rule, in
  * file order (the first that matches a group applies).  Loom takes
  * submissions itself (a post to a moderated group waits in the moderation
