@@ -340,6 +340,15 @@ def test_list_moderators():
     p = harness.run_loomd("--check-config", "--config", "/dev/stdin",
                           input=bad)
     assert p.returncode != 0, (p.returncode, p.stdout, p.stderr)
+    assert "needs both groups and users" in p.stderr, p.stderr
+    bad = CONF.replace("%s-submit", "%s%s-submit")
+    p = harness.run_loomd("--check-config", "--config", "/dev/stdin",
+                          input=bad)
+    assert p.returncode != 0, (p.returncode, p.stdout, p.stderr)
+    assert "bad address template" in p.stderr, p.stderr
+    p = harness.run_loomd("--check-config", "--config", "/dev/stdin",
+                          input=CONF)
+    assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
 
 
 if __name__ == "__main__":
