@@ -319,6 +319,38 @@ def test_peers_need_approved():
         assert queue(d) == []
 
 
+def test_approved_article_fed_to_peer():
+    """Approval takes the posted path: the article is fed to a peer, which
+    (moderating the group too) takes it for its Approved header; while it
+    waits in the queue nothing is fed."""
+    peer_conf = "[server]\npathhost = b.test\n[group mod.test]\n"
+    with Loomd(config=peer_conf) as b:
+        p = b.ctl("group", "set", "mod.test", "status=m")
+        assert p.returncode == 0, p.stderr
+        conf = CONF + ("[server]\npathhost = a.test\n[peer b.test]\n"
+                       "host = 127.0.0.1\nport = %d\npathhost = b.test\n"
+                       "groups = mod.*\n" % b.port)
+        a = Loomd(config=conf)
+        with a:
+            for g in ("mod.test", "mod.other"):
+                assert a.ctl("group", "set", g, "status=m").returncode == 0
+            c = a.connect()
+            mid = unique_msgid()
+            code, text = c.post(make_article(newsgroups="mod.test",
+                                             message_id=mid))
+            assert code == 240 and "awaiting moderation" in text, (code, text)
+            p = a.ctl("--config", a.config_path, "peers")
+            assert p.returncode == 0, p.stderr
+            assert "\tqueued=0\t" in p.stdout, p.stdout
+            q = queue(a)
+            assert a.ctl("queue", "approve", q[0][0], "modder").returncode == 0
+            cb = b.connect()
+            lines = wait_article(cb, mid, timeout=45)
+            assert header(lines, "Approved") == "modder", lines
+            assert header(lines, "Path").startswith("b.test!a.test!"), lines
+            assert count(cb, "mod.test") == 1
+
+
 def test_list_moderators():
     with server() as d:
         c = d.connect()
