@@ -176,11 +176,13 @@ post_moderation(struct session *s, const struct article_thread *t)
  * queued whole.  0, or -1 and a reason (441).
  */
 static int
-post_moderate(struct session *s, struct intake *in, char *reason,
-    size_t len)
+post_moderate(struct session *s, struct intake *in, enum post_mod *mp,
+    char *reason, size_t len)
 {
 	enum post_mod	 m = post_moderation(s, &in->thread);
 	struct article	*a;
+
+	*mp = m;
 	char		 field[STORE_USER_MAX + 16];
 
 	if (article_header_get(in->article, "Approved") != NULL &&
@@ -385,6 +387,7 @@ post_end(struct intake *in, struct session *s, int too_long)
 	const struct config	*cfg = &s->srv->cfg;
 	char			 reason[POST_REASON_MAX];
 	time_t			 now = time(NULL);
+	enum post_mod		 mod = POST_MOD_NONE;
 
 	if (too_long) {
 		snprintf(reason, sizeof(reason), "Article too large (at most "
@@ -395,15 +398,16 @@ post_end(struct intake *in, struct session *s, int too_long)
 	   is prefixed. */
 	if (post_check(s, in, now, reason, ARTICLE_REASON_MAX) == -1 ||
 	    post_inject(s, in, now, reason, sizeof(reason)) == -1 ||
-	    post_moderate(s, in, reason, sizeof(reason)) == -1)
+	    post_moderate(s, in, &mod, reason, sizeof(reason)) == -1)
 		goto refused;
 	/* Known already (stored, or remembered in history): say so now
 	   rather than after the filter and the writer.  Waiting in the
 	   moderation queue counts, except for a moderator's post: that is
-	   how a moderator approves over NNTP (RFC 5537 3.5.1). */
+	   how a moderator approves over NNTP (RFC 5537: the moderator
+	   posts the article with Approved). */
 	if (store_history_lookup(s->srv->store, in->thread.msgid, NULL) ==
-	    STORE_EXISTS || (post_moderation(s, &in->thread) !=
-	    POST_MOD_MODERATOR && store_modq_lookup(s->srv->store,
+	    STORE_EXISTS || (mod != POST_MOD_MODERATOR &&
+	    store_modq_lookup(s->srv->store,
 	    in->thread.msgid, NULL) == STORE_OK)) {
 		reply(s, RPL_441_POST_FAILED, POST_DUPLICATE);
 		snprintf(reason, sizeof(reason), "Duplicate %.100s",
