@@ -380,6 +380,8 @@ article_put_one(struct store *st, MDB_txn *txn, struct store_article *a)
 	size_t		numbered, exhausted;
 	int		rc;
 
+	if (a->moderate)
+		return (modq_add_txn(st, txn, a));
 	memset(&p, 0, sizeof(p));
 	p.a = a;
 	p.mlen = strlen(a->msgid);
@@ -409,7 +411,8 @@ article_put_one(struct store *st, MDB_txn *txn, struct store_article *a)
 	    (rc = store_seq_next(st, txn, &p.seq)) != 0 ||
 	    (rc = put_record(st, txn, &p)) != 0 || a->status == STORE_INVALID ||
 	    (rc = put_group_entries(st, txn, &p)) != 0 ||
-	    (rc = put_indexes(st, txn, &p)) != 0)
+	    (rc = put_indexes(st, txn, &p)) != 0 ||
+	    (rc = modq_forget_txn(st, txn, a->msgid, p.mlen)) != 0)
 		goto out;
 	if (a->numbers != NULL)
 		memcpy(a->numbers, p.nums, a->ngroups * sizeof(*p.nums));

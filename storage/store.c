@@ -37,6 +37,7 @@ static const struct {
 	[DB_TINDEX] =	{ "tindex",	0 },
 	[DB_FEEDQ] =	{ "feedq",	0 },
 	[DB_USERS] =	{ "users",	0 },
+	[DB_MODQ] =	{ "modq",	0 },
 };
 
 static _Thread_local char store_errbuf[256];
@@ -420,8 +421,11 @@ store_open_dbs(struct store *st, MDB_txn *txn, char *errbuf, size_t errlen)
 		goto lmdb_err;
 
 	for (i = 0; i < DB_COUNT; i++) {
+		/* The moderation queue came after format version 2 was
+		   set: a version 2 store without it gets it now (empty). */
 		rc = mdb_dbi_open(txn, store_dbs[i].name,
-		    store_dbs[i].flags | create, &st->dbi[i]);
+		    store_dbs[i].flags | (i == DB_MODQ ? MDB_CREATE : create),
+		    &st->dbi[i]);
 		if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE) {
 			snprintf(errbuf, errlen, "database \"%s\" %s: the "
 			    "store is damaged", store_dbs[i].name,

@@ -147,12 +147,18 @@ struct store_article {
 	int64_t			  posted;
 	const char *const	 *feeds;	/* peer names to queue it for */
 	size_t			  nfeeds;
+	/* Queue it for moderation instead (whole: one entry whatever its
+	   groups): see store_modq_*.  submitter: who posted it ("" if
+	   anonymous). */
+	int			  moderate;
+	const char		 *submitter;
 	/* out */
 	enum store_status	  status;	/* OK, EXISTS, NOTFOUND (none of
 						   its groups exists), INVALID */
 	uint32_t		 *numbers;	/* caller array of ngroups: the
 						   number in each group, 0 where
 						   the group does not exist */
+	uint64_t		  queue_id;	/* moderate: its queue entry */
 };
 
 /*
@@ -175,6 +181,45 @@ enum store_status store_history_lookup(struct store *st, const char *msgid,
 /* Remember a refused message-id so later offers are refused fast. */
 enum store_status store_history_add(struct store *st, const char *msgid,
     int64_t when);
+
+/* ---- Moderation queue ---------------------------------------------- */
+
+/*
+ * Articles posted to a moderated group wait here, whole (one entry for a
+ * cross-post), until a moderator approves or rejects them.  store_put_batch
+ * queues an article with `moderate` set (in the batch's transaction, so it
+ * is durable before the poster is told), refusing (STORE_EXISTS) a
+ * Message-ID in history or queued already.  Storing an article normally
+ * removes its queue entry in the same transaction, so an approved article
+ * leaves the queue exactly when it enters its groups.
+ */
+struct store_modq_entry {
+	uint64_t	 id;		/* stable, never reused */
+	char		 state;		/* 'q' waiting, 'a' approved */
+	int64_t		 queued;	/* when it was queued */
+	const char	*msgid;
+	const char	*groups;	/* "a,b,c" as the groups it was posted to */
+	const char	*submitter;	/* "" if anonymous */
+	const char	*approver;	/* "" until approved */
+	const char	*wire;		/* the article as it would be stored */
+	size_t		 wire_len;
+};
+
+typedef int (*store_modq_cb)(const struct store_modq_entry *e, void *arg);
+
+/* Every entry, oldest first. */
+enum store_status store_modq_foreach(struct store *st, store_modq_cb cb,
+    void *arg);
+enum store_status store_modq_get(struct store *st, uint64_t id,
+    store_modq_cb cb, void *arg);
+/* STORE_OK and *id if msgid is queued, else STORE_NOTFOUND. */
+enum store_status store_modq_lookup(struct store *st, const char *msgid,
+    uint64_t *id);
+/* Mark an entry approved by `approver` (the running server stores it). */
+enum store_status store_modq_approve(struct store *st, uint64_t id,
+    const char *approver);
+/* Remove an entry (rejected, or stored). */
+enum store_status store_modq_remove(struct store *st, uint64_t id);
 
 /* ---- Reading articles ------------------------------------------------ */
 
@@ -554,5 +599,9 @@ enum store_status store_debug_group_set_high(struct store *st,
    converting old stores). */
 enum store_status store_debug_thread_index_old(struct store *st,
     uint32_t group_id, const char *root);
+
+/* Delete the moderation queue database, as version 2 stores made before
+   it lack it (tests of opening them).  Close the store afterwards. */
+enum store_status store_debug_drop_modq(struct store *st);
 
 #endif /* LOOM_STORE_H */

@@ -41,6 +41,7 @@ enum store_db {
 	DB_TINDEX,
 	DB_FEEDQ,
 	DB_USERS,
+	DB_MODQ,		/* moderation queue (modq_db.c) */
 	DB_COUNT
 };
 
@@ -153,6 +154,11 @@ int	expire_group_txn(struct store *, MDB_txn *, const char *name,
 /* feed_db.c: queue msgid for peer under a fresh sequence, inside txn. */
 int	feed_queue_txn(struct store *, MDB_txn *, const char *peer,
 	    size_t peer_len, const char *msgid, size_t msgid_len);
+
+/* modq_db.c: queue a whole article for moderation (store_put_batch with
+   a->moderate), or forget its queue entry once it is stored. */
+int	modq_add_txn(struct store *, MDB_txn *, struct store_article *);
+int	modq_forget_txn(struct store *, MDB_txn *, const char *, size_t);
 
 /* Article record -> the public info (pointers into the record). */
 void	article_info_fill(const struct rec_article *,

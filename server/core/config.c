@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "access.h"
+#include "moderation.h"
 #include "article.h"
 #include "config.h"
 #include "filter_rules.h"
@@ -696,6 +697,9 @@ config_ini_handler(void *user, const char *section, const char *name,
 	if (strncmp(section, "access ", 7) == 0)
 		return (access_config_key(cp->cfg, section + 7, name, value,
 		    cp->err, sizeof(cp->err)));
+	if (strncmp(section, "moderators ", 11) == 0)
+		return (moderation_config_key(cp->cfg, section + 11, name,
+		    value, cp->err, sizeof(cp->err)));
 	for (i = 0; i < NKEYS; i++) {
 		if (strcmp(config_keys[i].section, section) != 0)
 			continue;
@@ -726,7 +730,8 @@ config_ini_handler(void *user, const char *section, const char *name,
 	if (!known_section)
 		snprintf(cp->err, sizeof(cp->err), "unknown section [%s] "
 		    "(known: server, storage, limits, auth, tls, http, "
-		    "posting, filter, group NAME, peer NAME, access NAME)",
+		    "posting, filter, group NAME, peer NAME, access NAME, "
+		    "moderators NAME)",
 		    section);
 	else
 		snprintf(cp->err, sizeof(cp->err), "unknown key \"%s\" in "
@@ -789,6 +794,10 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 		    "[section] or key = value)");
 		return (-1);
 	}
+	if (moderation_config_check(cfg, cp.err, sizeof(cp.err)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, cp.err);
+		return (-1);
+	}
 	/* Run without a shell or PATH search: say so before it fails. */
 	if (cfg->filter_program[0] != '\0' && cfg->filter_program[0] != '/') {
 		snprintf(err, errlen, "%s: [filter] program must be an "
@@ -820,6 +829,7 @@ config_clear(struct config *cfg)
 	cfg->peers = NULL;
 	cfg->npeers = 0;
 	access_config_clear(cfg);
+	moderation_config_clear(cfg);
 	free(cfg->reject_headers);
 	cfg->reject_headers = NULL;
 	cfg->nreject_headers = 0;

@@ -133,6 +133,10 @@ struct config {
 	/* [access NAME] sections, in file order (access.h) */
 	struct config_access	*access;
 	size_t			 naccess;
+
+	/* [moderators NAME] sections (moderation.h) */
+	struct config_moderators *moderators;
+	size_t			 nmoderators;
 };
 
 /* Fill cfg with the defaults (valid by construction). */

@@ -23,6 +23,7 @@
 #include "feeder.h"
 #include "peers.h"
 #include "inflight.h"
+#include "modqueue.h"
 #include "log.h"
 #include "pwcheck.h"
 #include "tls.h"
@@ -683,6 +684,7 @@ server_new(struct config *cfg, const char *config_path, server_bound_fn bound,
 	/* Made by the user loomd runs as: owner-only means that user. */
 	srv->control = stats_control_start(srv);
 	srv->writer = writer_start(srv->base, srv->store, srv->cfg.batch_max);
+	modq_start(srv);
 	srv->inflight = inflight_new();
 	/* One thread: a login costs ~0.1 s of one core by design, and the
 	   second core belongs to the loop and the writer. */
@@ -732,6 +734,7 @@ server_free(struct server *srv)
 	server_log_refused_flush(srv);
 	if (srv->ev_refused != NULL)
 		event_free(srv->ev_refused);
+	modq_stop();
 	/* Commit what is still queued before the store closes. */
 	if (srv->writer != NULL)
 		writer_stop(srv->writer);

@@ -142,7 +142,8 @@ writer_run(void *work LOOM_UNUSED, void *arg)
 		    store_strerror(rc), store_last_error());
 	i = 0;
 	TAILQ_FOREACH(job, &w->batch, entry) {
-		job->art.status = w->arts[i++].status;
+		job->art.status = w->arts[i].status;
+		job->art.queue_id = w->arts[i++].queue_id;
 		job->batch_status = rc;
 	}
 }

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "password.h"
 #include "pull.h"
+#include "queue.h"
 #include "stats.h"
 #include "store.h"
 #include "util.h"
@@ -73,7 +74,13 @@ usage(FILE *fp)
 	    "  user list                     readers: name, created (UTC), "
 	    "flags\n"
 	    "  stats [--json]                the running loomd's figures "
-	    "(its control socket)\n");
+	    "(its control socket)\n"
+	    "  group set NAME status=y|n|m   change a group's status (m: "
+	    "moderated)\n"
+	    "  queue list [GROUP]            posts awaiting moderation\n"
+	    "  queue show ID                 one of them, whole\n"
+	    "  queue approve ID [MODERATOR]  approve it (loomd stores it)\n"
+	    "  queue reject ID [REASON]      reject it (removed, logged)\n");
 }
 
 static int
@@ -851,6 +858,23 @@ ctl_stats(struct ctl *c, int argc, char **argv)
 	return (fflush(stdout) == 0 ? 0 : 1);
 }
 
+/* Moderation (queue.c). */
+static int
+ctl_group(struct ctl *c, int argc, char **argv)
+{
+	if (ctl_open(c) == -1)
+		return (1);
+	return (ctl_group_cmd(c->store, argc, argv));
+}
+
+static int
+ctl_queue(struct ctl *c, int argc, char **argv)
+{
+	if (ctl_open(c) == -1)
+		return (1);
+	return (ctl_queue_cmd(c->store, argc, argv));
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -876,6 +900,8 @@ main(int argc, char *argv[])
 		{ "pull", ctl_pull },
 		{ "user", ctl_user },
 		{ "stats", ctl_stats },
+		{ "group", ctl_group },
+		{ "queue", ctl_queue },
 	};
 	struct ctl	 c;
 	const char	*config = NULL, *data = NULL;

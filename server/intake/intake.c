@@ -209,6 +209,13 @@ intake_record(struct intake *in, time_t now)
 	art->posted = in->posted != 0 ? in->posted : now;
 	art->numbers = in->numbers;
 	art->feeds = in->feeds;
+	if (in->moderate) {
+		/* Queued, not stored: nothing goes to peers until approved. */
+		art->moderate = 1;
+		art->submitter = in->submitter;
+		art->nfeeds = 0;
+		return;
+	}
 	art->nfeeds = feeder_select(in->srv, a, t, in->feed_names, in->feeds,
 	    SERVER_FEEDS_MAX);
 }
@@ -254,6 +261,68 @@ intake_submit(struct intake *in, struct session *s, time_t now)
 		session_wait(s, in, intake_cancel);
 	writer_submit(s->srv->writer, &in->job);
 	return (in->ops->streaming ? CMD_OK : CMD_ASYNC);
+}
+
+struct intake *
+intake_new_detached(struct server *srv, const struct intake_ops *ops,
+    void *ctx)
+{
+	struct intake	*in;
+
+	in = xmalloc(sizeof(*in));
+	memset(in, 0, offsetof(struct intake, feeds));
+	in->ops = ops;
+	in->ctx = ctx;
+	in->srv = srv;
+	return (in);
+}
+
+void
+intake_submit_detached(struct intake *in, time_t now)
+{
+	intake_record(in, now);
+	in->job.done = intake_done;
+	in->job.arg = in;
+	in->s = NULL;
+	in->submitted = 1;
+	writer_submit(in->srv->writer, &in->job);
+}
+
+struct article *
+intake_article_with(const char *wire, size_t len, const char *field)
+{
+	struct article_parser	*p;
+	struct article		*a = NULL;
+	const char		*line = wire, *end = wire + len, *eol;
+	int			 in_header = 1;
+
+	/* Accepted once already: no limits now. */
+	if ((p = article_parser_new(NULL)) == NULL)
+		return (NULL);
+	while (line < end) {
+		if ((eol = memmem(line, (size_t)(end - line), "\r\n", 2)) ==
+		    NULL)
+			eol = end;
+		if (in_header && eol == line) {
+			/* The empty line: the new field goes before it. */
+			if (field != NULL)
+				article_parser_push(p, field, strlen(field));
+			in_header = 0;
+		}
+		/* The parser takes lines un-stuffed. */
+		if (eol > line && line[0] == '.')
+			article_parser_push(p, line + 1,
+			    (size_t)(eol - line - 1));
+		else
+			article_parser_push(p, line, (size_t)(eol - line));
+		line = eol + 2;
+	}
+	if (in_header && field != NULL)
+		article_parser_push(p, field, strlen(field));
+	if (article_parser_finish(p, &a) != ARTICLE_OK)
+		a = NULL;
+	article_parser_free(p);
+	return (a);
 }
 
 void

@@ -97,6 +97,10 @@ struct intake {
 	struct article_thread	 thread;	/* of the article to store */
 	time_t			 posted;	/* its Date, as validated; 0:
 						   none (intake_validate) */
+	/* Queue it for moderation instead of storing it (store.h's
+	   moderation queue; no feeds), posted by `submitter`. */
+	int			 moderate;
+	char			 submitter[STORE_USER_MAX + 1];
 	uint32_t		*numbers;
 	/* Last, and not zeroed by intake_new: feeder_select fills what
 	   is used (2 KiB to clear per article for nothing). */
@@ -138,6 +142,23 @@ void		 intake_replace(struct intake *in, struct article *a);
  */
 enum cmd_result	 intake_submit(struct intake *in, struct session *s,
 		    time_t now);
+
+/*
+ * An intake with no client (the moderation queue's approved articles):
+ * the article is set with intake_set_wire(), handed to the writer with
+ * intake_submit_detached(), and ops->done runs with s NULL.
+ */
+struct intake	*intake_new_detached(struct server *srv,
+		    const struct intake_ops *ops, void *ctx);
+void		 intake_submit_detached(struct intake *in, time_t now);
+
+/*
+ * Parse `wire` (an article as stored: dot-stuffed, CRLF, no ".") into a
+ * new article with the header field line `field` ("Name: value", no CRLF;
+ * NULL: none) added at the end of its header.  NULL if it does not parse.
+ */
+struct article	*intake_article_with(const char *wire, size_t len,
+		    const char *field);
 
 /* The handler waited (INTAKE_LATER) and has replied with a refusal: free
    in and read the next command. */

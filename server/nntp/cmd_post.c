@@ -15,6 +15,7 @@
 #include "filter.h"
 #include "intake.h"
 #include "log.h"
+#include "moderation.h"
 #include "ratelimit.h"
 #include "commands.h"
 #include "util.h"
@@ -42,7 +43,13 @@ post_done(struct intake *in, struct session *s, enum store_status st)
 	const char		*msgid = in->job.art.msgid;
 	enum store_status	 batch = in->job.batch_status;
 
-	if (st == STORE_OK)
+	if (st == STORE_OK && in->job.art.moderate)
+		log_info("session=%llx queued for moderation msgid=%s "
+		    "queue=%llu groups=%zu bytes=%zu",
+		    (unsigned long long)in->session_id, msgid,
+		    (unsigned long long)in->job.art.queue_id,
+		    in->job.art.ngroups, in->job.art.wire_len);
+	else if (st == STORE_OK)
 		log_info("session=%llx posted msgid=%s groups=%zu bytes=%zu",
 		    (unsigned long long)in->session_id, msgid,
 		    in->job.art.ngroups, in->job.art.wire_len);
@@ -58,8 +65,12 @@ post_done(struct intake *in, struct session *s, enum store_status st)
 	else
 		switch (st) {
 		case STORE_OK:
-			reply(s, RPL_240_POST_OK, "Article received %s",
-			    msgid);
+			if (in->job.art.moderate)
+				reply(s, RPL_240_POST_OK, "Article received "
+				    "%s, awaiting moderation", msgid);
+			else
+				reply(s, RPL_240_POST_OK, "Article received "
+				    "%s", msgid);
 			break;
 		case STORE_EXISTS:
 			reply(s, RPL_441_POST_FAILED, POST_DUPLICATE);
@@ -76,9 +87,9 @@ post_done(struct intake *in, struct session *s, enum store_status st)
 
 /*
  * Every group must exist, take posts and be one the client may post to; a
- * group it may not read does not exist for it.  Moderated groups are
- * refused: Loom has no moderator addresses to mail the article to.  The
- * names are the valid ones of Newsgroups, as the store record has them.
+ * group it may not read does not exist for it.  A moderated group takes
+ * posts too (post_moderation decides where they go).  The names are the
+ * valid ones of Newsgroups, as the store record has them.
  */
 static int
 post_check_group(struct session *s, const char *name, char *reason,
@@ -95,11 +106,6 @@ post_check_group(struct session *s, const char *name, char *reason,
 	if (g.status == 'n' || !access_can_post(&s->access, g.name)) {
 		snprintf(reason, len, "Posting to %.100s is not allowed",
 		    g.name);
-		return (-1);
-	}
-	if (g.status == 'm') {
-		snprintf(reason, len, "%.80s is moderated and this server "
-		    "has no moderator for it", g.name);
 		return (-1);
 	}
 	return (0);
@@ -127,6 +133,83 @@ post_check_groups(struct session *s, const struct article *a, char *reason,
 		name[n] = '\0';
 		if (post_check_group(s, name, reason, len) == -1)
 			return (-1);
+	}
+	return (0);
+}
+
+/* What a post to its groups means for moderation. */
+enum post_mod {
+	POST_MOD_NONE,		/* no moderated group, no moderator */
+	POST_MOD_MODERATOR,	/* the poster moderates its moderated groups
+				   (at least one of its groups) */
+	POST_MOD_QUEUE		/* a moderated group the poster does not
+				   moderate: the whole post is queued */
+};
+
+static enum post_mod
+post_moderation(struct session *s, const struct article_thread *t)
+{
+	struct store_group	 g;
+	const char		*user = s->authenticated ? s->user : NULL;
+	size_t			 i;
+	int			 moderated = 0, moderates = 0, outsider = 0;
+
+	for (i = 0; i < t->ngroups; i++) {
+		if (moderation_is_moderator(&s->srv->cfg, t->groups[i], user))
+			moderates = 1;
+		if (store_group_get(s->srv->store, t->groups[i], &g) !=
+		    STORE_OK || g.status != 'm')
+			continue;
+		moderated = 1;
+		if (!moderation_is_moderator(&s->srv->cfg, g.name, user))
+			outsider = 1;
+	}
+	if (moderated && outsider)
+		return (POST_MOD_QUEUE);
+	return (moderates ? POST_MOD_MODERATOR : POST_MOD_NONE);
+}
+
+/*
+ * Moderation (docs/admin.md): Approved only from a logged-in moderator of
+ * the post's groups; a moderator's post goes in (with Approved, which
+ * peers need to take it); anyone else's post to a moderated group is
+ * queued whole.  0, or -1 and a reason (441).
+ */
+static int
+post_moderate(struct session *s, struct intake *in, enum post_mod *mp,
+    char *reason, size_t len)
+{
+	enum post_mod	 m = post_moderation(s, &in->thread);
+	struct article	*a;
+
+	*mp = m;
+	char		 field[STORE_USER_MAX + 16];
+
+	if (article_header_get(in->article, "Approved") != NULL &&
+	    m != POST_MOD_MODERATOR) {
+		snprintf(reason, len, "Approved header not allowed: you are "
+		    "not a moderator of these newsgroups");
+		return (-1);
+	}
+	switch (m) {
+	case POST_MOD_NONE:
+		break;
+	case POST_MOD_QUEUE:
+		in->moderate = 1;
+		loom_strlcpy(in->submitter, s->authenticated ? s->user : "",
+		    sizeof(in->submitter));
+		break;
+	case POST_MOD_MODERATOR:
+		if (article_header_get(in->article, "Approved") != NULL)
+			break;
+		snprintf(field, sizeof(field), "Approved: %s", s->user);
+		if ((a = intake_article_with(in->article->wire,
+		    in->article->wire_len, field)) == NULL) {
+			snprintf(reason, len, "Posting failed: out of memory");
+			return (-1);
+		}
+		intake_replace(in, a);
+		break;
 	}
 	return (0);
 }
@@ -304,6 +387,7 @@ post_end(struct intake *in, struct session *s, int too_long)
 	const struct config	*cfg = &s->srv->cfg;
 	char			 reason[POST_REASON_MAX];
 	time_t			 now = time(NULL);
+	enum post_mod		 mod = POST_MOD_NONE;
 
 	if (too_long) {
 		snprintf(reason, sizeof(reason), "Article too large (at most "
@@ -313,12 +397,18 @@ post_end(struct intake *in, struct session *s, int too_long)
 	/* proto/'s reasons as long as they were; only an injection failure
 	   is prefixed. */
 	if (post_check(s, in, now, reason, ARTICLE_REASON_MAX) == -1 ||
-	    post_inject(s, in, now, reason, sizeof(reason)) == -1)
+	    post_inject(s, in, now, reason, sizeof(reason)) == -1 ||
+	    post_moderate(s, in, &mod, reason, sizeof(reason)) == -1)
 		goto refused;
 	/* Known already (stored, or remembered in history): say so now
-	   rather than after the filter and the writer. */
+	   rather than after the filter and the writer.  Waiting in the
+	   moderation queue counts, except for a moderator's post: that is
+	   how a moderator approves over NNTP (RFC 5537: the moderator
+	   posts the article with Approved). */
 	if (store_history_lookup(s->srv->store, in->thread.msgid, NULL) ==
-	    STORE_EXISTS) {
+	    STORE_EXISTS || (mod != POST_MOD_MODERATOR &&
+	    store_modq_lookup(s->srv->store,
+	    in->thread.msgid, NULL) == STORE_OK)) {
 		reply(s, RPL_441_POST_FAILED, POST_DUPLICATE);
 		snprintf(reason, sizeof(reason), "Duplicate %.100s",
 		    in->thread.msgid);

@@ -66,6 +66,7 @@ cmd_capabilities_exec(struct session *s, struct nntp_command *cmd LOOM_UNUSED)
 		{ "LIST COUNTS", "COUNTS" },
 		{ "LIST DISTRIB.PATS", "DISTRIB.PATS" },
 		{ "LIST HEADERS", "HEADERS" },
+		{ "LIST MODERATORS", "MODERATORS" },
 		{ "LIST NEWSGROUPS", "NEWSGROUPS" },
 		{ "LIST OVERVIEW.FMT", "OVERVIEW.FMT" },
 	};

@@ -140,6 +140,29 @@ transit_wanted(struct session *s, const struct article_thread *th)
 }
 
 /*
+ * An article for a group moderated here must carry Approved (RFC 5537
+ * 3.6): its moderator let it in elsewhere.  0, or -1 with a reason.
+ */
+static int
+transit_moderated(struct session *s, const struct article *a,
+    const struct article_thread *th, char *reason, size_t len)
+{
+	struct store_group	g;
+	size_t			i;
+
+	if (article_header_get(a, "Approved") != NULL)
+		return (0);
+	for (i = 0; i < th->ngroups; i++)
+		if (store_group_get(s->srv->store, th->groups[i], &g) ==
+		    STORE_OK && g.status == 'm') {
+			snprintf(reason, len, "Unapproved article for "
+			    "moderated group %.100s", g.name);
+			return (-1);
+		}
+	return (0);
+}
+
+/*
  * Is the article the one offered?  A refusal is remembered only when it
  * is the article's own fault and the article carries the offered
  * Message-ID itself.  Remembering the command's argument whatever the
@@ -191,6 +214,12 @@ transit_prepare(struct session *s, struct intake *in, char *reason,
 	}
 	if (!transit_wanted(s, &in->thread)) {
 		snprintf(reason, len, "Unwanted newsgroups");
+		return (-1);
+	}
+	/* Not remembered: the approved copy may come with this id. */
+	if (transit_moderated(s, in->article, &in->thread, reason, len) ==
+	    -1) {
+		*remember = 0;
 		return (-1);
 	}
 	if (cfg->filter_transit) {

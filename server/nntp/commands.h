@@ -95,6 +95,7 @@ extern const struct cmd_entry cmd_list_active_times_entry;
 extern const struct cmd_entry cmd_list_counts_entry;
 extern const struct cmd_entry cmd_list_distrib_pats_entry;
 extern const struct cmd_entry cmd_list_headers_entry;
+extern const struct cmd_entry cmd_list_moderators_entry;
 extern const struct cmd_entry cmd_list_newsgroups_entry;
 extern const struct cmd_entry cmd_list_overview_fmt_entry;
 extern const struct cmd_entry cmd_listgroup_entry;

@@ -37,6 +37,7 @@ static const struct nntp_verb_def *const dispatch_verbs[] = {
 	&cmd_list_counts_entry.verb,
 	&cmd_list_distrib_pats_entry.verb,
 	&cmd_list_headers_entry.verb,
+	&cmd_list_moderators_entry.verb,
 	&cmd_list_newsgroups_entry.verb,
 	&cmd_list_overview_fmt_entry.verb,
 	&cmd_listgroup_entry.verb,
