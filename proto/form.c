@@ -8,20 +8,9 @@
 #include <string.h>
 
 #include "form.h"
+#include "mime.h"
 
 #define FORM_NAME_MAX	64
-
-static int
-form_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
 
 /* Decode s[0..n) into out (NULL: only check); -1 malformed or too long. */
 static int
@@ -37,8 +26,8 @@ form_decode(const char *s, size_t n, char *out, size_t outlen, size_t *used)
 		else if (c == '%') {
 			if (i + 2 >= n)
 				return (-1);
-			if ((hi = form_hex((unsigned char)s[i + 1])) == -1 ||
-			    (lo = form_hex((unsigned char)s[i + 2])) == -1)
+			if ((hi = mime_hexval((unsigned char)s[i + 1])) == -1 ||
+			    (lo = mime_hexval((unsigned char)s[i + 2])) == -1)
 				return (-1);
 			c = hi << 4 | lo;
 			i += 2;

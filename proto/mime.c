@@ -179,8 +179,8 @@ mime_to_utf8(const char *charset, const char *in, size_t len,
 	return (0);
 }
 
-static int
-hexval(int c)
+int
+mime_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return (c - '0');
@@ -208,8 +208,8 @@ mime_qp_decode(const char *in, size_t len, char *out, int header)
 			continue;
 		}
 		if (i + 2 < len &&
-		    (hi = hexval((unsigned char)in[i + 1])) != -1 &&
-		    (lo = hexval((unsigned char)in[i + 2])) != -1) {
+		    (hi = mime_hexval((unsigned char)in[i + 1])) != -1 &&
+		    (lo = mime_hexval((unsigned char)in[i + 2])) != -1) {
 			out[o++] = (char)(hi << 4 | lo);
 			i += 3;
 			continue;
@@ -794,8 +794,8 @@ mime_url_decode(const char *in, size_t len, char *out, size_t outlen)
 		if (c == '%') {
 			if (i + 2 >= len)
 				return (-1);
-			if ((hi = hexval((unsigned char)in[i + 1])) == -1 ||
-			    (lo = hexval((unsigned char)in[i + 2])) == -1)
+			if ((hi = mime_hexval((unsigned char)in[i + 1])) == -1 ||
+			    (lo = mime_hexval((unsigned char)in[i + 2])) == -1)
 				return (-1);
 			c = (char)(hi << 4 | lo);
 			i += 2;

@@ -97,4 +97,7 @@ void	mime_url_encode(const char *in, size_t len, struct mime_buf *out);
  */
 int	mime_url_decode(const char *in, size_t len, char *out, size_t outlen);
 
+/* The value of hex digit c (either case), or -1. */
+int	mime_hexval(int c);
+
 #endif /* LOOM_MIME_H */
