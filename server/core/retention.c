@@ -213,7 +213,7 @@ retention_timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	retention_arm(r);
 	if (atomic_load(&r->running)) {
-		log_info("expire: the last pass is still running; skipped");
+		log_debug("expire: the last pass is still running; skipped");
 		return;
 	}
 	retention_join(r);
