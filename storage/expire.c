@@ -271,7 +271,8 @@ expire_fn(struct store *st, MDB_txn *txn, void *arg)
 
 /*
  * The lowest number of the group's max newest entries (0: it has no more
- * than max).  Walks back from the top: max entries at most, read-only.
+ * than max).  Walks back from the top: max entries at most, in a read
+ * transaction, so neither the writer nor readers wait for it.
  */
 struct keep_args {
 	const char	*name;
@@ -281,9 +282,8 @@ struct keep_args {
 };
 
 static int
-keep_fn(struct store *st, MDB_txn *txn, void *arg)
+keep_scan(struct store *st, MDB_txn *txn, struct keep_args *a)
 {
-	struct keep_args	*a = arg;
 	struct rec_group	 g;
 	MDB_cursor		*c;
 	MDB_val			 key, val;
@@ -295,11 +295,11 @@ keep_fn(struct store *st, MDB_txn *txn, void *arg)
 	a->keep_from = 0;
 	rc = store_group_load(st, txn, a->name, a->len, &g);
 	if (rc == MDB_NOTFOUND)
-		return (STORE_WRITE_ABORT);
+		return (0);
 	if (rc != 0)
 		return (rc);
 	if (g.count <= a->max)
-		return (STORE_WRITE_ABORT);
+		return (0);
 	if ((rc = mdb_cursor_open(txn, st->dbi[DB_NUMBERS], &c)) != 0)
 		return (rc);
 	rec_numkey_encode(kbuf, g.id, UINT32_MAX);
@@ -330,7 +330,21 @@ keep_fn(struct store *st, MDB_txn *txn, void *arg)
 		return (rc);
 	if (seen < a->max)
 		a->keep_from = 0;
-	return (STORE_WRITE_ABORT);
+	return (0);
+}
+
+static enum store_status
+keep_from_number(struct store *st, struct keep_args *a)
+{
+	MDB_txn			*txn;
+	enum store_status	 ret;
+	int			 rc;
+
+	if ((ret = store_read_begin(st, &txn)) != STORE_OK)
+		return (ret);
+	rc = keep_scan(st, txn, a);
+	store_read_end(st, txn);
+	return (rc == 0 ? STORE_OK : store_mdb_status(rc, "expire"));
 }
 
 enum store_status
@@ -359,7 +373,7 @@ store_expire_group_rule(struct store *st, const char *group, int64_t cutoff,
 		k.name = group;
 		k.len = a.len;
 		k.max = max_articles;
-		if ((ret = store_write(st, keep_fn, &k, NULL)) != STORE_OK)
+		if ((ret = keep_from_number(st, &k)) != STORE_OK)
 			return (ret);
 		a.keep_from = k.keep_from;
 	}
