@@ -43,8 +43,9 @@ enum store_status retention_run(struct store *st,
     int dry_run, const volatile int *stop, retention_group_cb cb, void *arg,
     struct retention_totals *tot);
 
-/* loomd: the scheduled pass (NULL if cfg->expire_interval is 0 it still
-   returns a handle, so a reload may turn it on). */
+/* loomd: the scheduled pass, every cfg->expire_interval seconds.  With
+   interval 0 the handle still exists (no timer), so a reload may turn it
+   on. */
 struct retention *retention_start(struct event_base *base, struct store *st,
     const struct config *cfg);
 /* A reload: new rules and interval, from the next pass on. */
