@@ -151,10 +151,14 @@ out:
 	return (rc);
 }
 
-int
-expire_group_txn(struct store *st, MDB_txn *txn, const char *name,
-    size_t len, int64_t cutoff, uint32_t from, size_t max_scan,
-    struct store_expire_stats *stats, uint32_t *next)
+/*
+ * As expire_group_txn, and numbers below keep_from go whatever their age
+ * (max_articles: numbers grow with arrival, so the newest are the highest).
+ */
+static int
+expire_group_txn_keep(struct store *st, MDB_txn *txn, const char *name,
+    size_t len, int64_t cutoff, uint32_t keep_from, uint32_t from,
+    size_t max_scan, struct store_expire_stats *stats, uint32_t *next)
 {
 	struct group_copy	 gc;
 	struct rec_number	 nr;
@@ -196,7 +200,7 @@ expire_group_txn(struct store *st, MDB_txn *txn, const char *name,
 			rc = MDB_CORRUPTED;
 			break;
 		}
-		if (nr.arrival >= cutoff)
+		if (nr.arrival >= cutoff && num >= keep_from)
 			continue;
 		if (ndoomed == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -222,10 +226,21 @@ expire_group_txn(struct store *st, MDB_txn *txn, const char *name,
 	return (rc);
 }
 
+int
+expire_group_txn(struct store *st, MDB_txn *txn, const char *name,
+    size_t len, int64_t cutoff, uint32_t from, size_t max_scan,
+    struct store_expire_stats *stats, uint32_t *next)
+{
+	return (expire_group_txn_keep(st, txn, name, len, cutoff, 0, from,
+	    max_scan, stats, next));
+}
+
 struct expire_args {
 	const char			*name;
 	size_t				 len;
 	int64_t				 cutoff;
+	uint32_t			 keep_from;
+	int				 dry_run;
 	uint32_t			 from;
 	uint32_t			 next;
 	struct store_expire_stats	 chunk;
@@ -244,16 +259,100 @@ static int
 expire_fn(struct store *st, MDB_txn *txn, void *arg)
 {
 	struct expire_args	*a = arg;
+	int			 rc;
 
-	return (expire_group_txn(st, txn, a->name, a->len, a->cutoff, a->from,
-	    STORE_CHUNK, &a->chunk, &a->next));
+	rc = expire_group_txn_keep(st, txn, a->name, a->len, a->cutoff,
+	    a->keep_from, a->from, STORE_CHUNK, &a->chunk, &a->next);
+	/* A dry run does the same work and throws it away. */
+	if (rc == 0 && a->dry_run)
+		rc = STORE_WRITE_ABORT;
+	return (rc);
+}
+
+/*
+ * The lowest number of the group's max newest entries (0: it has no more
+ * than max).  Walks back from the top: max entries at most, in a read
+ * transaction, so neither the writer nor readers wait for it.
+ */
+struct keep_args {
+	const char	*name;
+	size_t		 len;
+	uint64_t	 max;
+	uint32_t	 keep_from;
+};
+
+static int
+keep_scan(struct store *st, MDB_txn *txn, struct keep_args *a)
+{
+	struct rec_group	 g;
+	MDB_cursor		*c;
+	MDB_val			 key, val;
+	uint8_t			 kbuf[REC_NUMKEY_SIZE];
+	uint32_t		 gid, num;
+	uint64_t		 seen = 0;
+	int			 rc;
+
+	a->keep_from = 0;
+	rc = store_group_load(st, txn, a->name, a->len, &g);
+	if (rc == MDB_NOTFOUND)
+		return (0);
+	if (rc != 0)
+		return (rc);
+	if (g.count <= a->max)
+		return (0);
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_NUMBERS], &c)) != 0)
+		return (rc);
+	rec_numkey_encode(kbuf, g.id, UINT32_MAX);
+	key.mv_data = kbuf;
+	key.mv_size = sizeof(kbuf);
+	rc = mdb_cursor_get(c, &key, &val, MDB_SET_RANGE);
+	if (rc == 0) {
+		rec_numkey_decode(key.mv_data, &gid, &num);
+		/* SET_RANGE found (g.id, UINT32_MAX) or the next group. */
+		if (gid != g.id || num != UINT32_MAX)
+			rc = mdb_cursor_get(c, &key, &val, MDB_PREV);
+	} else if (rc == MDB_NOTFOUND)
+		rc = mdb_cursor_get(c, &key, &val, MDB_LAST);
+	for (; rc == 0; rc = mdb_cursor_get(c, &key, &val, MDB_PREV)) {
+		if (key.mv_size != REC_NUMKEY_SIZE) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		rec_numkey_decode(key.mv_data, &gid, &num);
+		if (gid != g.id)
+			break;
+		a->keep_from = num;
+		if (++seen >= a->max)
+			break;
+	}
+	mdb_cursor_close(c);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return (rc);
+	if (seen < a->max)
+		a->keep_from = 0;
+	return (0);
+}
+
+static enum store_status
+keep_from_number(struct store *st, struct keep_args *a)
+{
+	MDB_txn			*txn;
+	enum store_status	 ret;
+	int			 rc;
+
+	if ((ret = store_read_begin(st, &txn)) != STORE_OK)
+		return (ret);
+	rc = keep_scan(st, txn, a);
+	store_read_end(st, txn);
+	return (rc == 0 ? STORE_OK : store_mdb_status(rc, "expire"));
 }
 
 enum store_status
-store_expire_group(struct store *st, const char *group, int64_t cutoff,
-    struct store_expire_stats *stats)
+store_expire_group_rule(struct store *st, const char *group, int64_t cutoff,
+    uint64_t max_articles, int dry_run, struct store_expire_stats *stats)
 {
 	struct expire_args		a;
+	struct keep_args		k;
 	struct store_expire_stats	local;
 	struct store_group		g;
 	enum store_status		ret;
@@ -268,6 +367,16 @@ store_expire_group(struct store *st, const char *group, int64_t cutoff,
 	a.name = group;
 	a.len = strlen(group);
 	a.cutoff = cutoff;
+	a.dry_run = dry_run;
+	if (max_articles > 0) {
+		memset(&k, 0, sizeof(k));
+		k.name = group;
+		k.len = a.len;
+		k.max = max_articles;
+		if ((ret = keep_from_number(st, &k)) != STORE_OK)
+			return (ret);
+		a.keep_from = k.keep_from;
+	}
 	a.from = 1;
 	do {
 		expire_reset(&a);
@@ -281,6 +390,13 @@ store_expire_group(struct store *st, const char *group, int64_t cutoff,
 	return (STORE_OK);
 }
 
+enum store_status
+store_expire_group(struct store *st, const char *group, int64_t cutoff,
+    struct store_expire_stats *stats)
+{
+	return (store_expire_group_rule(st, group, cutoff, 0, 0, stats));
+}
+
 /* ---- History purge --------------------------------------------------- */
 
 struct purge_args {
@@ -290,6 +406,7 @@ struct purge_args {
 	char		 start[STORE_MSGID_MAX];	/* for a retry */
 	size_t		 start_len;
 	int		 done;
+	int		 dry_run;
 	uint64_t	 purged;
 };
 
@@ -363,17 +480,26 @@ purge_fn(struct store *st, MDB_txn *txn, void *arg)
 		a->done = 1;
 		rc = 0;
 	}
-	for (i = 0; rc == 0 && i < n; i++)
+	for (i = 0; rc == 0 && !a->dry_run && i < n; i++)
 		rc = store_db_del(txn, st->dbi[DB_HISTORY], doomed[i],
 		    doomed_len[i], NULL, 0);
 	if (rc == 0)
 		a->purged = n;
 	free(doomed);
+	if (rc == 0 && a->dry_run)
+		rc = STORE_WRITE_ABORT;
 	return (rc);
 }
 
 enum store_status
 store_history_purge(struct store *st, int64_t cutoff,
+    struct store_expire_stats *stats)
+{
+	return (store_history_purge_rule(st, cutoff, 0, stats));
+}
+
+enum store_status
+store_history_purge_rule(struct store *st, int64_t cutoff, int dry_run,
     struct store_expire_stats *stats)
 {
 	struct purge_args	*a;
@@ -388,6 +514,7 @@ store_history_purge(struct store *st, int64_t cutoff,
 		cutoff = (int64_t)time(NULL) -
 		    (int64_t)st->history_days * 86400;
 	a->cutoff = cutoff;
+	a->dry_run = dry_run;
 	while (!a->done) {
 		/* A retried chunk must start where this one started. */
 		memcpy(a->start, a->resume, a->resume_len);

@@ -516,10 +516,22 @@ struct store_expire_stats {
 enum store_status store_expire_group(struct store *st, const char *group,
     int64_t cutoff, struct store_expire_stats *stats);
 
+/*
+ * The same, and beyond the group's max_articles newest entries (0: no
+ * limit) whatever their age.  dry_run: count what would go (stats) and
+ * change nothing; each chunk's transaction is aborted.
+ */
+enum store_status store_expire_group_rule(struct store *st,
+    const char *group, int64_t cutoff, uint64_t max_articles, int dry_run,
+    struct store_expire_stats *stats);
+
 /* Drop history entries older than cutoff whose article is gone (cutoff <= 0:
    now less the history_days option). */
 enum store_status store_history_purge(struct store *st, int64_t cutoff,
     struct store_expire_stats *stats);
+/* The same; dry_run counts what would go and removes nothing. */
+enum store_status store_history_purge_rule(struct store *st, int64_t cutoff,
+    int dry_run, struct store_expire_stats *stats);
 
 struct store_stats {
 	uint64_t	 map_size;	/* current map size */

@@ -97,6 +97,13 @@ static const struct config_key config_keys[] = {
 	{ "storage", "history_days", CONFIG_UINT, OFF(history_days), 1,
 	  36500, "30", "days a Message-ID is remembered to refuse duplicates" },
 
+	{ "expire", "interval", CONFIG_UINT, OFF(expire_interval), 0,
+	  31 * 86400, "3600", "seconds between loomd's expiry passes (0: "
+	  "none; loomctl expire still works)" },
+	{ "expire", "moderation_queue_days", CONFIG_UINT,
+	  OFF(moderation_queue_days), 0, 36500, "0", "days a post may wait "
+	  "in a moderation queue before the expiry pass drops it (0: kept)" },
+
 	{ "limits", "max_command_errors", CONFIG_UINT,
 	  OFF(max_command_errors), 1, 100000, "50",
 	  "consecutive bad commands before the connection is closed" },
@@ -678,6 +685,64 @@ config_peers_resolve(struct config *cfg, char *err, size_t errlen)
 	return (0);
 }
 
+/* An "[expire NAME]" section: groups = wildmat, days, max_articles. */
+static int
+config_expire_key(struct config_parse *cp, const char *name, const char *key,
+    const char *value)
+{
+	struct config		*cfg = cp->cfg;
+	struct config_expire	*ex = NULL, *n;
+	const char		*why;
+	unsigned long long	 v;
+	char			*end;
+	size_t			 i;
+
+	if (*name == '\0' || strlen(name) > CONFIG_NAME_MAX) {
+		snprintf(cp->err, sizeof(cp->err), "bad expire rule name "
+		    "\"%s\"", name);
+		return (0);
+	}
+	for (i = 0; i < cfg->nexpire; i++)
+		if (strcmp(cfg->expire[i].name, name) == 0)
+			ex = &cfg->expire[i];
+	if (ex == NULL) {
+		n = xreallocarray(cfg->expire, cfg->nexpire + 1, sizeof(*n));
+		cfg->expire = n;
+		ex = &cfg->expire[cfg->nexpire++];
+		memset(ex, 0, sizeof(*ex));
+		loom_strlcpy(ex->name, name, sizeof(ex->name));
+		loom_strlcpy(ex->groups, "*", sizeof(ex->groups));
+		ex->days = -1;
+	}
+	if (strcmp(key, "groups") == 0) {
+		if (strlen(value) > CONFIG_NAME_MAX ||
+		    wildmat_valid(value, &why) == -1) {
+			snprintf(cp->err, sizeof(cp->err), "groups: bad wildmat "
+			    "\"%.100s\"", value);
+			return (0);
+		}
+		loom_strlcpy(ex->groups, value, sizeof(ex->groups));
+		return (1);
+	}
+	if (strcmp(key, "days") == 0 || strcmp(key, "max_articles") == 0) {
+		v = strtoull(value, &end, 10);
+		if (!isdigit((unsigned char)*value) || *end != '\0' ||
+		    v > (strcmp(key, "days") == 0 ? 36500ULL : 4294967295ULL)) {
+			snprintf(cp->err, sizeof(cp->err), "%s: \"%s\" is out "
+			    "of range", key, value);
+			return (0);
+		}
+		if (strcmp(key, "days") == 0)
+			ex->days = (int)v;
+		else
+			ex->max_articles = v;
+		return (1);
+	}
+	snprintf(cp->err, sizeof(cp->err), "unknown key \"%s\" in [expire %s] "
+	    "(known: groups, days, max_articles)", key, name);
+	return (0);
+}
+
 /* libinih callback: 1 to go on, 0 to flag an error on this line. */
 static int
 config_ini_handler(void *user, const char *section, const char *name,
@@ -697,6 +762,8 @@ config_ini_handler(void *user, const char *section, const char *name,
 	if (strncmp(section, "access ", 7) == 0)
 		return (access_config_key(cp->cfg, section + 7, name, value,
 		    cp->err, sizeof(cp->err)));
+	if (strncmp(section, "expire ", 7) == 0)
+		return (config_expire_key(cp, section + 7, name, value));
 	if (strncmp(section, "moderators ", 11) == 0)
 		return (moderation_config_key(cp->cfg, section + 11, name,
 		    value, cp->err, sizeof(cp->err)));
@@ -731,7 +798,7 @@ config_ini_handler(void *user, const char *section, const char *name,
 		snprintf(cp->err, sizeof(cp->err), "unknown section [%s] "
 		    "(known: server, storage, limits, auth, tls, http, "
 		    "posting, filter, group NAME, peer NAME, access NAME, "
-		    "moderators NAME)",
+		    "moderators NAME, expire, expire NAME)",
 		    section);
 	else
 		snprintf(cp->err, sizeof(cp->err), "unknown key \"%s\" in "
@@ -830,6 +897,9 @@ config_clear(struct config *cfg)
 	cfg->npeers = 0;
 	access_config_clear(cfg);
 	moderation_config_clear(cfg);
+	free(cfg->expire);
+	cfg->expire = NULL;
+	cfg->nexpire = 0;
 	free(cfg->reject_headers);
 	cfg->reject_headers = NULL;
 	cfg->nreject_headers = 0;

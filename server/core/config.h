@@ -44,6 +44,14 @@ struct config_peer {
 	socklen_t		 addrlen;	/* 0: not (yet) resolved */
 };
 
+/* An [expire NAME] section: retention for the groups it matches. */
+struct config_expire {
+	char			 name[CONFIG_NAME_MAX + 1];
+	char			 groups[CONFIG_NAME_MAX + 1];	/* wildmat */
+	int			 days;		/* -1: no age limit */
+	uint64_t		 max_articles;	/* 0: no limit */
+};
+
 struct config {
 	char			 path[CONFIG_PATH_MAX];	/* "" without a file */
 
@@ -137,6 +145,13 @@ struct config {
 	/* [moderators NAME] sections (moderation.h) */
 	struct config_moderators *moderators;
 	size_t			 nmoderators;
+
+	/* [expire]: the scheduled pass (retention.h) */
+	unsigned		 expire_interval;	/* seconds, 0: off */
+	unsigned		 moderation_queue_days;	/* 0: kept */
+	/* [expire NAME] sections, in file order: the last match wins */
+	struct config_expire	*expire;
+	size_t			 nexpire;
 };
 
 /* Fill cfg with the defaults (valid by construction). */

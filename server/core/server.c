@@ -26,6 +26,7 @@
 #include "modqueue.h"
 #include "log.h"
 #include "pwcheck.h"
+#include "retention.h"
 #include "tls.h"
 #include "server.h"
 #include "session.h"
@@ -452,6 +453,8 @@ server_reload(struct server *srv)
 	srv->cfg = cfg;
 	log_set_level((enum log_level)srv->cfg.log_level);
 	server_ensure_groups(srv);
+	if (srv->retention != NULL)
+		retention_configure(srv->retention, &srv->cfg);
 	/* New rules and rates apply to the clients already connected. */
 	TAILQ_FOREACH(s, &srv->sessions, entry) {
 		session_access_update(s);
@@ -691,6 +694,7 @@ server_new(struct config *cfg, const char *config_path, server_bound_fn bound,
 	if ((srv->pwcheck = pwcheck_start(srv->base, 1, 64)) == NULL)
 		fatalx("cannot start the password checker");
 	server_limits_setup(srv, &srv->cfg);
+	srv->retention = retention_start(srv->base, srv->store, &srv->cfg);
 	peers_start(srv);
 	srv->ev_sigterm = server_signal(srv, SIGTERM);
 	srv->ev_sigint = server_signal(srv, SIGINT);
@@ -735,6 +739,7 @@ server_free(struct server *srv)
 	if (srv->ev_refused != NULL)
 		event_free(srv->ev_refused);
 	modq_stop();
+	retention_stop(srv->retention);
 	/* Commit what is still queued before the store closes. */
 	if (srv->writer != NULL)
 		writer_stop(srv->writer);

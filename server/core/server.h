@@ -86,6 +86,7 @@ struct server {
 	struct stats		 stats;		/* counters (stats.c) */
 	struct stats_control	*control;	/* <data>/loomd.sock */
 	struct stats_metrics	*metrics;	/* [stats] listen */
+	struct retention	*retention;	/* [expire] schedule */
 };
 
 /* Called once the listeners are bound: -1 with err set stops the start. */

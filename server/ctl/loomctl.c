@@ -26,6 +26,7 @@
 #include "password.h"
 #include "pull.h"
 #include "queue.h"
+#include "retention.h"
 #include "stats.h"
 #include "store.h"
 #include "util.h"
@@ -58,7 +59,9 @@ usage(FILE *fp)
 	    "as a tree\n"
 	    "  threads GROUP                 the group's threads, most recent "
 	    "first\n"
-	    "  expire DAYS [WILDMAT]         remove articles older than DAYS "
+	    "  expire [--dry-run]            apply the [expire] rules (--dry-run:"
+	    " only say what would go)\n"
+	    "  expire [--dry-run] DAYS [WILDMAT] remove articles older than DAYS "
 	    "(history kept)\n"
 	    "  backup DIR                    consistent copy of the store "
 	    "into empty DIR\n"
@@ -345,90 +348,98 @@ ctl_threads(struct ctl *c, int argc, char **argv)
 	return (0);
 }
 
-struct ctl_expire {
-	struct ctl	*c;
-	const char	*wildmat;
-	int64_t		 cutoff;
-	struct store_expire_stats stats;
-	char		**names;
-	size_t		 n;
-};
-
-static int
-ctl_expire_collect(const struct store_group *g, void *arg)
+static void
+ctl_expire_group(const char *group, const struct config_expire *rule,
+    const struct store_expire_stats *st, void *arg)
 {
-	struct ctl_expire	*e = arg;
+	const int	*dry_run = arg;
 
-	if (wildmat_match(g->name, e->wildmat)) {
-		e->names = xreallocarray(e->names, e->n + 1, sizeof(*e->names));
-		e->names[e->n++] = xstrdup(g->name);
-	}
-	return (0);
+	(void)rule;
+	if (*dry_run && st->numbers_removed > 0)
+		printf("would expire %s: %llu overview entries, %llu "
+		    "articles\n", group,
+		    (unsigned long long)st->numbers_removed,
+		    (unsigned long long)st->articles_removed);
 }
 
 /*
- * Remove articles older than DAYS from the matching groups (their bodies
- * once in no group), then purge history past history_days.  Duplicates
- * stay refused as long as history remembers them.
+ * Without DAYS: apply the [expire NAME] rules of the config (the last
+ * matching rule wins), as loomd's own pass does, moderation queue age
+ * limit included.  With DAYS: remove articles older than DAYS from the
+ * matching groups.  Both then purge history past history_days.
+ * Duplicates stay refused as long as history remembers them.  --dry-run
+ * says what would go and changes nothing.
  */
 static int
 ctl_expire(struct ctl *c, int argc, char **argv)
 {
-	struct ctl_expire	*e;
+	struct config_expire	 adhoc;
+	const struct config_expire *rules;
+	struct retention_totals	 tot;
 	const char		*why;
 	char			*end;
 	unsigned long		 days;
-	size_t			 i;
+	size_t			 nrules;
+	unsigned		 modq_days;
 	enum store_status	 rc;
-	int			 ret = 0;
+	int			 dry_run = 0;
 
-	if (argc < 1 || argc > 2) {
-		fprintf(stderr, "loomctl: usage: expire DAYS [WILDMAT]\n");
+	if (argc > 0 && strcmp(argv[0], "--dry-run") == 0) {
+		dry_run = 1;
+		argc--;
+		argv++;
+	}
+	if (argc > 2) {
+		fprintf(stderr, "loomctl: usage: expire [--dry-run] [DAYS "
+		    "[WILDMAT]]\n");
 		return (2);
 	}
-	days = strtoul(argv[0], &end, 10);
-	if (!isdigit((unsigned char)argv[0][0]) || *end != '\0' ||
-	    days > 36500) {
-		fprintf(stderr, "loomctl: expire: \"%s\" is not a number of "
-		    "days\n", argv[0]);
-		return (2);
-	}
-	if (argc == 2 && wildmat_valid(argv[1], &why) == -1) {
-		fprintf(stderr, "loomctl: expire: bad wildmat: %s\n", why);
-		return (2);
+	if (argc >= 1) {
+		days = strtoul(argv[0], &end, 10);
+		if (!isdigit((unsigned char)argv[0][0]) || *end != '\0' ||
+		    days > 36500) {
+			fprintf(stderr, "loomctl: expire: \"%s\" is not a "
+			    "number of days\n", argv[0]);
+			return (2);
+		}
+		if (argc == 2 && (strlen(argv[1]) >= sizeof(adhoc.groups) ||
+		    wildmat_valid(argv[1], &why) == -1)) {
+			fprintf(stderr, "loomctl: expire: bad wildmat: %s\n",
+			    argc == 2 && strlen(argv[1]) >= sizeof(adhoc.groups)
+			    ? "too long" : why);
+			return (2);
+		}
+		memset(&adhoc, 0, sizeof(adhoc));
+		loom_strlcpy(adhoc.name, "command line", sizeof(adhoc.name));
+		loom_strlcpy(adhoc.groups, argc == 2 ? argv[1] : "*",
+		    sizeof(adhoc.groups));
+		adhoc.days = (int)days;
+		rules = &adhoc;
+		nrules = 1;
+		modq_days = 0;
+	} else {
+		rules = c->cfg.expire;
+		nrules = c->cfg.nexpire;
+		modq_days = c->cfg.moderation_queue_days;
 	}
 	if (ctl_open(c) == -1)
 		return (1);
-	e = xcalloc(1, sizeof(*e));
-	e->c = c;
-	e->wildmat = argc == 2 ? argv[1] : "*";
-	e->cutoff = (int64_t)time(NULL) - (int64_t)days * 86400;
-	store_group_foreach(c->store, ctl_expire_collect, e);
-	for (i = 0; i < e->n; i++) {
-		rc = store_expire_group(c->store, e->names[i], e->cutoff,
-		    &e->stats);
-		if (rc != STORE_OK) {
-			fprintf(stderr, "loomctl: expire %s: %s\n",
-			    e->names[i], store_strerror(rc));
-			ret = 1;
-		}
-	}
-	rc = store_history_purge(c->store, 0, &e->stats);
-	if (rc != STORE_OK) {
-		fprintf(stderr, "loomctl: history purge: %s\n",
-		    store_strerror(rc));
-		ret = 1;
-	}
-	printf("expired %zu groups: %llu overview entries, %llu articles "
-	    "removed, %llu history entries purged\n", e->n,
-	    (unsigned long long)e->stats.numbers_removed,
-	    (unsigned long long)e->stats.articles_removed,
-	    (unsigned long long)e->stats.history_purged);
-	for (i = 0; i < e->n; i++)
-		free(e->names[i]);
-	free(e->names);
-	free(e);
-	return (ret);
+	rc = retention_run(c->store, rules, nrules, modq_days, dry_run, NULL,
+	    ctl_expire_group, &dry_run, &tot);
+	if (rc != STORE_OK)
+		fprintf(stderr, "loomctl: expire: %s\n", store_strerror(rc));
+	printf("%s %llu groups: %llu overview entries, %llu articles "
+	    "%s, %llu history entries %s, %llu queued posts %s\n",
+	    dry_run ? "dry run, would expire in" : "expired",
+	    (unsigned long long)tot.groups,
+	    (unsigned long long)tot.st.numbers_removed,
+	    (unsigned long long)tot.st.articles_removed,
+	    dry_run ? "would go" : "removed",
+	    (unsigned long long)tot.st.history_purged,
+	    dry_run ? "would be purged" : "purged",
+	    (unsigned long long)tot.modq_removed,
+	    dry_run ? "would be dropped" : "dropped");
+	return (rc == STORE_OK ? 0 : 1);
 }
 
 /* A consistent copy while loomd runs: see store_backup(). */
