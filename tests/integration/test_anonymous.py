@@ -216,5 +216,40 @@ def test_config_checked():
     assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
 
 
+def test_web_form_checkbox():
+    """The web's comment form offers it where the groups allow it, and
+    posts through the same NNTP POST with the header."""
+    import urllib.parse
+    import test_webpost as wp
+    from test_web import ROOT, post_page, q, web
+    conf = "[posting]\nanonymous_groups = local.*\nanonymous_from = %s\n" \
+        % ANON_FROM
+    with Loomd(args=wp.ARGS, config=conf) as d:
+        post_page(d)
+        wp.add_user(d, "alice")
+        w = web(d)
+        cookie = wp.logged_in(w)
+        csrf, body = wp.thread_csrf(w, cookie)
+        # The comment form under the thread only.
+        assert body.count(b'name="anonymous"') == 1, body
+        st, h, _ = wp.request(w, "/post", "POST", urllib.parse.urlencode(
+            {"csrf": csrf, "parent": ROOT, "body": "who am I",
+             "anonymous": "yes"}), dict(wp.FORM, Cookie=cookie))
+        assert st == 303, st
+        msgid = urllib.parse.unquote(
+            re.match(r"/t/[^#]+#m-(.*)$", h["location"]).group(1))
+        head = fetch(d.connect(), msgid)
+        assert header(head, "From") == [ANON_FROM], head
+        assert "alice" not in "\n".join(head), head
+        assert re.fullmatch(r"[a-z2-7]{16}", token_of(head)[0]), head
+    with Loomd(args=wp.ARGS) as d:
+        post_page(d)
+        wp.add_user(d, "alice")
+        w = web(d)
+        cookie = wp.logged_in(w)
+        _, body = wp.thread_csrf(w, cookie)
+        assert b'name="anonymous"' not in body
+
+
 if __name__ == "__main__":
     harness.main(globals())
