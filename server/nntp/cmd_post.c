@@ -26,6 +26,9 @@
    nnrpd passes on innd's "435 Duplicate" after its own 441. */
 #define POST_DUPLICATE	"435 Duplicate"
 
+/* anon.h keys its tokens with the store's secret. */
+_Static_assert(ANON_SECRET_LEN == STORE_SECRET_LEN, "anon.h secret length");
+
 /* A refusal: proto/'s reason, perhaps after "Posting failed: ". */
 #define POST_REASON_MAX	(ARTICLE_REASON_MAX + 32)
 
