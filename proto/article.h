@@ -271,6 +271,9 @@ int article_validate_transit_dated(const struct article *a,
    ALPHA / DIGIT / "+" / "-" / "_". */
 int article_newsgroup_valid(const char *name, size_t len);
 
+/* Is v one mailbox (RFC 5322 3.4), as a From or Sender may hold? */
+int article_mailbox_valid(const char *v);
+
 /*
  * The next item of a comma-separated list such as a Newsgroups or
  * Followup-To value in [*pp, end), white space around it cut: *item and
@@ -299,6 +302,8 @@ struct article_injection {
 	const char	*logging_data;	/* logging-data="..."; NULL omits */
 	const char	*complaints_to;	/* mail-complaints-to="..."; NULL
 					   omits */
+	const char	*anonymous_from; /* non-NULL: an anonymous post
+					   (below) with this From */
 	time_t		 now;
 	int		 add_lines;	/* add Lines if absent (RFC 5536
 					   deprecates it; off by default) */
@@ -320,7 +325,12 @@ struct article_injection {
  *    (RFC 5536 3.2.8);
  *  - adds Lines if absent and inj->add_lines;
  *  - drops empty fields, Xref, Injection-Info, NNTP-Posting-Host,
- *    NNTP-Posting-Date, X-Trace and X-Complaints-To.
+ *    NNTP-Posting-Date, X-Trace, X-Complaints-To and X-Loom-Anonymous;
+ *  - with anonymous_from: drops From, Sender, Reply-To, Organization,
+ *    Message-ID (a new one is made), X-Face, Face, X-Sender,
+ *    X-Originating-IP and X-Posting-Account, ignores the poster's Path
+ *    ("...!not-for-mail"), and adds "From: <anonymous_from>" (the caller
+ *    leaves posting_host and posting_account NULL).
  * The body is copied unchanged.  Returns a new article (free with
  * article_free) or NULL with a reason (bad injection parameters, or out of
  * memory).

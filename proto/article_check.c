@@ -200,6 +200,12 @@ art_mailbox_valid(const char *v, int list)
 	}
 }
 
+int
+article_mailbox_valid(const char *v)
+{
+	return (art_mailbox_valid(v, 0));
+}
+
 /* ---- Netnews fields -------------------------------------------------- */
 
 int

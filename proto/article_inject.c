@@ -141,10 +141,49 @@ art_add_set(struct art_add *f, const char *name, const char *value)
 	f->value = value;
 }
 
-/* Does building drop h (besides the Path fields it replaces)? */
+/* What an anonymous post drops besides: who the poster is, where they
+   write from, what they look like (docs/security.md). */
+static const enum article_hid art_drop_anon[] = {
+	ART_H_FROM, ART_H_SENDER, ART_H_REPLY_TO, ART_H_ORGANIZATION,
+	ART_H_MESSAGE_ID,
+};
+static const char *const art_drop_anon_names[] = {
+	"X-Face", "Face", "X-Sender", "X-Originating-IP", "X-Trace",
+	"X-Posting-Account",
+};
+
+static int
+art_dropped_anon(const struct article_header *h)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(art_drop_anon) / sizeof(art_drop_anon[0]); i++)
+		if (h->id == art_drop_anon[i])
+			return (1);
+	if (h->id != ART_H_OTHER)
+		return (0);
+	for (i = 0; i < sizeof(art_drop_anon_names) /
+	    sizeof(art_drop_anon_names[0]); i++)
+		if (strcasecmp(h->name, art_drop_anon_names[i]) == 0)
+			return (1);
+	return (0);
+}
+
+/* Does building drop h (besides the Path fields it replaces)?  inject is
+   ART_BUILD_INJECT, or ART_BUILD_ANON for an anonymous post. */
+#define ART_BUILD_RELAY		0
+#define ART_BUILD_INJECT	1
+#define ART_BUILD_ANON		2
 static int
 art_build_drops(const struct article_header *h, int inject)
 {
+	/* A request to the injecting agent (policy/anon.h), not part of
+	   the article. */
+	if (inject && h->id == ART_H_OTHER &&
+	    strcasecmp(h->name, "X-Loom-Anonymous") == 0)
+		return (1);
+	if (inject == ART_BUILD_ANON && art_dropped_anon(h))
+		return (1);
 	if (inject)
 		return (art_dropped(h));
 	/* A relayed Xref numbers the sender's articles, not ours: the
@@ -298,18 +337,21 @@ article_inject(const struct article *a, const struct article_injection *inj,
 {
 	const struct article_header	*h;
 	struct article			*b = NULL;
-	struct art_add			 add[5];
+	struct art_add			 add[6];
 	char				 date[32], lines[32];
 	char				*prefix = NULL, *path = NULL;
 	char				*mid = NULL, *info = NULL;
 	size_t				 n;
-	int				 has_mid, has_date;
+	int				 has_mid, has_date, anon;
 
 	if (inj->path_identity == NULL || !art_path_chars(inj->path_identity)) {
 		art_reason(reason, reasonlen, "Bad path identity");
 		return (NULL);
 	}
-	has_mid = art_header_find_id(a, ART_H_MESSAGE_ID) != NULL;
+	anon = inj->anonymous_from != NULL;
+	/* A newsreader's Message-ID often names the poster's machine: an
+	   anonymous post gets the server's own. */
+	has_mid = !anon && art_header_find_id(a, ART_H_MESSAGE_ID) != NULL;
 	has_date = art_header_find_id(a, ART_H_DATE) != NULL;
 	if (!has_mid) {
 		if (inj->msgid_unique == NULL || inj->msgid_domain == NULL)
@@ -333,7 +375,9 @@ article_inject(const struct article *a, const struct article_injection *inj,
 		    inj->posting_host);
 	else
 		snprintf(prefix, n, "%s!.POSTED", inj->path_identity);
-	h = art_header_find_id(a, ART_H_PATH);
+	/* The poster's own Path may name their machine: not when
+	   anonymous. */
+	h = anon ? NULL : art_header_find_id(a, ART_H_PATH);
 	if ((path = art_join_path(prefix, h != NULL ? h->value :
 	    "not-for-mail")) == NULL)
 		goto nomem;
@@ -351,12 +395,15 @@ article_inject(const struct article *a, const struct article_injection *inj,
 	if ((!has_mid || !has_date) &&
 	    art_header_find_id(a, ART_H_INJECTION_DATE) == NULL)
 		art_add_set(&add[n++], "Injection-Date", date);
+	if (anon)
+		art_add_set(&add[n++], "From", inj->anonymous_from);
 	art_add_set(&add[n++], "Injection-Info", info);
 	if (inj->add_lines && art_header_find_id(a, ART_H_LINES) == NULL) {
 		snprintf(lines, sizeof(lines), "%zu", a->lines);
 		art_add_set(&add[n++], "Lines", lines);
 	}
-	if ((b = art_build(a, path, 1, add, n)) == NULL)
+	if ((b = art_build(a, path, anon ? ART_BUILD_ANON : ART_BUILD_INJECT,
+	    add, n)) == NULL)
 		goto nomem;
 	goto done;
 bad_mid:
@@ -413,7 +460,7 @@ article_path_prepend(const struct article *a, const char *identity,
 	free(prefix);
 	if (path == NULL)
 		return (NULL);
-	b = art_build(a, path, 0, NULL, 0);
+	b = art_build(a, path, ART_BUILD_RELAY, NULL, 0);
 	free(path);
 	return (b);
 }

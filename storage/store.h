@@ -499,6 +499,18 @@ typedef int (*store_user_cb)(const struct store_user *u, void *arg);
 enum store_status store_user_foreach(struct store *st, store_user_cb cb,
     void *arg);
 
+/* ---- Server secret ---------------------------------------------------- */
+
+#define STORE_SECRET_LEN	32
+
+/*
+ * The server's secret (meta "secret"): random octets made on first use,
+ * the key of anonymous posters' tokens (policy/anon.h).  With create, a
+ * store without one gets one (a write); without, STORE_NOTFOUND.
+ */
+enum store_status store_secret_get(struct store *st, int create,
+    uint8_t out[STORE_SECRET_LEN]);
+
 /* ---- Expiry and statistics ------------------------------------------- */
 
 struct store_expire_stats {

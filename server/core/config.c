@@ -206,6 +206,12 @@ static const struct config_key config_keys[] = {
 	  "86400", "seconds a Date may lie in the future" },
 	{ "posting", "posting_host", CONFIG_BOOL, OFF(posting_host), 0, 1,
 	  "yes", "name the poster's address in Injection-Info (no: omit it)" },
+	{ "posting", "anonymous_groups", CONFIG_STRING, OFF(anonymous_groups),
+	  0, CONFIG_PATTERN_MAX, "", "wildmat of the groups where a logged-in "
+	  "user may post anonymously (X-Loom-Anonymous: yes); empty: none" },
+	{ "posting", "anonymous_from", CONFIG_STRING, OFF(anonymous_from), 1,
+	  CONFIG_NAME_MAX, "Anonymous Coward <anonymous@loom.invalid>",
+	  "From of an anonymous post (one RFC 5322 mailbox)" },
 };
 
 #define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
@@ -843,6 +849,7 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
 	struct config_parse	 cp;
 	FILE			*fp;
+	const char		*errstr;
 	int			 line;
 
 	memset(&cp, 0, sizeof(cp));
@@ -863,6 +870,18 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 	}
 	if (moderation_config_check(cfg, cp.err, sizeof(cp.err)) == -1) {
 		snprintf(err, errlen, "%s: %s", path, cp.err);
+		return (-1);
+	}
+	if (cfg->anonymous_groups[0] != '\0' &&
+	    wildmat_valid(cfg->anonymous_groups, &errstr) == -1) {
+		snprintf(err, errlen, "%s: [posting] anonymous_groups: %s",
+		    path, errstr);
+		return (-1);
+	}
+	if (!article_mailbox_valid(cfg->anonymous_from)) {
+		snprintf(err, errlen, "%s: [posting] anonymous_from is not "
+		    "one mailbox (e.g. Anonymous <anonymous@example.org>)",
+		    path);
 		return (-1);
 	}
 	/* Run without a shell or PATH search: say so before it fails. */

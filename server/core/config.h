@@ -15,6 +15,7 @@
 #define CONFIG_LISTEN_MAX	16
 #define CONFIG_PATH_MAX		1024
 #define CONFIG_NAME_MAX		255
+#define CONFIG_PATTERN_MAX	1023	/* a wildmat of groups */
 #define CONFIG_USER_MAX		32	/* useradd(8): at most 32 characters */
 /* Longest header field max_header_size may allow (name, value, folding). */
 #define SERVER_FIELD_MAX	65536
@@ -120,6 +121,9 @@ struct config {
 	uint64_t		 max_header_size;	/* one field, folded */
 	unsigned		 date_skew;		/* seconds into the future */
 	int			 posting_host;		/* in Injection-Info */
+	char			 anonymous_groups[CONFIG_PATTERN_MAX + 1];
+						/* wildmat, "": none (anon.h) */
+	char			 anonymous_from[CONFIG_NAME_MAX + 1];
 
 	/* [filter] (posting filter: proto/filter_rules.h, filter.h) */
 	unsigned		 filter_max_crosspost;	/* 0: no limit */

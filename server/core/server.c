@@ -334,6 +334,13 @@ server_open_store(struct server *srv, char *err, size_t errlen)
 		    srv->cfg.data, detail);
 		return (-1);
 	}
+	/* Made at the first start and kept in the store, so anonymous
+	   posters' tokens stay the same across restarts. */
+	if ((rc = store_secret_get(srv->store, 1, srv->secret)) != STORE_OK) {
+		snprintf(err, errlen, "cannot read the server secret in %s: %s",
+		    srv->cfg.data, store_strerror(rc));
+		return (-1);
+	}
 	if (store_stats_get(srv->store, &stats) == STORE_OK)
 		log_info("store %s: %llu groups, %llu articles, map %llu MiB%s",
 		    srv->cfg.data, (unsigned long long)stats.groups,

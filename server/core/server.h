@@ -65,6 +65,8 @@ struct server {
 	struct config		 cfg;
 	const char		*config_path;	/* NULL: defaults only */
 	struct store		*store;
+	uint8_t			 secret[STORE_SECRET_LEN]; /* meta "secret":
+					   anon.h's key, never shown */
 	struct writer		*writer;
 	TAILQ_HEAD(, listener)	 listeners;
 	TAILQ_HEAD(, session)	 sessions;

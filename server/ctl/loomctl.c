@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "anon.h"
 #include "article.h"
 #include "config.h"
 #include "header.h"
@@ -83,7 +84,9 @@ usage(FILE *fp)
 	    "  queue list [GROUP]            posts awaiting moderation\n"
 	    "  queue show ID                 one of them, whole\n"
 	    "  queue approve ID [MODERATOR]  approve it (loomd stores it)\n"
-	    "  queue reject ID [REASON]      reject it (removed, logged)\n");
+	    "  queue reject ID [REASON]      reject it (removed, logged)\n"
+	    "  trace TOKEN                   who posted anonymously with "
+	    "TOKEN, and where\n");
 }
 
 static int
@@ -886,6 +889,117 @@ ctl_queue(struct ctl *c, int argc, char **argv)
 	return (ctl_queue_cmd(c->store, argc, argv));
 }
 
+/* Names collected from a store walk: one walk's read transaction must
+   end before the next begins. */
+struct ctl_names {
+	char	**v;
+	size_t	  n, cap;
+};
+
+static int
+ctl_names_add(struct ctl_names *l, const char *name)
+{
+	char	**nv;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		if ((nv = reallocarray(l->v, l->cap, sizeof(*nv))) == NULL)
+			return (-1);
+		l->v = nv;
+	}
+	if ((l->v[l->n] = strdup(name)) == NULL)
+		return (-1);
+	l->n++;
+	return (0);
+}
+
+static void
+ctl_names_free(struct ctl_names *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+}
+
+static int
+ctl_trace_user(const struct store_user *u, void *arg)
+{
+	return (ctl_names_add(arg, u->name) == -1 ? 1 : 0);
+}
+
+static int
+ctl_trace_group(const struct store_group *g, void *arg)
+{
+	return (ctl_names_add(arg, g->name) == -1 ? 1 : 0);
+}
+
+/*
+ * Reverse an anonymous post's token (policy/anon.h) by trying every
+ * user and group of the store: a keyed hash has no other way back, and
+ * users x groups is small enough.  A removed user or group is not found.
+ */
+static int
+ctl_trace(struct ctl *c, int argc, char **argv)
+{
+	struct ctl_names	 users = { NULL, 0, 0 }, groups = { NULL, 0, 0 };
+	uint8_t			 secret[STORE_SECRET_LEN];
+	char			 tok[ANON_TOKEN_LEN + 1], want[ANON_TOKEN_LEN + 1];
+	enum store_status	 rc;
+	size_t			 i, j, found = 0;
+	int			 ret = 1;
+
+	if (argc != 1) {
+		fprintf(stderr, "loomctl: usage: trace TOKEN\n");
+		return (2);
+	}
+	if (strlen(argv[0]) != ANON_TOKEN_LEN) {
+		fprintf(stderr, "loomctl: a token is %d characters (the "
+		    "logging-data of an anonymous post's Injection-Info)\n",
+		    ANON_TOKEN_LEN);
+		return (1);
+	}
+	for (i = 0; i < ANON_TOKEN_LEN; i++)
+		want[i] = (char)tolower((unsigned char)argv[0][i]);
+	want[i] = '\0';
+	if (ctl_open(c) == -1)
+		return (1);
+	if ((rc = store_secret_get(c->store, 0, secret)) != STORE_OK) {
+		fprintf(stderr, "loomctl: %s\n", rc == STORE_NOTFOUND ?
+		    "this store has no server secret: loomd has not made "
+		    "a token with it" : store_strerror(rc));
+		return (1);
+	}
+	if ((rc = store_user_foreach(c->store, ctl_trace_user,
+	    &users)) != STORE_OK ||
+	    (rc = store_group_foreach(c->store, ctl_trace_group,
+	    &groups)) != STORE_OK) {
+		fprintf(stderr, "loomctl: %s\n", store_strerror(rc));
+		goto out;
+	}
+	for (i = 0; i < users.n; i++)
+		for (j = 0; j < groups.n; j++) {
+			if (anon_token(secret, users.v[i], groups.v[j],
+			    tok) == -1)
+				continue;
+			if (strcmp(tok, want) == 0) {
+				printf("%s\t%s\t%s\n", want, users.v[i],
+				    groups.v[j]);
+				found++;
+			}
+		}
+	if (found == 0)
+		fprintf(stderr, "loomctl: no user and group of this store "
+		    "give token %s\n", want);
+	ret = found ? 0 : 1;
+out:
+	explicit_bzero(secret, sizeof(secret));
+	ctl_names_free(&users);
+	ctl_names_free(&groups);
+	return (ret);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -913,6 +1027,7 @@ main(int argc, char *argv[])
 		{ "stats", ctl_stats },
 		{ "group", ctl_group },
 		{ "queue", ctl_queue },
+		{ "trace", ctl_trace },
 	};
 	struct ctl	 c;
 	const char	*config = NULL, *data = NULL;

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "access.h"
+#include "anon.h"
 #include "article.h"
 #include "form.h"
 #include "http_int.h"
@@ -378,8 +379,12 @@ hidden(struct mime_buf *b, const char *name, const char *value)
 	mime_buf_adds(b, "\">");
 }
 
+static int	reply_may_be_anonymous(struct http_req *, const char *);
+
 /* The form that posts a reply to msgid; open: the comment form under the
-   thread, else one folded under its comment. */
+   thread, else one folded under its comment.  The open one offers to
+   post anonymously where every group the reply goes to allows it (the
+   folded ones do not: that would read every comment's article again). */
 void
 webform_reply(struct http_req *r, struct mime_buf *b, const char *msgid,
     int open)
@@ -402,7 +407,16 @@ webform_reply(struct http_req *r, struct mime_buf *b, const char *msgid,
 	mime_buf_adds(b, "<textarea name=\"body\" rows=\"");
 	mime_buf_adds(b, open ? "6" : "4");
 	mime_buf_adds(b, "\" required aria-label=\"Your comment\">"
-	    "</textarea><button type=\"submit\">Post as ");
+	    "</textarea>");
+	if (open && reply_may_be_anonymous(r, msgid)) {
+		mime_buf_adds(b, "<label class=\"anonymous\"><input "
+		    "type=\"checkbox\" name=\"anonymous\" value=\"yes\"> "
+		    "Post anonymously, as ");
+		mime_html_escape(r->srv->cfg.anonymous_from,
+		    strlen(r->srv->cfg.anonymous_from), b);
+		mime_buf_adds(b, "</label>");
+	}
+	mime_buf_adds(b, "<button type=\"submit\">Post as ");
 	mime_html_escape(r->login->user, strlen(r->login->user), b);
 	mime_buf_adds(b, "</button></form>");
 	mime_buf_adds(b, open ? "</section>\n" : "</details>");
@@ -795,6 +809,47 @@ parent_read_cb(const char *wire, size_t len LOOM_UNUSED,
 	return (0);
 }
 
+/* The groups a reply to pa goes to, as build_article names them. */
+static const char *
+reply_groups(const struct parent *pa)
+{
+	return (pa->followup[0] != '\0' && strcmp(pa->followup, "poster") !=
+	    0 ? pa->followup : pa->newsgroups);
+}
+
+/* Would the reply to msgid go only to groups that take anonymous posts
+   ([posting] anonymous_groups)?  loomd decides again when it is posted. */
+static int
+reply_may_be_anonymous(struct http_req *r, const char *msgid)
+{
+	struct parent_ctx	 pc;
+	const char		*v, *p, *end, *item;
+	char			 name[STORE_GROUP_MAX + 1];
+	size_t			 n;
+	int			 any = 0;
+
+	if (r->srv->cfg.anonymous_groups[0] == '\0')
+		return (0);
+	memset(&pc, 0, sizeof(pc));
+	pc.acc = &r->acc;
+	if (store_article_get(r->srv->store, msgid, parent_read_cb, &pc) !=
+	    STORE_OK || !pc.ok)
+		return (0);
+	v = reply_groups(&pc.pa);
+	p = v;
+	end = v + strlen(v);
+	while (article_list_next(&p, end, &item, &n)) {
+		if (n == 0 || n >= sizeof(name))
+			return (0);
+		memcpy(name, item, n);
+		name[n] = '\0';
+		if (!anon_group_allowed(&r->srv->cfg, name))
+			return (0);
+		any = 1;
+	}
+	return (any);
+}
+
 /*
  * References for a reply (RFC 5537 3.4.4): the parent's, then the
  * parent; when too long, the first and as many of the last as fit.
@@ -860,7 +915,7 @@ user_atom(const char *u)
 /* The proto-article for POST, dot-stuffed, ending with ".\r\n". */
 static int
 build_article(struct http_req *r, const struct parent *pa, const char *msgid,
-    const char *text, struct mime_buf *out, const char **why)
+    const char *text, int anonymous, struct mime_buf *out, const char **why)
 {
 	const char	*p, *eol, *groups;
 	size_t		 n;
@@ -881,8 +936,7 @@ build_article(struct http_req *r, const struct parent *pa, const char *msgid,
 		*why = "Write something first.";
 		return (-1);
 	}
-	groups = pa->followup[0] != '\0' && strcmp(pa->followup, "poster") !=
-	    0 ? pa->followup : pa->newsgroups;
+	groups = reply_groups(pa);
 	mime_buf_adds(out, "From: ");
 	mime_buf_adds(out, r->login->user);
 	mime_buf_adds(out, " <");
@@ -903,7 +957,12 @@ build_article(struct http_req *r, const struct parent *pa, const char *msgid,
 	mime_buf_adds(out, ascii ? "us-ascii" : "utf-8");
 	mime_buf_adds(out, "\r\nContent-Transfer-Encoding: ");
 	mime_buf_adds(out, ascii ? "7bit" : "8bit");
-	mime_buf_adds(out, "\r\nUser-Agent: Loom web\r\n\r\n");
+	mime_buf_adds(out, "\r\nUser-Agent: Loom web\r\n");
+	/* policy/anon.h: loomd replaces From and refuses where it may
+	   not. */
+	if (anonymous)
+		mime_buf_adds(out, ANON_HEADER ": yes\r\n");
+	mime_buf_adds(out, "\r\n");
 	/* The text's lines, CR LF or LF, as CR LF lines, dot-stuffed;
 	   trailing blank lines dropped. */
 	n = strlen(text);
@@ -1118,10 +1177,10 @@ post_comment(struct http_req *r)
 	struct post_job		*pj;
 	struct timeval		 tv;
 	char			*body, *text, csrf[WEB_TOKEN_HEX + 2];
-	char			 parent[STORE_MSGID_MAX + 1];
+	char			 parent[STORE_MSGID_MAX + 1], anon[8];
 	const char		*why = NULL;
 	size_t			 len;
-	int			 fd;
+	int			 fd, anonymous;
 
 	if ((body = form_body(r, COMMENT_BODY_MAX, &len)) == NULL)
 		return;
@@ -1154,8 +1213,10 @@ post_comment(struct http_req *r)
 	}
 	pj = xcalloc(1, sizeof(*pj));
 	loom_strlcpy(pj->parent, parent, sizeof(pj->parent));
-	if (build_article(r, &pc.pa, parent, text, &pj->article, &why) ==
-	    -1) {
+	anonymous = form_field(body, len, "anonymous", anon, sizeof(anon),
+	    NULL) == 0 && strcmp(anon, "yes") == 0;
+	if (build_article(r, &pc.pa, parent, text, anonymous, &pj->article,
+	    &why) == -1) {
 		mime_buf_free(&pj->article);
 		free(pj);
 		goto bad;

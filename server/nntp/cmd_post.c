@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "anon.h"
 #include "article.h"
 #include "filter.h"
 #include "intake.h"
@@ -24,6 +25,9 @@
 /* INN's reply to a duplicate, which client test suites match exactly:
    nnrpd passes on innd's "435 Duplicate" after its own 441. */
 #define POST_DUPLICATE	"435 Duplicate"
+
+/* anon.h keys its tokens with the store's secret. */
+_Static_assert(ANON_SECRET_LEN == STORE_SECRET_LEN, "anon.h secret length");
 
 /* A refusal: proto/'s reason, perhaps after "Posting failed: ". */
 #define POST_REASON_MAX	(ARTICLE_REASON_MAX + 32)
@@ -135,6 +139,65 @@ post_check_groups(struct session *s, const struct article *a, char *reason,
 			return (-1);
 	}
 	return (0);
+}
+
+/*
+ * Anonymous posting (policy/anon.h): asked for with "X-Loom-Anonymous:
+ * yes", only by a logged-in user and only where every group allows it;
+ * anything else is refused rather than posted under the poster's name.
+ * 1 with the token (the user's in the first group), 0 for an ordinary
+ * post, -1 and a reason.
+ */
+static int
+post_anonymous(struct session *s, const struct article *a,
+    char token[ANON_TOKEN_LEN + 1], char *reason, size_t len)
+{
+	const char	*v, *p, *end, *item;
+	char		 name[STORE_GROUP_MAX + 1], first[STORE_GROUP_MAX + 1];
+	size_t		 n;
+
+	if ((v = article_header_get(a, ANON_HEADER)) == NULL)
+		return (0);
+	switch (anon_header_value(v)) {
+	case 0:
+		return (0);
+	case 1:
+		break;
+	default:
+		snprintf(reason, len, "Bad %s header (yes or no)",
+		    ANON_HEADER);
+		return (-1);
+	}
+	if (!s->authenticated) {
+		snprintf(reason, len, "Anonymous posting is only for "
+		    "logged-in users (AUTHINFO first)");
+		return (-1);
+	}
+	first[0] = '\0';
+	if ((v = article_header_get(a, "Newsgroups")) == NULL)
+		v = "";
+	p = v;
+	end = v + strlen(v);
+	while (article_list_next(&p, end, &item, &n)) {
+		if (!article_newsgroup_valid(item, n) || n >= sizeof(name))
+			continue;
+		memcpy(name, item, n);
+		name[n] = '\0';
+		if (!anon_group_allowed(&s->srv->cfg, name)) {
+			snprintf(reason, len, "Anonymous posting is not "
+			    "allowed in %.100s", name);
+			return (-1);
+		}
+		if (first[0] == '\0')
+			memcpy(first, name, n + 1);
+	}
+	if (first[0] == '\0' ||
+	    anon_token(s->srv->secret, s->user, first, token) == -1) {
+		snprintf(reason, len, "Posting failed: cannot post "
+		    "anonymously here");
+		return (-1);
+	}
+	return (1);
 }
 
 /* What a post to its groups means for moderation. */
@@ -340,8 +403,8 @@ post_check(struct session *s, struct intake *in, time_t now, char *reason,
  * its thread links.  0, or -1 and a reason.
  */
 static int
-post_inject(struct session *s, struct intake *in, time_t now, char *reason,
-    size_t len)
+post_inject(struct session *s, struct intake *in, const char *anon_token,
+    time_t now, char *reason, size_t len)
 {
 	const struct config		*cfg = &s->srv->cfg;
 	struct article_injection	 inj;
@@ -363,6 +426,17 @@ post_inject(struct session *s, struct intake *in, time_t now, char *reason,
 	inj.posting_host = cfg->posting_host ? s->host : NULL;
 	inj.posting_account = s->authenticated ? s->user : NULL;
 	inj.logging_data = logging;
+	if (anon_token != NULL) {
+		/* Only the token: no account, no address, no session number
+		   (which would tie the user's posts together across groups),
+		   not even in the Message-ID; docs/security.md. */
+		snprintf(unique, sizeof(unique), "loom.%llx.%08x%08x",
+		    (unsigned long long)now, arc4random(), arc4random());
+		inj.posting_host = NULL;
+		inj.posting_account = NULL;
+		inj.logging_data = anon_token;
+		inj.anonymous_from = cfg->anonymous_from;
+	}
 	inj.now = now;
 	inj.add_lines = 1;
 	if ((a = article_inject(in->article, &inj, why, sizeof(why))) ==
@@ -388,6 +462,8 @@ post_end(struct intake *in, struct session *s, int too_long)
 	char			 reason[POST_REASON_MAX];
 	time_t			 now = time(NULL);
 	enum post_mod		 mod = POST_MOD_NONE;
+	char			 token[ANON_TOKEN_LEN + 1];
+	int			 anon = 0;
 
 	if (too_long) {
 		snprintf(reason, sizeof(reason), "Article too large (at most "
@@ -397,7 +473,10 @@ post_end(struct intake *in, struct session *s, int too_long)
 	/* proto/'s reasons as long as they were; only an injection failure
 	   is prefixed. */
 	if (post_check(s, in, now, reason, ARTICLE_REASON_MAX) == -1 ||
-	    post_inject(s, in, now, reason, sizeof(reason)) == -1 ||
+	    (anon = post_anonymous(s, in->article, token, reason,
+	    sizeof(reason))) == -1 ||
+	    post_inject(s, in, anon ? token : NULL, now, reason,
+	    sizeof(reason)) == -1 ||
 	    post_moderate(s, in, &mod, reason, sizeof(reason)) == -1)
 		goto refused;
 	/* Known already (stored, or remembered in history): say so now
@@ -425,8 +504,12 @@ post_end(struct intake *in, struct session *s, int too_long)
 		    "memory, try again later");
 		goto refused;
 	}
+	/* Anonymous or not, the post counts against the logged-in user. */
 	if (s->srv->post_rate != NULL)
 		ratelimit_record(s->srv->post_rate, post_rate_key(s), now);
+	if (anon == 1)
+		log_info("session=%llx anonymous post msgid=%s token=%s",
+		    (unsigned long long)s->id, in->thread.msgid, token);
 	if (cfg->filter_program[0] != '\0')
 		return (post_filter_start(s, in));
 	return (INTAKE_SUBMIT);

@@ -72,6 +72,57 @@ test_article_inject_adds_fields_byte_exact(void **state)
  * sent, the result must be what parsing its wire gives, and its fields
  * those the injector keeps and adds.
  */
+/* An anonymous post: who and where the poster is goes; the rest stays. */
+static void
+test_article_inject_anonymous(void **state)
+{
+	struct article_injection	 inj = inj_default;
+	struct article			*a, *b;
+	char				 r[ARTICLE_REASON_MAX];
+	const char			*want =
+	    "Path: news.example.org!.POSTED!not-for-mail\r\n"
+	    "Newsgroups: loom.test\r\n"
+	    "Subject: Hi\r\n"
+	    "User-Agent: Reader/1\r\n"
+	    "X-Other: kept\r\n"
+	    "Date: Sun, 29 Nov 2026 02:00:00 +0000\r\n"
+	    "Message-ID: <loom.1a2b@example.org>\r\n"
+	    "Injection-Date: Sun, 29 Nov 2026 02:47:03 +0000\r\n"
+	    "From: Anonymous <anon@example.org>\r\n"
+	    "Injection-Info: news.example.org; logging-data=\"tok\"\r\n"
+	    "\r\n"
+	    "body\r\n";
+
+	a = art_parse("Path: janes-laptop!not-for-mail\n"
+	    "From: Jane Doe <jane@example.org>\n"
+	    "Sender: jane@example.org\nReply-To: jane@home.example\n"
+	    "Organization: Jane Inc\nNewsgroups: loom.test\nSubject: Hi\n"
+	    "User-Agent: Reader/1\nX-Face: xyz\nx-loom-anonymous: yes\n"
+	    "Message-ID: <1@janes-laptop.example>\n"
+	    "X-Other: kept\nDate: Sun, 29 Nov 2026 02:00:00 +0000\n"
+	    "\nbody");
+	inj.posting_host = NULL;
+	inj.logging_data = "tok";
+	inj.anonymous_from = "Anonymous <anon@example.org>";
+	b = article_inject(a, &inj, r, sizeof(r));
+	assert_non_null(b);
+	assert_wire(b, want);
+	assert_same_as_parsed(b);
+	article_free(b);
+	/* Not anonymous: the request header goes, the poster's stay. */
+	inj.anonymous_from = NULL;
+	b = article_inject(a, &inj, r, sizeof(r));
+	assert_non_null(b);
+	assert_same_as_parsed(b);
+	assert_null(article_header_get(b, "X-Loom-Anonymous"));
+	assert_string_equal(article_header_get(b, "From"),
+	    "Jane Doe <jane@example.org>");
+	assert_string_equal(article_header_get(b, "Message-ID"),
+	    "<1@janes-laptop.example>");
+	article_free(b);
+	article_free(a);
+}
+
 static void
 test_article_inject_equals_parse(void **state)
 {
@@ -379,7 +430,6 @@ test_article_path_prepend_equals_parse(void **state)
 	struct article	*a, *b, *c;
 	size_t		 i, j;
 
-	(void)state;
 	for (i = 0; i < sizeof(arts) / sizeof(arts[0]); i++) {
 		a = art_parse(arts[i]);
 		assert_same_as_parsed(a);
@@ -407,7 +457,6 @@ test_article_header_ids(void **state)
 {
 	struct article	*a;
 
-	(void)state;
 	assert_int_equal(article_hid("message-ID", 10), ART_H_MESSAGE_ID);
 	assert_int_equal(article_hid("Message-IDs", 11), ART_H_OTHER);
 	assert_int_equal(article_hid("Message-I", 9), ART_H_OTHER);
@@ -495,6 +544,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_article_inject_adds_fields_byte_exact),
 		cmocka_unit_test(test_article_inject_keeps_poster_fields),
+		cmocka_unit_test(test_article_inject_anonymous),
 		cmocka_unit_test(test_article_inject_removes_forbidden_fields),
 		cmocka_unit_test(test_article_inject_quotes_parameters),
 		cmocka_unit_test(test_article_inject_bad_parameters),
