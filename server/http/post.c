@@ -1022,6 +1022,24 @@ post_finish(struct post_job *pj, const char *line)
 	}
 	memset(&b, 0, sizeof(b));
 	if (line != NULL && strncmp(line, "240 ", 4) == 0 &&
+	    strstr(line, "awaiting moderation") != NULL) {
+		/* Queued for the group's moderators (#15): taken, not shown
+		   until approved, so no thread to send the visitor to. */
+		page_begin(&b, "Awaiting moderation");
+		mime_buf_adds(&b, "<h1>Awaiting moderation</h1>\n<p>Your "
+		    "comment was received. The group is moderated: it will "
+		    "appear in the thread once a moderator approves it.</p>\n"
+		    "<p><a href=\"/t/");
+		mime_url_encode(pj->parent, strlen(pj->parent), &b);
+		mime_buf_adds(&b, "\">Back to the thread</a></p>\n");
+		page_end(&b);
+		r.etag_done = 1;
+		http_send(&r, 202, "text/html; charset=utf-8", &b, "no-store");
+		mime_buf_free(&b);
+		post_job_free(pj);
+		return;
+	}
+	if (line != NULL && strncmp(line, "240 ", 4) == 0 &&
 	    (id = strchr(line, '<')) != NULL &&
 	    (n = strcspn(id, " \r\n")) <= STORE_MSGID_MAX &&
 	    msgid_valid_nntp(id, n)) {

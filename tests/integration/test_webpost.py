@@ -217,6 +217,28 @@ def test_comment_posts_through_nntp_post():
         assert "web post user=alice" in d.log_text()
 
 
+def test_comment_to_a_moderated_group_awaits_moderation():
+    with Loomd(args=ARGS) as d:
+        post_page(d)
+        add_user(d, "alice")
+        before = group_count(d)
+        p = d.ctl("group", "set", "local.general", "status=m")
+        assert p.returncode == 0, p.stderr
+        w = web(d)
+        cookie = logged_in(w)
+        csrf, _ = thread_csrf(w, cookie)
+        st, _, page = comment(w, cookie, csrf, PAGE[3]["msgid"],
+                              "Held for the moderators.")
+        page = page.decode()
+        assert st == 202, (st, page)
+        assert "Awaiting moderation" in page, page
+        assert "Not posted" not in page
+        # Queued, durably, not filed in the group.
+        assert group_count(d) == before
+        p = d.ctl("queue", "list")
+        assert p.returncode == 0 and "local.general" in p.stdout, p.stdout
+
+
 def group_count(d, group="local.general"):
     with d.connect() as c:
         return int(c.expect(211, "GROUP " + group).split()[0])
