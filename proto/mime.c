@@ -234,8 +234,8 @@ mime_qp_decode(const char *in, size_t len, char *out, int header)
 	return (o);
 }
 
-static int
-b64val(int c)
+int
+mime_b64val(int c)
 {
 	if (c >= 'A' && c <= 'Z')
 		return (c - 'A');
@@ -263,7 +263,7 @@ mime_b64_decode(const char *in, size_t len, char *out)
 			continue;
 		if (in[i] == '=')
 			break;
-		if ((v = b64val((unsigned char)in[i])) == -1)
+		if ((v = mime_b64val((unsigned char)in[i])) == -1)
 			return ((size_t)-1);
 		acc = acc << 6 | (unsigned)v;
 		if (++n == 4) {

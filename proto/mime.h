@@ -99,5 +99,7 @@ int	mime_url_decode(const char *in, size_t len, char *out, size_t outlen);
 
 /* The value of hex digit c (either case), or -1. */
 int	mime_hexval(int c);
+/* The value of base64 (RFC 4648 alphabet) digit c, or -1. */
+int	mime_b64val(int c);
 
 #endif /* LOOM_MIME_H */

@@ -523,6 +523,18 @@ atom_id(struct mime_buf *b, const char *msgid)
 		mime_url_encode(msgid, len, b);
 }
 
+/* A finished feed (or 500 if it ran out of memory); frees b. */
+static void
+feed_send(struct http_req *r, struct mime_buf *b)
+{
+	if (b->oom)
+		http_error(r, 500, "Out of memory.");
+	else
+		http_send(r, 200, "application/atom+xml; charset=utf-8", b,
+		    NULL);
+	mime_buf_free(b);
+}
+
 /*
  * The group's most recently active threads as an Atom feed (RFC 4287):
  * what a feed reader polls, so it is one thread-index walk like /g/.
@@ -611,12 +623,7 @@ page_atom(struct http_req *r, const char *enc)
 	}
 	mime_buf_adds(&b, "</feed>\n");
 	free(gc.t);
-	if (b.oom)
-		http_error(r, 500, "Out of memory.");
-	else
-		http_send(r, 200, "application/atom+xml; charset=utf-8", &b,
-		    NULL);
-	mime_buf_free(&b);
+	feed_send(r, &b);
 }
 
 /* ---- articles ------------------------------------------------------ */
@@ -1245,12 +1252,7 @@ page_thread_atom(struct http_req *r, const char *enc)
 	mime_buf_adds(&b, "</feed>\n");
 	free(root);
 	free(tc.nodes);
-	if (b.oom)
-		http_error(r, 500, "Out of memory.");
-	else
-		http_send(r, 200, "application/atom+xml; charset=utf-8", &b,
-		    NULL);
-	mime_buf_free(&b);
+	feed_send(r, &b);
 }
 
 /* ---- /a/MESSAGE-ID and /reply/MESSAGE-ID --------------------------- */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mime.h"
 #include "password.h"
 #include "store.h"
 
@@ -70,22 +71,6 @@ b64_encode(const unsigned char *in, size_t len, char *out)
 		out[--n] = '\0';
 }
 
-static int
-b64_value(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return (c - 'A');
-	if (c >= 'a' && c <= 'z')
-		return (c - 'a' + 26);
-	if (c >= '0' && c <= '9')
-		return (c - '0' + 52);
-	if (c == '+')
-		return (62);
-	if (c == '/')
-		return (63);
-	return (-1);
-}
-
 /*
  * Strict decoding of unpadded base64: only the alphabet, no impossible
  * length, no stray bits in the last character, at most cap octets.
@@ -101,7 +86,7 @@ b64_decode(const char *in, size_t len, unsigned char *out, size_t cap)
 	if (len % 4 == 1)
 		return (-1);
 	for (i = 0; i < len; i++) {
-		if ((v = b64_value((unsigned char)in[i])) == -1)
+		if ((v = mime_b64val((unsigned char)in[i])) == -1)
 			return (-1);
 		acc = acc << 6 | (unsigned)v;
 		bits += 6;
