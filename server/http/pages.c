@@ -755,7 +755,20 @@ author(struct mime_buf *b, const char *from)
 	}
 	if (e == s)
 		mime_buf_adds(b, "(no name)");
-	else
+	else if (memchr(s, '\\', (size_t)(e - s)) != NULL && s > from &&
+	    s[-1] == '"') {
+		/* A quoted-string's quoted-pairs (RFC 5322 3.2.4): the
+		   character, not its backslash. */
+		char	 unq[FIELD_MAX];
+		size_t	 n = 0;
+
+		for (; s < e && n + 1 < sizeof(unq); s++) {
+			if (*s == '\\' && s + 1 < e)
+				s++;
+			unq[n++] = *s;
+		}
+		esc_header(b, unq, n);
+	} else
 		esc_header(b, s, (size_t)(e - s));
 }
 

@@ -1279,8 +1279,10 @@ post_finish(struct post_job *pj, const char *line)
 	mime_buf_adds(&b, "\">Back to the thread</a></p>\n");
 	page_end(&b);
 	r.etag_done = 1;
+	/* 440: the access rules give no posting rights from here. */
 	http_send(&r, line != NULL && (strncmp(line, "441 ", 4) == 0 ||
-	    strncmp(line, "435 ", 4) == 0) ? 422 : 503,
+	    strncmp(line, "435 ", 4) == 0) ? 422 : line != NULL &&
+	    strncmp(line, "440 ", 4) == 0 ? 403 : 503,
 	    "text/html; charset=utf-8", &b, "no-store");
 	mime_buf_free(&b);
 	post_job_free(pj);
