@@ -1423,8 +1423,9 @@ post_comment(struct http_req *r)
 		}
 		/* The field people never see: filled, it was a robot.
 		   Nothing is posted, and nothing says why. */
-		if (form_field(body, len, "website", hp, sizeof(hp), NULL) !=
-		    1) {
+		hp[0] = '\0';
+		if (form_field(body, len, "website", hp, sizeof(hp), NULL) ==
+		    -1 || hp[0] != '\0') {
 			log_info("web: visitor post dropped from %s: hidden "
 			    "field filled", r->addr);
 			why = "Not posted.";

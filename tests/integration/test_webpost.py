@@ -469,7 +469,9 @@ def visitor_page(w, msgid=VROOT, cookie=None):
 
 
 def visitor_post(w, cookie, csrf, parent, text, **extra):
-    fields = {"csrf": csrf, "parent": parent, "body": text}
+    # As a browser sends the form: the hidden field, empty.
+    fields = {"csrf": csrf, "parent": parent, "name": "", "website": "",
+              "body": text}
     fields.update(extra)
     return request(w, "/post", "POST", urllib.parse.urlencode(fields),
                    dict(FORM, Cookie=cookie) if cookie else FORM)
