@@ -674,5 +674,24 @@ def test_anonymous_box_on_every_reply_form():
         assert st == 200 and b"alice" not in raw.lower()
 
 
+def test_visitor_config_checked():
+    import tempfile
+    for text, ok in (("visitor_groups = local.*,!local.test\n", True),
+                     ("visitor_address = someone@example.invalid\n", True),
+                     ("visitor_name = Passer-by\n", True),
+                     ("visitor_address = Someone <s@example.invalid>\n",
+                      False),
+                     ("visitor_address = not an address\n", False),
+                     ("visitor_name = a\tb\n", False),
+                     ("visitor_name = " + "x" * 65 + "\n", False)):
+        with tempfile.NamedTemporaryFile("w", suffix=".conf") as f:
+            f.write("[http]\n" + text)
+            f.flush()
+            r = harness.run_loomd("--check-config", "--config", f.name)
+            assert (r.returncode == 0) == ok, (text, r.stderr)
+    r = harness.run_loomd("--dump-config")
+    assert "visitor_groups" in r.stdout and "Anonymous Coward" in r.stdout
+
+
 if __name__ == "__main__":
     harness.main(globals())
