@@ -972,6 +972,7 @@ page_thread(struct http_req *r, const char *enc)
 	struct mime_buf		 b, body;
 	char			 msgid[STORE_MSGID_MAX + 1], n[128];
 	char			 rootgroup[STORE_GROUP_MAX + 1];
+	char			*rootgroups = NULL;	/* a reply's, to the root */
 	uint64_t		 tag;
 	unsigned		 prev, k;
 	size_t			 i;
@@ -1075,15 +1076,21 @@ page_thread(struct http_req *r, const char *enc)
 			    "page</a>.</p>\n</article>");
 			continue;
 		}
-		memset(&rc, 0, sizeof(rc));
+		/* Not a memset: groups alone is 2 KiB a comment. */
 		rc.b = &body;
 		rc.msgid = tc.nodes[i].msgid;
 		rc.is_root = i == 0;
+		rc.title = NULL;
+		rc.groups[0] = '\0';
 		if (store_article_get(r->srv->store, tc.nodes[i].msgid,
 		    render_article_cb, &rc) != STORE_OK)
 			mime_buf_adds(&body, "<p class=\"missing\">This post "
 			    "could not be read.</p>\n");
 		comment_footer(r, &body, tc.nodes[i].msgid, rc.groups);
+		/* The comment form under the thread answers the root: its
+		   groups, without reading it again. */
+		if (i == 0 && rc.groups[0] != '\0')
+			rootgroups = xstrdup(rc.groups);
 		mime_buf_adds(&body, "</article>");
 	}
 	if (opened) {
@@ -1124,7 +1131,8 @@ page_thread(struct http_req *r, const char *enc)
 	if (rootgroup[0] != '\0')
 		webrules(r, &b, rootgroup);
 	if (tc.nodes[0].readable)
-		webform_reply(r, &b, tc.nodes[0].msgid, NULL, 1);
+		webform_reply(r, &b, tc.nodes[0].msgid, rootgroups, 1);
+	free(rootgroups);
 	page_end(&b);
 	b.oom |= body.oom;
 	mime_buf_free(&body);

@@ -3,9 +3,10 @@
  * behind its cookie, CSRF tokens, logout, and the comment and reply forms.
  *
  * A comment is posted through NNTP POST itself: the web front end opens a
- * session of loomd's own (session_accept on one end of a loopback TCP
- * pair, with the visitor's address as its peer and the member's name as
- * its login) and speaks POST to it.  So a web comment takes exactly the
+ * session of loomd's own (session_adopt: on one end of a socketpair, with
+ * the visitor's address as its peer and the member's name as its login,
+ * or for a visitor no login and visitor_groups as its posting rights)
+ * and speaks POST to it.  So a web comment takes exactly the
  * path of a newsreader's: the same validation, injection (with the
  * visitor's address as posting host), [filter] rules and filter program,
  * posts_per_minute, access rules, writer and synced commit; the page says
@@ -15,8 +16,6 @@
 #include <sys/stat.h>
 
 #include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <arpa/inet.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
