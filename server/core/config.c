@@ -18,6 +18,7 @@
 #include "config.h"
 #include "filter_rules.h"
 #include "log.h"
+#include "mime.h"
 #include "store.h"
 #include "util.h"
 #include "wildmat.h"
@@ -233,19 +234,19 @@ config_http_visitor_check(const struct config *cfg, char *err,
     size_t errlen)
 {
 	const char	*errstr;
-	const char	*p;
+	char		 name[CONFIG_VISITOR_NAME_MAX + 1];
 
 	if (cfg->http_visitor_groups[0] != '\0' &&
 	    wildmat_valid(cfg->http_visitor_groups, &errstr) == -1) {
 		snprintf(err, errlen, "visitor_groups: %s", errstr);
 		return (-1);
 	}
-	for (p = cfg->http_visitor_name; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			snprintf(err, errlen, "visitor_name: a control "
-			    "character");
-			return (-1);
-		}
+	if (mime_name_clean(cfg->http_visitor_name, CONFIG_VISITOR_NAME_MAX,
+	    name, sizeof(name)) == -1 || name[0] == '\0') {
+		snprintf(err, errlen, "visitor_name: UTF-8 text on one line, "
+		    "without control characters");
+		return (-1);
+	}
 	if (strpbrk(cfg->http_visitor_address, "<>\" \t") != NULL ||
 	    !article_mailbox_valid(cfg->http_visitor_address)) {
 		snprintf(err, errlen, "visitor_address is not an address "

@@ -23,7 +23,6 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <ctype.h>
@@ -1018,100 +1017,6 @@ user_atom(const char *u)
 }
 
 /* The proto-article for POST, dot-stuffed, ending with ".\r\n". */
-/*
- * A visitor's name (the form's, NUL-free: form_field refuses a decoded
- * NUL): 0 and the name in out (the default when empty), or -1 when it
- * holds a control character (CR and LF above all: no header can be
- * smuggled into From), is not UTF-8, or is longer than
- * CONFIG_VISITOR_NAME_MAX octets.
- */
-static int
-visitor_name(const struct server *srv, const char *in, char *out,
-    size_t outlen)
-{
-	const unsigned char	*p = (const unsigned char *)in;
-	size_t			 i, n, len;
-
-	while (*p == ' ')
-		p++;
-	len = strlen((const char *)p);
-	while (len > 0 && p[len - 1] == ' ')
-		len--;
-	if (len == 0) {
-		loom_strlcpy(out, srv->cfg.http_visitor_name, outlen);
-		return (0);
-	}
-	if (len > CONFIG_VISITOR_NAME_MAX || len >= outlen)
-		return (-1);
-	for (i = 0; i < len; i += n) {
-		if (p[i] < 0x20 || p[i] == 0x7f)
-			return (-1);
-		n = p[i] < 0x80 ? 1 : (p[i] & 0xe0) == 0xc0 && p[i] >= 0xc2 ?
-		    2 : (p[i] & 0xf0) == 0xe0 ? 3 : (p[i] & 0xf8) == 0xf0 &&
-		    p[i] <= 0xf4 ? 4 : 0;
-		if (n == 0 || i + n > len)
-			return (-1);
-		for (size_t k = 1; k < n; k++)
-			if ((p[i + k] & 0xc0) != 0x80)
-				return (-1);
-		/* Overlong three- and four-octet forms, surrogates and
-		   past U+10FFFF. */
-		if ((n == 3 && ((p[i] == 0xe0 && p[i + 1] < 0xa0) ||
-		    (p[i] == 0xed && p[i + 1] >= 0xa0))) || (n == 4 &&
-		    ((p[i] == 0xf0 && p[i + 1] < 0x90) || (p[i] == 0xf4 &&
-		    p[i + 1] >= 0x90))))
-			return (-1);
-		/* C1 controls (U+0080..U+009F) too. */
-		if (n == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)
-			return (-1);
-	}
-	memcpy(out, p, len);
-	out[len] = '\0';
-	return (0);
-}
-
-/*
- * name as an RFC 5322 display-name: printable ASCII as a quoted-string
- * (backslash before '"' and '\\'), anything else as RFC 2047 B
- * encoded-words in UTF-8, cut between characters so each word stays
- * under 76 octets.
- */
-static void
-display_name(const char *name, struct mime_buf *out)
-{
-	const unsigned char	*p = (const unsigned char *)name;
-	unsigned char		 enc[64];
-	size_t			 len = strlen(name), i, n;
-	int			 ascii = 1;
-
-	for (i = 0; i < len; i++)
-		if (p[i] >= 0x7f)
-			ascii = 0;
-	if (ascii) {
-		mime_buf_adds(out, "\"");
-		for (i = 0; i < len; i++) {
-			if (p[i] == '"' || p[i] == '\\')
-				mime_buf_adds(out, "\\");
-			mime_buf_add(out, p + i, 1);
-		}
-		mime_buf_adds(out, "\"");
-		return;
-	}
-	/* 45 octets make 60 of base64: "=?UTF-8?B?" and "?=" around them
-	   stay within RFC 2047's 75. */
-	for (i = 0; i < len; i += n) {
-		n = len - i > 45 ? 45 : len - i;
-		while (i + n < len && n > 0 && (p[i + n] & 0xc0) == 0x80)
-			n--;
-		if (i > 0)
-			mime_buf_adds(out, " ");
-		mime_buf_adds(out, "=?UTF-8?B?");
-		EVP_EncodeBlock(enc, p + i, (int)n);
-		mime_buf_adds(out, (const char *)enc);
-		mime_buf_adds(out, "?=");
-	}
-}
-
 static int
 build_article(struct http_req *r, const struct parent *pa, const char *msgid,
     const char *text, const char *name, int anonymous, struct mime_buf *out,
@@ -1139,9 +1044,9 @@ build_article(struct http_req *r, const struct parent *pa, const char *msgid,
 	groups = reply_groups(pa);
 	mime_buf_adds(out, "From: ");
 	if (r->login == NULL) {
-		/* A visitor: the name given (checked by visitor_name) as a
+		/* A visitor: the name given (mime_name_clean) as a
 		   display name, the configured address. */
-		display_name(name, out);
+		mime_display_name(name, out);
 		mime_buf_adds(out, " <");
 		mime_buf_adds(out, r->srv->cfg.http_visitor_address);
 	} else {
@@ -1433,12 +1338,15 @@ post_comment(struct http_req *r)
 		}
 		raw[0] = '\0';
 		if (form_field(body, len, "name", raw, sizeof(raw), NULL) ==
-		    -1 || visitor_name(r->srv, raw, name, sizeof(name)) ==
-		    -1) {
+		    -1 || mime_name_clean(raw, CONFIG_VISITOR_NAME_MAX, name,
+		    sizeof(name)) == -1) {
 			why = "A name is at most 64 octets of text, on one "
 			    "line.";
 			goto bad;
 		}
+		if (name[0] == '\0')
+			loom_strlcpy(name, r->srv->cfg.http_visitor_name,
+			    sizeof(name));
 	} else
 		anonymous = form_field(body, len, "anonymous", anon,
 		    sizeof(anon), NULL) == 0 && strcmp(anon, "yes") == 0;
