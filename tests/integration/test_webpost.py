@@ -507,6 +507,11 @@ def test_visitor_posts_where_allowed():
         # The same cookie again: no new one, the same token.
         c2, body2 = visitor_page(w, VREPLY, cookie)
         assert c2 == cookie and form_value(body2, "csrf") == csrf
+        # The reply page on its own has the form too.
+        st, _, rp = request(w, "/reply/" + q(VREPLY),
+                            headers={"Cookie": cookie})
+        assert st == 200 and b'name="name"' in rp, st
+        assert form_value(rp, "csrf") == csrf
         # Not in visitor_groups: no form, "Log in", and a post is refused.
         _, other = visitor_page(w, OTHER, cookie)
         assert b'action="/post"' not in other
