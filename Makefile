@@ -111,7 +111,8 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(call obj,$(UNIT_HELP)) $(LIBS_ALL)
 # The development setup: config and data live in ./var/, created on demand.
 run: all
 	@sh scripts/devsetup.sh var
-	$(BUILD)/loomd --config var/loom.conf --foreground
+	@$(PYTHON) scripts/devseed.py var/loom.conf & \
+	    exec $(BUILD)/loomd --config var/loom.conf --foreground
 
 check: all $(UNIT_BINS) check-layering interop-deps browser-deps
 	@BUILD=$(BUILD) PYTHON=$(PYTHON) sh tests/run.sh $(UNIT_BINS)

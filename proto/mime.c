@@ -809,3 +809,90 @@ mime_url_decode(const char *in, size_t len, char *out, size_t outlen)
 	out[o] = '\0';
 	return ((int)o);
 }
+
+int
+mime_name_clean(const char *in, size_t max, char *out, size_t outlen)
+{
+	const unsigned char	*p = (const unsigned char *)in;
+	size_t			 i, k, n, len;
+
+	while (*p == ' ')
+		p++;
+	len = strlen((const char *)p);
+	while (len > 0 && p[len - 1] == ' ')
+		len--;
+	if (len > max || len >= outlen)
+		return (-1);
+	for (i = 0; i < len; i += n) {
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			return (-1);
+		n = p[i] < 0x80 ? 1 : (p[i] & 0xe0) == 0xc0 && p[i] >= 0xc2 ?
+		    2 : (p[i] & 0xf0) == 0xe0 ? 3 : (p[i] & 0xf8) == 0xf0 &&
+		    p[i] <= 0xf4 ? 4 : 0;
+		if (n == 0 || i + n > len)
+			return (-1);
+		for (k = 1; k < n; k++)
+			if ((p[i + k] & 0xc0) != 0x80)
+				return (-1);
+		/* Overlong three- and four-octet forms, surrogates, past
+		   U+10FFFF, and the C1 controls (U+0080..U+009F). */
+		if ((n == 3 && ((p[i] == 0xe0 && p[i + 1] < 0xa0) ||
+		    (p[i] == 0xed && p[i + 1] >= 0xa0))) || (n == 4 &&
+		    ((p[i] == 0xf0 && p[i + 1] < 0x90) || (p[i] == 0xf4 &&
+		    p[i + 1] >= 0x90))) || (n == 2 && p[i] == 0xc2 &&
+		    p[i + 1] < 0xa0))
+			return (-1);
+	}
+	memcpy(out, p, len);
+	out[len] = '\0';
+	return (0);
+}
+
+void
+mime_display_name(const char *name, struct mime_buf *out)
+{
+	static const char	 b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijkl"
+				    "mnopqrstuvwxyz0123456789+/";
+	const unsigned char	*p = (const unsigned char *)name;
+	size_t			 len = strlen(name), i, j, n;
+	uint32_t		 v;
+	char			 q[4];
+	int			 ascii = 1;
+
+	for (i = 0; i < len; i++)
+		if (p[i] < 0x20 || p[i] >= 0x7f)
+			ascii = 0;
+	if (ascii) {
+		mime_buf_adds(out, "\"");
+		for (i = 0; i < len; i++) {
+			if (p[i] == '"' || p[i] == '\\')
+				mime_buf_adds(out, "\\");
+			mime_buf_add(out, p + i, 1);
+		}
+		mime_buf_adds(out, "\"");
+		return;
+	}
+	/* 45 octets make 60 of base64; "=?UTF-8?B?" and "?=" around them
+	   keep a word within RFC 2047's 75. */
+	for (i = 0; i < len; i += n) {
+		n = len - i > 45 ? 45 : len - i;
+		while (i + n < len && n > 1 && (p[i + n] & 0xc0) == 0x80)
+			n--;
+		if (i > 0)
+			mime_buf_adds(out, " ");
+		mime_buf_adds(out, "=?UTF-8?B?");
+		for (j = 0; j < n; j += 3) {
+			v = (uint32_t)p[i + j] << 16;
+			if (j + 1 < n)
+				v |= (uint32_t)p[i + j + 1] << 8;
+			if (j + 2 < n)
+				v |= p[i + j + 2];
+			q[0] = b64[v >> 18 & 63];
+			q[1] = b64[v >> 12 & 63];
+			q[2] = j + 1 < n ? b64[v >> 6 & 63] : '=';
+			q[3] = j + 2 < n ? b64[v & 63] : '=';
+			mime_buf_add(out, q, 4);
+		}
+		mime_buf_adds(out, "?=");
+	}
+}

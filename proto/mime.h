@@ -97,6 +97,23 @@ void	mime_url_encode(const char *in, size_t len, struct mime_buf *out);
  */
 int	mime_url_decode(const char *in, size_t len, char *out, size_t outlen);
 
+/*
+ * A name a person typed, for a From line (the web's visitors): spaces
+ * around it dropped, then at most max octets of UTF-8 (shortest forms, no
+ * surrogates) without any control character: C0 (CR, LF and NUL above
+ * all, so no header can be smuggled in), DEL and C1.  0 and the name in
+ * out (outlen > max), possibly empty; -1 if refused.
+ */
+int	mime_name_clean(const char *in, size_t max, char *out, size_t outlen);
+
+/*
+ * name (as mime_name_clean leaves it) as an RFC 5322 display-name:
+ * printable ASCII as a quoted-string (a backslash before '"' and '\'),
+ * anything else as RFC 2047 "B" encoded-words in UTF-8, cut between
+ * characters so each stays within 75 octets.
+ */
+void	mime_display_name(const char *name, struct mime_buf *out);
+
 /* The value of hex digit c (either case), or -1. */
 int	mime_hexval(int c);
 /* The value of base64 (RFC 4648 alphabet) digit c, or -1. */

@@ -27,6 +27,7 @@ if [ ! -f "$dir/loom.conf" ]; then
 	    -e "s|^;key = .*|key = $abs/tls/key.pem|" \
 	    -e "s|^;listen = 127.0.0.1:1563|listen = 127.0.0.1:1563|" \
 	    -e "s|^;listen = 127.0.0.1:8080|listen = 127.0.0.1:8080|" \
+	    -e "s|^;visitor_groups = .*|visitor_groups = local.general|" \
 	    docs/loom.conf.example > "$dir/loom.conf"
 	echo "loom: wrote $dir/loom.conf (edit it and restart, or send SIGHUP)"
 fi
@@ -35,4 +36,11 @@ fi
 if ! grep -q '^\[http\]' "$dir/loom.conf"; then
 	printf '\n[http]\nlisten = 127.0.0.1:8080\n' >> "$dir/loom.conf"
 	echo "loom: added the web pages (http://127.0.0.1:8080/) to $dir/loom.conf"
+fi
+# Visitors may comment on the sample thread (scripts/devseed.py posts it to
+# local.general), also in a var/loom.conf written before they could.
+if ! grep -q 'visitor_groups' "$dir/loom.conf"; then
+	sed -i 's|^\[http\]$|[http]\nvisitor_groups = local.general|' \
+	    "$dir/loom.conf"
+	echo "loom: visitors may comment in local.general ($dir/loom.conf)"
 fi

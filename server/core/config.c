@@ -18,6 +18,7 @@
 #include "config.h"
 #include "filter_rules.h"
 #include "log.h"
+#include "mime.h"
 #include "store.h"
 #include "util.h"
 #include "wildmat.h"
@@ -187,6 +188,16 @@ static const struct config_key config_keys[] = {
 	{ "http", "rules_dir", CONFIG_STRING, OFF(http_rules_dir), 0,
 	  CONFIG_PATH_MAX - 1, "", "directory of house rules shown on the "
 	  "web pages: a UTF-8 text file named as its group (none: no rules)" },
+	{ "http", "visitor_groups", CONFIG_STRING, OFF(http_visitor_groups),
+	  0, CONFIG_PATTERN_MAX, "", "wildmat of the groups where a web "
+	  "visitor without an account may comment (docs/web.md); empty: "
+	  "none" },
+	{ "http", "visitor_name", CONFIG_STRING, OFF(http_visitor_name), 1,
+	  CONFIG_VISITOR_NAME_MAX, "Anonymous Coward", "the name on a "
+	  "visitor's comment when the visitor gives none" },
+	{ "http", "visitor_address", CONFIG_STRING, OFF(http_visitor_address),
+	  3, CONFIG_NAME_MAX, "visitor@loom.invalid", "the address in the "
+	  "From of every visitor's comment (an addr-spec)" },
 
 	{ "stats", "listen", CONFIG_STRING, OFF(stats_listen), 0,
 	  CONFIG_NAME_MAX, "", "address:port for the Prometheus metrics "
@@ -215,6 +226,35 @@ static const struct config_key config_keys[] = {
 };
 
 #define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
+
+/* [http] visitor_*: a valid wildmat, a name without control
+   characters, a bare address. */
+static int
+config_http_visitor_check(const struct config *cfg, char *err,
+    size_t errlen)
+{
+	const char	*errstr;
+	char		 name[CONFIG_VISITOR_NAME_MAX + 1];
+
+	if (cfg->http_visitor_groups[0] != '\0' &&
+	    wildmat_valid(cfg->http_visitor_groups, &errstr) == -1) {
+		snprintf(err, errlen, "visitor_groups: %s", errstr);
+		return (-1);
+	}
+	if (mime_name_clean(cfg->http_visitor_name, CONFIG_VISITOR_NAME_MAX,
+	    name, sizeof(name)) == -1 || name[0] == '\0') {
+		snprintf(err, errlen, "visitor_name: UTF-8 text on one line, "
+		    "without control characters");
+		return (-1);
+	}
+	if (strpbrk(cfg->http_visitor_address, "<>\" \t") != NULL ||
+	    !article_mailbox_valid(cfg->http_visitor_address)) {
+		snprintf(err, errlen, "visitor_address is not an address "
+		    "(e.g. visitor@example.invalid)");
+		return (-1);
+	}
+	return (0);
+}
 
 struct config_parse {
 	struct config	*cfg;
@@ -882,6 +922,10 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: [posting] anonymous_from is not "
 		    "one mailbox (e.g. Anonymous <anonymous@example.org>)",
 		    path);
+		return (-1);
+	}
+	if (config_http_visitor_check(cfg, cp.err, sizeof(cp.err)) == -1) {
+		snprintf(err, errlen, "%s: [http] %s", path, cp.err);
 		return (-1);
 	}
 	/* Run without a shell or PATH search: say so before it fails. */

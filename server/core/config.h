@@ -16,6 +16,7 @@
 #define CONFIG_PATH_MAX		1024
 #define CONFIG_NAME_MAX		255
 #define CONFIG_PATTERN_MAX	1023	/* a wildmat of groups */
+#define CONFIG_VISITOR_NAME_MAX	64	/* [http] visitor_name, octets */
 #define CONFIG_USER_MAX		32	/* useradd(8): at most 32 characters */
 /* Longest header field max_header_size may allow (name, value, folding). */
 #define SERVER_FIELD_MAX	65536
@@ -110,6 +111,10 @@ struct config {
 	unsigned		 http_thread_max;	/* comments per page */
 	unsigned		 http_requests_per_minute; /* per address */
 	char			 http_rules_dir[CONFIG_PATH_MAX]; /* "" none */
+	/* [http] visitors: comments without an account (docs/web.md) */
+	char			 http_visitor_groups[CONFIG_PATTERN_MAX + 1];
+	char			 http_visitor_name[CONFIG_VISITOR_NAME_MAX + 1];
+	char			 http_visitor_address[CONFIG_NAME_MAX + 1];
 
 	/* [stats]: the Prometheus endpoint's address ("": off) */
 	char			 stats_listen[CONFIG_NAME_MAX + 1];

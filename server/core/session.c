@@ -75,9 +75,62 @@ session_peer_name(struct sockaddr *sa, char *buf, size_t len)
 	}
 }
 
+/* Who an adopted session is (session_adopt); NULL for a connection. */
+struct session_identity {
+	const char	*user;		/* logged in as; NULL: not */
+	const char	*post;		/* posting rights; NULL: the rules' */
+};
+
+static struct session *session_open(struct server *, int, struct sockaddr *,
+	    int, int, const struct session_identity *);
+
 struct session *
 session_accept(struct server *srv, int fd, struct sockaddr *sa, int salen,
     int tls)
+{
+	return (session_open(srv, fd, sa, salen, tls, NULL));
+}
+
+/*
+ * A session for a client another front end serves (the web's comments):
+ * on one end of a socketpair(2), never a listener, so it needs no NNTP
+ * port and costs no TCP round trip.  It is set up as session_accept
+ * would set up a connection from `sa`, so the access rules, the per-host
+ * limits, posts_per_minute and Injection-Info see the real client's
+ * address.  The caller speaks NNTP on *fdp (non-blocking) and closes it
+ * when done, which ends the session.
+ */
+struct session *
+session_adopt(struct server *srv, const struct sockaddr *sa, int salen,
+    const char *user, const char *post, int *fdp)
+{
+	struct session_identity	 id;
+	struct sockaddr_storage	 ss;
+	struct session		*s;
+	int			 fds[2];
+
+	if (salen <= 0 || (size_t)salen > sizeof(ss))
+		return (NULL);
+	memcpy(&ss, sa, (size_t)salen);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0, fds) == -1) {
+		log_warn("session_adopt: socketpair");
+		return (NULL);
+	}
+	id.user = user;
+	id.post = post;
+	if ((s = session_open(srv, fds[0], (struct sockaddr *)&ss, salen, 0,
+	    &id)) == NULL) {
+		close(fds[1]);
+		return (NULL);
+	}
+	*fdp = fds[1];
+	return (s);
+}
+
+static struct session *
+session_open(struct server *srv, int fd, struct sockaddr *sa, int salen,
+    int tls, const struct session_identity *id)
 {
 	static const char	 busy[] = "400 Too many connections, try "
 				    "again later\r\n";
@@ -101,16 +154,17 @@ session_accept(struct server *srv, int fd, struct sockaddr *sa, int salen,
 	else if (same >= srv->cfg.max_connections_per_host)
 		why = REFUSED_PER_HOST;
 	if (why != REFUSED_NONE) {
-		/* Best effort: the socket is fresh, so the line fits. */
-		if (write(fd, busy, sizeof(busy) - 1) < 0)
+		/* Best effort: the socket is fresh, so the line fits.  An
+		   adopted session's caller learns it from the NULL. */
+		if (id == NULL && write(fd, busy, sizeof(busy) - 1) < 0)
 			log_debug("refusing %s: %s", peer, strerror(errno));
 		server_log_refused(srv, peer, why);
 		close(fd);
 		return (NULL);
 	}
 	/* Every reply leaves at once: no Nagle delay behind a delayed ACK. */
-	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1 &&
-	    sa->sa_family != AF_UNIX)
+	if (id == NULL && setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+	    sizeof(one)) == -1 && sa->sa_family != AF_UNIX)
 		log_warn("setsockopt TCP_NODELAY");
 
 	s = xcalloc(1, sizeof(*s));
@@ -144,7 +198,16 @@ session_accept(struct server *srv, int fd, struct sockaddr *sa, int salen,
 	TAILQ_INIT(&s->pending);
 	if ((size_t)salen <= sizeof(s->addr))
 		memcpy(&s->addr, sa, (size_t)salen);
-	s->peer_ok = server_peer_allowed(srv, sa);
+	/* An adopted session never feeds: it speaks for a visitor. */
+	s->peer_ok = id == NULL && server_peer_allowed(srv, sa);
+	if (id != NULL) {
+		s->adopted = 1;
+		s->post_rights = id->post;
+		if (id->user != NULL) {
+			s->authenticated = 1;
+			loom_strlcpy(s->user, id->user, sizeof(s->user));
+		}
+	}
 	session_access_update(s);
 	token_bucket_init(&s->commands_bucket, srv->cfg.commands_per_second,
 	    srv->cfg.command_burst, server_now_ms());
@@ -156,9 +219,16 @@ session_accept(struct server *srv, int fd, struct sockaddr *sa, int salen,
 	if (s->tls)
 		session_handshake_start(s);
 
-	log_info("session=%llx connect peer=%s access=%s%s",
+	log_info("session=%llx connect peer=%s access=%s%s%s%s",
 	    (unsigned long long)s->id, s->peer, s->access.matched ?
-	    s->access.rule : "none", s->peer_ok ? " feeds=yes" : "");
+	    s->access.rule : "none", s->peer_ok ? " feeds=yes" : "",
+	    s->adopted ? " adopted user=" : "", s->adopted ?
+	    (s->authenticated ? s->user : "-") : "");
+	if (s->adopted && !s->access.matched) {
+		/* Nobody reads a 502: the caller is told by the NULL. */
+		session_close(s, "access denied");
+		return (NULL);
+	}
 	/* RFC 3977 5.1.1: 502 to a client that will never be served. */
 	if (!s->access.matched && !s->peer_ok && !session_login_helps(s)) {
 		reply(s, RPL_502_UNAVAILABLE, "Access denied to %s", s->host);

@@ -108,6 +108,9 @@ struct session {
 	TAILQ_HEAD(session_pending_head, session_pending) pending;
 	unsigned		 npending;
 	int			 peer_ok;	/* may feed us (IHAVE, ...) */
+	int			 adopted;	/* session_adopt: in-process */
+	const char		*post_rights;	/* adopted: instead of the
+						   rules' post (NULL: theirs) */
 	int			 tls;		/* the connection is encrypted */
 	struct compress		*zc;		/* COMPRESS layer, or NULL */
 	struct event		*close_timer;	/* waits for TLS output */
@@ -156,6 +159,17 @@ struct session {
 /* The new session, or NULL when it was refused or is already closing. */
 struct session *session_accept(struct server *srv, int fd,
 	    struct sockaddr *sa, int salen, int tls);
+/*
+ * A session on an in-process transport (a socketpair) for a client that
+ * another front end serves, as if it had connected from sa: the same
+ * limits, access rules and accounting.  user: logged in as (NULL: not);
+ * post: its posting rights instead of the access rules' (NULL: theirs;
+ * a string that outlives the session, in srv->cfg), granted only where
+ * some rule applies to sa.  *fdp is the caller's end.  NULL when refused
+ * (limits, shutdown, no access).
+ */
+struct session *session_adopt(struct server *srv, const struct sockaddr *sa,
+	    int salen, const char *user, const char *post, int *fdp);
 void	 session_starttls(struct session *s);
 void	 session_compress(struct session *s, struct bufferevent *bev,
 	    struct compress *zc);

@@ -36,6 +36,10 @@ session_access_update(struct session *s)
 {
 	access_resolve(&s->srv->cfg, (struct sockaddr *)&s->addr,
 	    s->authenticated ? s->user : NULL, &s->access);
+	/* An adopted session posts where its front end allows (the web's
+	   visitor_groups), from an address the rules admit at all. */
+	if (s->post_rights != NULL && s->access.matched)
+		s->access.post = s->post_rights;
 	if (s->have_group && !access_can_read(&s->access, s->group.name)) {
 		s->have_group = 0;
 		s->article = 0;

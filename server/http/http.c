@@ -39,6 +39,10 @@
    limit, and requests other than POST may have none. */
 #define HTTP_BODY_MAX		(256 * 1024)
 #define HTTP_CONN_BUCKETS	1024
+/* No script, no frames, no plugins; the one stylesheet is ours. */
+#define HTTP_CSP	"default-src 'none'; style-src 'self'; " \
+	    "img-src 'self'; form-action 'self'; frame-ancestors 'none'; " \
+	    "base-uri 'none'"
 
 /* One open connection, counted against its address's limit. */
 struct http_conn {
@@ -46,6 +50,12 @@ struct http_conn {
 	struct evhttp_connection *evcon;
 	char			 addr[INET6_ADDRSTRLEN];
 	struct http_conn	*next;		/* in its hash bucket */
+};
+
+/* What http_tap_cb needs of a listener (one per evhttp). */
+struct http_tap {
+	struct http_server	*hs;
+	int			 https;
 };
 
 struct http_server {
@@ -57,6 +67,8 @@ struct http_server {
 	struct http_conn	*conns[HTTP_CONN_BUCKETS];
 	unsigned		 nconns;
 	struct web_auth		*wa;		/* logins (post.c) */
+	struct http_tap		*taps[2];	/* plain, TLS */
+	int			 own_reply;	/* http_reply is writing */
 };
 
 struct web_auth *
@@ -208,9 +220,7 @@ http_security_headers(struct http_req *r, int https)
 	struct evkeyvalq	*h = evhttp_request_get_output_headers(r->req);
 
 	/* No script, no frames, no plugins; the one stylesheet is ours. */
-	evhttp_add_header(h, "Content-Security-Policy", "default-src 'none'; "
-	    "style-src 'self'; img-src 'self'; form-action 'self'; "
-	    "frame-ancestors 'none'; base-uri 'none'");
+	evhttp_add_header(h, "Content-Security-Policy", HTTP_CSP);
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	evhttp_add_header(h, "X-Frame-Options", "DENY");
 	evhttp_add_header(h, "Referrer-Policy", "same-origin");
@@ -218,6 +228,61 @@ http_security_headers(struct http_req *r, int https)
 	if (https)
 		evhttp_add_header(h, "Strict-Transport-Security",
 		    "max-age=31536000");
+}
+
+/* Our own replies, which carry the headers already: the tap stays out. */
+static void
+http_reply(struct http_req *r, int code, const char *reason,
+    struct evbuffer *body)
+{
+	r->hs->own_reply = 1;
+	evhttp_send_reply(r->req, code, reason, body);
+	r->hs->own_reply = 0;
+}
+
+/*
+ * evhttp answers some requests itself, before any callback of ours runs:
+ * 400 for a malformed request, 413 for headers or a body over the limits,
+ * 501 for a method not allowed; and libevent 2.1 has no hook to add
+ * headers to those (evhttp_send_error clears them).  So every
+ * connection's output buffer is watched: evhttp writes a reply's status
+ * line on its own (evbuffer_add_printf in evhttp_make_header_response)
+ * and its header lines after it, so a status line written while
+ * http_reply is not running is one of evhttp's own, and the security
+ * headers go in right after it.  tests/integration/test_web.py checks
+ * each of those replies.
+ */
+static void
+http_tap_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct http_tap		*tap = arg;
+	struct evbuffer_ptr	 pos;
+	char			 line[256];
+	size_t			 n = info->n_added, i;
+
+	if (n < 14 || n >= sizeof(line) || tap->hs->own_reply ||
+	    evbuffer_get_length(buf) != info->orig_size + n ||
+	    evbuffer_ptr_set(buf, &pos, info->orig_size,
+	    EVBUFFER_PTR_SET) == -1 ||
+	    evbuffer_copyout_from(buf, &pos, line, n) != (ev_ssize_t)n)
+		return;
+	line[n] = '\0';
+	/* "HTTP/1.x NNN ...\r\n" and nothing more; not 100 Continue. */
+	if (strncmp(line, "HTTP/1.", 7) != 0 || line[9] < '2' ||
+	    line[n - 2] != '\r' || line[n - 1] != '\n')
+		return;
+	for (i = 0; i < n - 2; i++)
+		if (line[i] == '\r' || line[i] == '\n')
+			return;
+	tap->hs->own_reply = 1;
+	evbuffer_add_printf(buf, "Content-Security-Policy: %s\r\n"
+	    "X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\n"
+	    "Referrer-Policy: same-origin\r\n"
+	    "Cross-Origin-Opener-Policy: same-origin\r\n"
+	    "Cache-Control: no-store\r\n%s", HTTP_CSP, tap->https ?
+	    "Strict-Transport-Security: max-age=31536000\r\n" : "");
+	tap->hs->own_reply = 0;
 }
 
 void
@@ -238,7 +303,7 @@ http_send(struct http_req *r, int code, const char *ctype,
 		    body->len));
 		evhttp_add_header(h, "ETag", etag);
 		if (http_etag_matches(r->req, etag)) {
-			evhttp_send_reply(r->req, 304, "Not Modified", NULL);
+			http_reply(r, 304, "Not Modified", NULL);
 			return;
 		}
 	}
@@ -250,7 +315,7 @@ http_send(struct http_req *r, int code, const char *ctype,
 	if (body != NULL && body->len > 0 &&
 	    evhttp_request_get_command(r->req) != EVHTTP_REQ_HEAD)
 		evbuffer_add(out, body->p, body->len);
-	evhttp_send_reply(r->req, code, code == 200 ? "OK" : code == 404 ?
+	http_reply(r, code, code == 200 ? "OK" : code == 404 ?
 	    "Not Found" : code == 400 ? "Bad Request" : code == 429 ?
 	    "Too Many Requests" : code == 503 ? "Service Unavailable" :
 	    code == 303 ? "See Other" : code == 403 ? "Forbidden" :
@@ -274,7 +339,7 @@ http_precondition(struct http_req *r, uint64_t tag)
 		return (0);
 	http_security_headers(r, r->https);
 	evhttp_add_header(h, "Cache-Control", "no-cache");
-	evhttp_send_reply(r->req, 304, "Not Modified", NULL);
+	http_reply(r, 304, "Not Modified", NULL);
 	return (1);
 }
 
@@ -437,18 +502,32 @@ https_request_cb(struct evhttp_request *req, void *arg)
 	http_request(arg, req, 1);
 }
 
-/* HTTPS: each connection a TLS server bufferevent, the NNTP context. */
+/* Each connection's bufferevent (HTTPS: a TLS server one, the NNTP
+   context), its output watched by http_tap_cb. */
 static struct bufferevent *
-http_tls_bev(struct event_base *base, void *arg)
+http_bev(struct event_base *base, void *arg)
 {
-	struct http_server	*hs = arg;
+	struct http_tap		*tap = arg;
+	struct http_server	*hs = tap->hs;
+	struct bufferevent	*bev;
 	SSL			*ssl;
 
-	if (hs->srv->tls_ctx == NULL || (ssl = SSL_new(hs->srv->tls_ctx)) ==
-	    NULL)
+	if (tap->https) {
+		if (hs->srv->tls_ctx == NULL ||
+		    (ssl = SSL_new(hs->srv->tls_ctx)) == NULL)
+			return (NULL);
+		bev = bufferevent_openssl_socket_new(base, -1, ssl,
+		    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	} else
+		bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
 		return (NULL);
-	return (bufferevent_openssl_socket_new(base, -1, ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE));
+	if (evbuffer_add_cb(bufferevent_get_output(bev), http_tap_cb, tap) ==
+	    NULL) {
+		bufferevent_free(bev);
+		return (NULL);
+	}
+	return (bev);
 }
 
 static struct evhttp *
@@ -465,8 +544,10 @@ http_new(struct http_server *hs, int tls)
 	    EVHTTP_REQ_POST);
 	evhttp_set_gencb(h, tls ? https_request_cb : http_request_cb, hs);
 	evhttp_set_default_content_type(h, "text/plain; charset=utf-8");
-	if (tls)
-		evhttp_set_bevcb(h, http_tls_bev, hs);
+	hs->taps[tls] = xcalloc(1, sizeof(struct http_tap));
+	hs->taps[tls]->hs = hs;
+	hs->taps[tls]->https = tls;
+	evhttp_set_bevcb(h, http_bev, hs->taps[tls]);
 	return (h);
 }
 
@@ -621,5 +702,7 @@ http_stop(struct http_server *hs)
 		}
 	ratelimit_free(hs->rate);
 	webauth_free(hs->wa);
+	free(hs->taps[0]);
+	free(hs->taps[1]);
 	free(hs);
 }

@@ -39,6 +39,7 @@ struct http_req {
 	char			 addr[INET6_ADDRSTRLEN];
 	struct access		 acc;		/* the visitor's or member's */
 	struct web_login	*login;		/* NULL: not logged in */
+	char			 visitor[WEB_TOKEN_HEX + 1]; /* "": none yet */
 };
 
 /* http.c */
@@ -62,8 +63,15 @@ void	 webauth_free(struct web_auth *wa);
 void	 webauth_conn_closed(struct web_auth *wa,
 	    struct evhttp_connection *evcon);
 void	 webauth_request(struct http_req *r);
-void	 webform_reply(struct http_req *r, struct mime_buf *b,
-	    const char *msgid, int open);
+/* The reply form for msgid (groups: where the reply goes, NULL to read
+   the article); 1 if a form was written. */
+int	 webform_reply(struct http_req *r, struct mime_buf *b,
+	    const char *msgid, const char *groups, int open);
+/* May this visitor (not logged in) comment where groups says? */
+int	 webvisitor_may_post(struct http_req *r, const char *groups);
+/* The visitor's CSRF token (its cookie, set now if new): a page with a
+   visitor's form hashes it into its ETag. */
+const char *webvisitor_token(struct http_req *r);
 void	 webform_account(struct http_req *r, struct mime_buf *b);
 void	 webrules(struct http_req *r, struct mime_buf *b, const char *group);
 uint64_t webrules_tag(struct http_req *r, const char *group, uint64_t tag);

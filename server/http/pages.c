@@ -303,6 +303,8 @@ static const char style_css[] =
     "margin:.3rem 0;font:inherit;color:var(--fg);background:var(--bg);"
     "border:1px solid var(--ln);padding:.4rem}\n"
     "form.login label{display:block;margin:.5rem 0}\n"
+    "label.name{display:block;margin:.3rem 0}\n"
+    ".hp{display:none}\n"
     "section.comment{margin:1.5rem 0;border-top:1px solid var(--ln)}\n"
     "section.comment h2{font-size:1rem}\n"
     ".error{color:#b3261e}\n"
@@ -632,6 +634,7 @@ struct fields {
 	char	from[FIELD_MAX], date[FIELD_MAX], subject[FIELD_MAX];
 	char	newsgroups[FIELD_MAX];
 	char	ctype[FIELD_MAX], cte[FIELD_MAX];
+	char	followup[FIELD_MAX];
 	int	has_ctype, has_cte;
 };
 
@@ -672,6 +675,7 @@ fields_parse(const char *wire, size_t header_len, struct fields *f)
 		{ "newsgroups", offsetof(struct fields, newsgroups) },
 		{ "content-type", offsetof(struct fields, ctype) },
 		{ "content-transfer-encoding", offsetof(struct fields, cte) },
+		{ "followup-to", offsetof(struct fields, followup) },
 	};
 	const char	*p = wire, *end = wire + header_len, *colon, *eol;
 	size_t		 i, nl;
@@ -679,7 +683,7 @@ fields_parse(const char *wire, size_t header_len, struct fields *f)
 	/* Not a memset of the whole 12 KiB: that was a third of a thread
 	   page's instructions. */
 	f->from[0] = f->date[0] = f->subject[0] = f->newsgroups[0] = '\0';
-	f->ctype[0] = f->cte[0] = '\0';
+	f->ctype[0] = f->cte[0] = f->followup[0] = '\0';
 	f->has_ctype = f->has_cte = 0;
 	while (p < end) {
 		eol = memchr(p, '\n', (size_t)(end - p));
@@ -751,7 +755,20 @@ author(struct mime_buf *b, const char *from)
 	}
 	if (e == s)
 		mime_buf_adds(b, "(no name)");
-	else
+	else if (memchr(s, '\\', (size_t)(e - s)) != NULL && s > from &&
+	    s[-1] == '"') {
+		/* A quoted-string's quoted-pairs (RFC 5322 3.2.4): the
+		   character, not its backslash. */
+		char	 unq[FIELD_MAX];
+		size_t	 n = 0;
+
+		for (; s < e && n + 1 < sizeof(unq); s++) {
+			if (*s == '\\' && s + 1 < e)
+				s++;
+			unq[n++] = *s;
+		}
+		esc_header(b, unq, n);
+	} else
 		esc_header(b, s, (size_t)(e - s));
 }
 
@@ -834,6 +851,7 @@ struct render_ctx {
 	const char	*msgid;
 	int		 is_root;
 	char		*title;		/* the root's subject, HTML */
+	char		 groups[FIELD_MAX]; /* where a reply goes */
 };
 
 static int
@@ -846,6 +864,10 @@ render_article_cb(const char *wire, size_t len,
 	int			 cut;
 
 	fields_parse(wire, info->header_len, &f);
+	/* A reply's groups, for its form (anonymous box, visitors). */
+	loom_strlcpy(rc->groups, f.followup[0] != '\0' &&
+	    strcmp(f.followup, "poster") != 0 ? f.followup : f.newsgroups,
+	    sizeof(rc->groups));
 	mime_buf_adds(b, "<header>");
 	if (rc->is_root) {
 		mime_buf_adds(b, "<h1>");
@@ -883,16 +905,15 @@ render_article_cb(const char *wire, size_t len,
 }
 
 static void
-comment_footer(struct http_req *r, struct mime_buf *b, const char *msgid)
+comment_footer(struct http_req *r, struct mime_buf *b, const char *msgid,
+    const char *groups)
 {
 	mime_buf_adds(b, "<footer><a href=\"/a/");
 	url(b, msgid);
 	mime_buf_adds(b, "\">Raw</a>");
-	/* A member replies in place (the form unfolds below); a visitor is
-	   told how. */
-	if (r->login != NULL)
-		webform_reply(r, b, msgid, 0);
-	else {
+	/* A member replies in place (the form unfolds below), and so does
+	   a visitor where visitors may comment; others are told how. */
+	if (groups[0] == '\0' || !webform_reply(r, b, msgid, groups, 0)) {
 		mime_buf_adds(b, "<a href=\"/reply/");
 		url(b, msgid);
 		mime_buf_adds(b, "\">Reply</a>");
@@ -951,6 +972,7 @@ page_thread(struct http_req *r, const char *enc)
 	struct mime_buf		 b, body;
 	char			 msgid[STORE_MSGID_MAX + 1], n[128];
 	char			 rootgroup[STORE_GROUP_MAX + 1];
+	char			*rootgroups = NULL;	/* a reply's, to the root */
 	uint64_t		 tag;
 	unsigned		 prev, k;
 	size_t			 i;
@@ -984,6 +1006,15 @@ page_thread(struct http_req *r, const char *enc)
 	/* A member's page holds their forms and token. */
 	if (r->login != NULL)
 		tag = http_hash(tag, r->login->csrf, strlen(r->login->csrf));
+	else if (r->srv->cfg.http_visitor_groups[0] != '\0')
+		/* A visitor's forms hold their token, and where visitors
+		   may comment is the configuration's. */
+		tag = http_hash(http_hash(tag, webvisitor_token(r),
+		    WEB_TOKEN_HEX), r->srv->cfg.http_visitor_groups,
+		    strlen(r->srv->cfg.http_visitor_groups));
+	/* The anonymous box follows anonymous_groups. */
+	tag = http_hash(tag, r->srv->cfg.anonymous_groups,
+	    strlen(r->srv->cfg.anonymous_groups));
 	/* The house rules shown are those of the first post's first group:
 	   the tag covers the file too. */
 	rootgroup[0] = '\0';
@@ -1045,15 +1076,21 @@ page_thread(struct http_req *r, const char *enc)
 			    "page</a>.</p>\n</article>");
 			continue;
 		}
-		memset(&rc, 0, sizeof(rc));
+		/* Not a memset: groups alone is 2 KiB a comment. */
 		rc.b = &body;
 		rc.msgid = tc.nodes[i].msgid;
 		rc.is_root = i == 0;
+		rc.title = NULL;
+		rc.groups[0] = '\0';
 		if (store_article_get(r->srv->store, tc.nodes[i].msgid,
 		    render_article_cb, &rc) != STORE_OK)
 			mime_buf_adds(&body, "<p class=\"missing\">This post "
 			    "could not be read.</p>\n");
-		comment_footer(r, &body, tc.nodes[i].msgid);
+		comment_footer(r, &body, tc.nodes[i].msgid, rc.groups);
+		/* The comment form under the thread answers the root: its
+		   groups, without reading it again. */
+		if (i == 0 && rc.groups[0] != '\0')
+			rootgroups = xstrdup(rc.groups);
 		mime_buf_adds(&body, "</article>");
 	}
 	if (opened) {
@@ -1094,7 +1131,8 @@ page_thread(struct http_req *r, const char *enc)
 	if (rootgroup[0] != '\0')
 		webrules(r, &b, rootgroup);
 	if (tc.nodes[0].readable)
-		webform_reply(r, &b, tc.nodes[0].msgid, 1);
+		webform_reply(r, &b, tc.nodes[0].msgid, rootgroups, 1);
+	free(rootgroups);
 	page_end(&b);
 	b.oom |= body.oom;
 	mime_buf_free(&body);
@@ -1328,7 +1366,9 @@ page_reply(struct http_req *r, const char *enc)
 	mime_buf_adds(&b, "<h1>Reply</h1>\n");
 	/* A member gets the form (without the thread's page); anyone can
 	   reply with a newsreader. */
-	webform_reply(r, &b, msgid, 1);
+	webform_reply(r, &b, msgid, rc.f.followup[0] != '\0' &&
+	    strcmp(rc.f.followup, "poster") != 0 ? rc.f.followup :
+	    rc.f.newsgroups, 1);
 	mime_buf_adds(&b, "<p>Or reply with a newsreader: the post is ");
 	mime_buf_adds(&b, "<a href=\"news:");
 	url(&b, msgid);

@@ -3,9 +3,10 @@
  * behind its cookie, CSRF tokens, logout, and the comment and reply forms.
  *
  * A comment is posted through NNTP POST itself: the web front end opens a
- * session of loomd's own (session_accept on one end of a loopback TCP
- * pair, with the visitor's address as its peer and the member's name as
- * its login) and speaks POST to it.  So a web comment takes exactly the
+ * session of loomd's own (session_adopt: on one end of a socketpair, with
+ * the visitor's address as its peer and the member's name as its login,
+ * or for a visitor no login and visitor_groups as its posting rights)
+ * and speaks POST to it.  So a web comment takes exactly the
  * path of a newsreader's: the same validation, injection (with the
  * visitor's address as posting host), [filter] rules and filter program,
  * posts_per_minute, access rules, writer and synced commit; the page says
@@ -15,8 +16,6 @@
 #include <sys/stat.h>
 
 #include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <arpa/inet.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -51,6 +50,7 @@
 #include "session.h"
 #include "store.h"
 #include "util.h"
+#include "wildmat.h"
 
 /* Web sessions held at once; the oldest goes when a login needs room. */
 #define WEB_SESSIONS_MAX	4096
@@ -379,36 +379,113 @@ hidden(struct mime_buf *b, const char *name, const char *value)
 	mime_buf_adds(b, "\">");
 }
 
-static int	reply_may_be_anonymous(struct http_req *, const char *);
+static int	reply_groups_read(struct http_req *, const char *, char *,
+		    size_t);
+static int	groups_all(struct http_req *, const char *, int);
+
+#define GROUPS_ANONYMOUS	0	/* [posting] anonymous_groups */
+#define GROUPS_VISITOR		1	/* [http] visitor_groups, readable */
+
+/* A token in hex, as made by token_new. */
+static int
+token_form(const char *t)
+{
+	size_t	i;
+
+	for (i = 0; i < WEB_TOKEN_HEX; i++)
+		if (!isxdigit((unsigned char)t[i]))
+			return (0);
+	return (t[i] == '\0');
+}
+
+/*
+ * A visitor's CSRF token: a double submit, as the login form's.  The
+ * random value lives in the cookie loom_visitor (HttpOnly,
+ * SameSite=Strict) and in each visitor's form; a post needs both equal.
+ * Made once per visitor and kept a week, so pages stay cacheable.
+ */
+const char *
+webvisitor_token(struct http_req *r)
+{
+	char	tok[WEB_TOKEN_HEX + 2];
+
+	if (r->visitor[0] != '\0')
+		return (r->visitor);
+	if (cookie_get(r->req, "loom_visitor", tok, sizeof(tok)) &&
+	    token_form(tok))
+		loom_strlcpy(r->visitor, tok, sizeof(r->visitor));
+	else {
+		token_new(r->visitor);
+		cookie_set(r, "loom_visitor", r->visitor, WEB_SESSION_TTL);
+	}
+	return (r->visitor);
+}
+
+int
+webvisitor_may_post(struct http_req *r, const char *groups)
+{
+	return (r->login == NULL &&
+	    r->srv->cfg.http_visitor_groups[0] != '\0' && groups != NULL &&
+	    groups_all(r, groups, GROUPS_VISITOR));
+}
+
+/* The visitor's part of the form: a name, and a field people do not see
+   (style.css hides it; a robot filling every field fills it too). */
+static void
+visitor_fields(struct http_req *r, struct mime_buf *b)
+{
+	mime_buf_adds(b, "<label class=\"name\">Name <input name=\"name\" "
+	    "maxlength=\"64\" autocomplete=\"nickname\" placeholder=\"");
+	mime_html_escape(r->srv->cfg.http_visitor_name,
+	    strlen(r->srv->cfg.http_visitor_name), b);
+	mime_buf_adds(b, "\"></label><label class=\"hp\" aria-hidden=\"true\">"
+	    "Leave this empty <input name=\"website\" tabindex=\"-1\" "
+	    "autocomplete=\"off\"></label>");
+}
 
 /* The form that posts a reply to msgid; open: the comment form under the
-   thread, else one folded under its comment.  The open one offers to
-   post anonymously where every group the reply goes to allows it (the
-   folded ones do not: that would read every comment's article again). */
-void
+   thread, else one folded under its comment.  groups: where the reply
+   goes (the parent's Followup-To or Newsgroups), NULL: read it.  A
+   member gets it, with the "Post anonymously" box where every group of
+   the reply allows that; a visitor where [http] visitor_groups allows
+   every group, with a name field. */
+int
 webform_reply(struct http_req *r, struct mime_buf *b, const char *msgid,
-    int open)
+    const char *groups, int open)
 {
-	if (r->login == NULL) {
+	char		 buf[HDR_MAX];
+	const char	*csrf;
+	int		 visitor;
+
+	if (groups == NULL && (r->login != NULL ||
+	    r->srv->cfg.http_visitor_groups[0] != '\0') &&
+	    reply_groups_read(r, msgid, buf, sizeof(buf)))
+		groups = buf;
+	visitor = webvisitor_may_post(r, groups);
+	if (r->login == NULL && !visitor) {
 		if (open) {
 			mime_buf_adds(b, "<p class=\"login\"><a href=\"/login"
 			    "?next=/t/");
 			mime_url_encode(msgid, strlen(msgid), b);
 			mime_buf_adds(b, "\">Log in</a> to comment.</p>\n");
 		}
-		return;
+		return (0);
 	}
+	csrf = visitor ? webvisitor_token(r) : r->login->csrf;
 	mime_buf_adds(b, open ? "<section class=\"comment\"><h2>Comment"
 	    "</h2>" : "<details class=\"reply\"><summary>Reply</summary>");
 	mime_buf_adds(b, "<form method=\"post\" action=\"/post\" "
 	    "accept-charset=\"utf-8\">");
-	hidden(b, "csrf", r->login->csrf);
+	hidden(b, "csrf", csrf);
 	hidden(b, "parent", msgid);
+	if (visitor)
+		visitor_fields(r, b);
 	mime_buf_adds(b, "<textarea name=\"body\" rows=\"");
 	mime_buf_adds(b, open ? "6" : "4");
 	mime_buf_adds(b, "\" required aria-label=\"Your comment\">"
 	    "</textarea>");
-	if (open && reply_may_be_anonymous(r, msgid)) {
+	if (!visitor && groups != NULL && r->srv->cfg.anonymous_groups[0] !=
+	    '\0' && groups_all(r, groups, GROUPS_ANONYMOUS)) {
 		mime_buf_adds(b, "<label class=\"anonymous\"><input "
 		    "type=\"checkbox\" name=\"anonymous\" value=\"yes\"> "
 		    "Post anonymously, as ");
@@ -416,10 +493,22 @@ webform_reply(struct http_req *r, struct mime_buf *b, const char *msgid,
 		    strlen(r->srv->cfg.anonymous_from), b);
 		mime_buf_adds(b, "</label>");
 	}
-	mime_buf_adds(b, "<button type=\"submit\">Post as ");
-	mime_html_escape(r->login->user, strlen(r->login->user), b);
-	mime_buf_adds(b, "</button></form>");
+	if (visitor)
+		mime_buf_adds(b, "<button type=\"submit\">Post</button>");
+	else {
+		mime_buf_adds(b, "<button type=\"submit\">Post as ");
+		mime_html_escape(r->login->user, strlen(r->login->user), b);
+		mime_buf_adds(b, "</button>");
+	}
+	mime_buf_adds(b, "</form>");
+	if (visitor && open) {
+		mime_buf_adds(b, "<p class=\"login\">No account needed; or <a "
+		    "href=\"/login?next=/t/");
+		mime_url_encode(msgid, strlen(msgid), b);
+		mime_buf_adds(b, "\">log in</a>.</p>");
+	}
 	mime_buf_adds(b, open ? "</section>\n" : "</details>");
+	return (1);
 }
 
 /* Who is logged in, and the logout form (a POST: a link could be
@@ -817,33 +906,48 @@ reply_groups(const struct parent *pa)
 	    0 ? pa->followup : pa->newsgroups);
 }
 
-/* Would the reply to msgid go only to groups that take anonymous posts
-   ([posting] anonymous_groups)?  loomd decides again when it is posted. */
+/* The groups a reply to msgid goes to, into out: 0 when the visitor
+   may not read it or it is not there. */
 static int
-reply_may_be_anonymous(struct http_req *r, const char *msgid)
+reply_groups_read(struct http_req *r, const char *msgid, char *out,
+    size_t outlen)
 {
-	struct parent_ctx	 pc;
-	const char		*v, *p, *end, *item;
-	char			 name[STORE_GROUP_MAX + 1];
-	size_t			 n;
-	int			 any = 0;
+	struct parent_ctx	*pc;
+	int			 ok;
 
-	if (r->srv->cfg.anonymous_groups[0] == '\0')
-		return (0);
-	memset(&pc, 0, sizeof(pc));
-	pc.acc = &r->acc;
-	if (store_article_get(r->srv->store, msgid, parent_read_cb, &pc) !=
-	    STORE_OK || !pc.ok)
-		return (0);
-	v = reply_groups(&pc.pa);
-	p = v;
-	end = v + strlen(v);
+	pc = xcalloc(1, sizeof(*pc));
+	pc->acc = &r->acc;
+	ok = store_article_get(r->srv->store, msgid, parent_read_cb, pc) ==
+	    STORE_OK && pc->ok;
+	if (ok)
+		loom_strlcpy(out, reply_groups(&pc->pa), outlen);
+	free(pc);
+	return (ok);
+}
+
+/*
+ * Is every group of the list `groups` one that takes anonymous posts
+ * (GROUPS_ANONYMOUS), or one a visitor may comment in and read
+ * (GROUPS_VISITOR)?  The form's promise only: loomd decides again when
+ * it is posted (POST checks the session's rights and anonymous_groups).
+ */
+static int
+groups_all(struct http_req *r, const char *groups, int what)
+{
+	const char	*p = groups, *end = groups + strlen(groups), *item;
+	char		 name[STORE_GROUP_MAX + 1];
+	size_t		 n;
+	int		 any = 0;
+
 	while (article_list_next(&p, end, &item, &n)) {
 		if (n == 0 || n >= sizeof(name))
 			return (0);
 		memcpy(name, item, n);
 		name[n] = '\0';
-		if (!anon_group_allowed(&r->srv->cfg, name))
+		if (what == GROUPS_ANONYMOUS ?
+		    !anon_group_allowed(&r->srv->cfg, name) :
+		    (!wildmat_match(name, r->srv->cfg.http_visitor_groups) ||
+		    !access_can_read(&r->acc, name)))
 			return (0);
 		any = 1;
 	}
@@ -915,13 +1019,14 @@ user_atom(const char *u)
 /* The proto-article for POST, dot-stuffed, ending with ".\r\n". */
 static int
 build_article(struct http_req *r, const struct parent *pa, const char *msgid,
-    const char *text, int anonymous, struct mime_buf *out, const char **why)
+    const char *text, const char *name, int anonymous, struct mime_buf *out,
+    const char **why)
 {
 	const char	*p, *eol, *groups;
 	size_t		 n;
 	int		 ascii = 1, any = 0;
 
-	if (!user_atom(r->login->user)) {
+	if (r->login != NULL && !user_atom(r->login->user)) {
 		*why = "Your user name cannot be an address: post with a "
 		    "newsreader.";
 		return (-1);
@@ -938,12 +1043,20 @@ build_article(struct http_req *r, const struct parent *pa, const char *msgid,
 	}
 	groups = reply_groups(pa);
 	mime_buf_adds(out, "From: ");
-	mime_buf_adds(out, r->login->user);
-	mime_buf_adds(out, " <");
-	mime_buf_adds(out, r->login->user);
-	mime_buf_adds(out, "@");
-	mime_buf_adds(out, r->srv->cfg.domain[0] != '\0' ? r->srv->cfg.domain :
-	    r->srv->cfg.pathhost);
+	if (r->login == NULL) {
+		/* A visitor: the name given (mime_name_clean) as a
+		   display name, the configured address. */
+		mime_display_name(name, out);
+		mime_buf_adds(out, " <");
+		mime_buf_adds(out, r->srv->cfg.http_visitor_address);
+	} else {
+		mime_buf_adds(out, r->login->user);
+		mime_buf_adds(out, " <");
+		mime_buf_adds(out, r->login->user);
+		mime_buf_adds(out, "@");
+		mime_buf_adds(out, r->srv->cfg.domain[0] != '\0' ?
+		    r->srv->cfg.domain : r->srv->cfg.pathhost);
+	}
 	mime_buf_adds(out, ">\r\nNewsgroups: ");
 	mime_buf_adds(out, groups);
 	mime_buf_adds(out, "\r\nSubject: ");
@@ -1070,8 +1183,10 @@ post_finish(struct post_job *pj, const char *line)
 	mime_buf_adds(&b, "\">Back to the thread</a></p>\n");
 	page_end(&b);
 	r.etag_done = 1;
+	/* 440: the access rules give no posting rights from here. */
 	http_send(&r, line != NULL && (strncmp(line, "441 ", 4) == 0 ||
-	    strncmp(line, "435 ", 4) == 0) ? 422 : 503,
+	    strncmp(line, "435 ", 4) == 0) ? 422 : line != NULL &&
+	    strncmp(line, "440 ", 4) == 0 ? 403 : 503,
 	    "text/html; charset=utf-8", &b, "no-store");
 	mime_buf_free(&b);
 	post_job_free(pj);
@@ -1120,93 +1235,69 @@ post_event_cb(struct bufferevent *bev LOOM_UNUSED, short what LOOM_UNUSED,
 	post_finish(arg, NULL);
 }
 
-/* A connected loopback TCP pair: fds[0] for loomd's session, fds[1]
-   ours.  TCP (not a socketpair) so the session is set up as any other. */
-static int
-tcp_pair(int fds[2])
-{
-	struct sockaddr_in	sin;
-	socklen_t		slen = sizeof(sin);
-	int			l, c = -1, a = -1;
-
-	if ((l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return (-1);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(l, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    listen(l, 1) == -1 ||
-	    getsockname(l, (struct sockaddr *)&sin, &slen) == -1 ||
-	    (c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
-	    connect(c, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    (a = accept4(l, NULL, NULL, SOCK_CLOEXEC)) == -1) {
-		if (c != -1)
-			close(c);
-		close(l);
-		return (-1);
-	}
-	close(l);
-	if (evutil_make_socket_nonblocking(a) == -1 ||
-	    evutil_make_socket_nonblocking(c) == -1) {
-		close(a);
-		close(c);
-		return (-1);
-	}
-	fds[0] = a;
-	fds[1] = c;
-	return (0);
-}
-
-/* Start loomd's own NNTP session for the member, from the visitor's
-   address.  0, or -1 (nothing left open). */
+/* Start loomd's own NNTP session for the poster (session_adopt: in
+   process, no listener), from the visitor's address: logged in as the
+   member, or, for a visitor, not logged in and with visitor_groups as
+   its posting rights.  0, or -1 (nothing left open). */
 static int
 post_session(struct http_req *r, int *ourfd)
 {
 	struct evhttp_connection	*evcon;
 	const struct sockaddr		*sa;
 	struct session			*s;
-	int				 fds[2];
 
 	evcon = evhttp_request_get_connection(r->req);
-	if ((sa = evhttp_connection_get_addr(evcon)) == NULL ||
-	    tcp_pair(fds) == -1)
+	if ((sa = evhttp_connection_get_addr(evcon)) == NULL)
 		return (-1);
-	/* Refused (over the connection limits) or denied: our end's
-	   closing ends it. */
-	if ((s = session_accept(r->srv, fds[0],
-	    (struct sockaddr *)(uintptr_t)sa, sa->sa_family == AF_INET6 ?
-	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
-	    0)) == NULL) {
-		close(fds[1]);
+	/* Refused (over the connection limits, or no access): NULL. */
+	if ((s = session_adopt(r->srv, sa, sa->sa_family == AF_INET6 ?
+	    (int)sizeof(struct sockaddr_in6) : (int)sizeof(struct sockaddr_in),
+	    r->login != NULL ? r->login->user : NULL, r->login != NULL ? NULL :
+	    r->srv->cfg.http_visitor_groups, ourfd)) == NULL)
 		return (-1);
-	}
-	/* Logged in as the member, as AUTHINFO would have made it. */
-	session_login(s, r->login->user);
 	log_info("session=%llx web post user=%s", (unsigned long long)s->id,
-	    s->user);
-	*ourfd = fds[1];
+	    r->login != NULL ? s->user : "- (visitor)");
 	return (0);
+}
+
+/* A visitor's form: the double submit of webvisitor_token. */
+static int
+visitor_csrf_ok(struct http_req *r, const char *csrf)
+{
+	char	tok[WEB_TOKEN_HEX + 2];
+
+	return (r->srv->cfg.http_visitor_groups[0] != '\0' &&
+	    cookie_get(r->req, "loom_visitor", tok, sizeof(tok)) &&
+	    token_form(tok) && token_eq(tok, csrf));
 }
 
 void
 post_comment(struct http_req *r)
 {
-	struct parent_ctx	 pc;
+	struct parent_ctx	*pc = NULL;
 	struct post_job		*pj;
 	struct timeval		 tv;
-	char			*body, *text, csrf[WEB_TOKEN_HEX + 2];
+	char			*body, *text = NULL, csrf[WEB_TOKEN_HEX + 2];
 	char			 parent[STORE_MSGID_MAX + 1], anon[8];
+	char			 hp[64], raw[CONFIG_VISITOR_NAME_MAX * 2 + 2];
+	char			 name[CONFIG_VISITOR_NAME_MAX + 1];
 	const char		*why = NULL;
 	size_t			 len;
-	int			 fd, anonymous;
+	int			 fd, anonymous = 0, code = 400;
 
+	name[0] = '\0';
 	if ((body = form_body(r, COMMENT_BODY_MAX, &len)) == NULL)
 		return;
-	if (r->login == NULL || form_field(body, len, "csrf", csrf,
-	    sizeof(csrf), NULL) != 0 || !token_eq(r->login->csrf, csrf)) {
+	/* The token first: a forged form does nothing, member's or
+	   visitor's. */
+	if (form_field(body, len, "csrf", csrf, sizeof(csrf), NULL) != 0 ||
+	    (r->login != NULL ? !token_eq(r->login->csrf, csrf) :
+	    !visitor_csrf_ok(r, csrf))) {
 		free(body);
-		http_error(r, 403, r->login == NULL ? "Log in to post." :
-		    "The form has expired: reload the page.");
+		http_error(r, 403, r->login == NULL &&
+		    r->srv->cfg.http_visitor_groups[0] == '\0' ?
+		    "Log in to post." : "The form has expired: reload the "
+		    "page.");
 		return;
 	}
 	text = xmalloc(COMMENT_TEXT_MAX + 1);
@@ -1220,30 +1311,65 @@ post_comment(struct http_req *r)
 		why = "The comment is too long.";
 		goto bad;
 	}
-	memset(&pc, 0, sizeof(pc));
-	pc.acc = &r->acc;
-	if (store_article_get(r->srv->store, parent, parent_read_cb, &pc) !=
-	    STORE_OK || !pc.ok) {
-		free(body);
-		free(text);
-		http_error(r, 404, "No such article to reply to.");
-		return;
+	pc = xcalloc(1, sizeof(*pc));
+	pc->acc = &r->acc;
+	if (store_article_get(r->srv->store, parent, parent_read_cb, pc) !=
+	    STORE_OK || !pc->ok) {
+		why = "No such article to reply to.";
+		code = 404;
+		goto bad;
 	}
+	if (r->login == NULL) {
+		if (!webvisitor_may_post(r, reply_groups(&pc->pa))) {
+			why = "Visitors cannot comment here: log in.";
+			code = 403;
+			goto bad;
+		}
+		/* The field people never see: filled, it was a robot.
+		   Nothing is posted, and nothing says why. */
+		hp[0] = '\0';
+		if (form_field(body, len, "website", hp, sizeof(hp), NULL) ==
+		    -1 || hp[0] != '\0') {
+			log_info("web: visitor post dropped from %s: hidden "
+			    "field filled", r->addr);
+			why = "Not posted.";
+			code = 422;
+			goto bad;
+		}
+		raw[0] = '\0';
+		if (form_field(body, len, "name", raw, sizeof(raw), NULL) ==
+		    -1 || mime_name_clean(raw, CONFIG_VISITOR_NAME_MAX, name,
+		    sizeof(name)) == -1) {
+			why = "A name is at most 64 octets of text, on one "
+			    "line.";
+			goto bad;
+		}
+		if (name[0] == '\0')
+			loom_strlcpy(name, r->srv->cfg.http_visitor_name,
+			    sizeof(name));
+	} else
+		anonymous = form_field(body, len, "anonymous", anon,
+		    sizeof(anon), NULL) == 0 && strcmp(anon, "yes") == 0;
 	pj = xcalloc(1, sizeof(*pj));
 	loom_strlcpy(pj->parent, parent, sizeof(pj->parent));
-	anonymous = form_field(body, len, "anonymous", anon, sizeof(anon),
-	    NULL) == 0 && strcmp(anon, "yes") == 0;
-	if (build_article(r, &pc.pa, parent, text, anonymous, &pj->article,
-	    &why) == -1) {
+	if (build_article(r, &pc->pa, parent, text, name, anonymous,
+	    &pj->article, &why) == -1) {
 		mime_buf_free(&pj->article);
 		free(pj);
 		goto bad;
 	}
 	free(body);
 	free(text);
-	if (post_session(r, &fd) == -1 ||
-	    (pj->bev = bufferevent_socket_new(r->srv->base, fd,
+	free(pc);
+	if (post_session(r, &fd) == -1) {
+		mime_buf_free(&pj->article);
+		free(pj);
+		http_error(r, 503, "Cannot post now; try again later.");
+		return;
+	}
+	if ((pj->bev = bufferevent_socket_new(r->srv->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		close(fd);
 		mime_buf_free(&pj->article);
 		free(pj);
 		http_error(r, 503, "Cannot post now; try again later.");
@@ -1259,5 +1385,6 @@ post_comment(struct http_req *r)
 bad:
 	free(body);
 	free(text);
-	http_error(r, 400, why);
+	free(pc);
+	http_error(r, code, why);
 }

@@ -176,5 +176,43 @@ def test_browser_thread_post_and_nntp():
         drv.quit()
 
 
+def test_browser_visitor_reply():
+    """A visitor without an account replies through a comment's form where
+    [http] visitor_groups allows it: a name, no login; the hidden field
+    stays hidden."""
+    drv, By, Wait = browser()
+    try:
+        conf = "[http]\nvisitor_groups = local.general\n"
+        with Loomd(args=("--http", "127.0.0.1:0"), config=conf) as d:
+            post_page(d)
+            host, port = web(d)
+            wait = Wait(drv, harness.scaled(30))
+            drv.get("http://%s:%d/t/%s" % (host, port, q(ROOT)))
+            parent = next(c for c in PAGE if c["depth"] == 2)
+            art = drv.find_element(By.ID, "m-" + q(parent["msgid"]))
+            art.find_element(By.CSS_SELECTOR,
+                             "details.reply > summary").click()
+            form = art.find_element(By.CSS_SELECTOR, "details.reply form")
+            assert not form.find_element(By.NAME, "website").is_displayed()
+            form.find_element(By.NAME, "name").send_keys("Visitor Vera")
+            text = "A visitor's reply, no account."
+            form.find_element(By.TAG_NAME, "textarea").send_keys(text)
+            form.find_element(By.TAG_NAME, "button").click()
+            try:
+                wait.until(lambda b: "#m-" in b.current_url)
+            except Exception:
+                raise TestFailure("at %s after posting: %s" % (
+                    drv.current_url, drv.page_source[:2000]))
+            frag = urllib.parse.urlsplit(drv.current_url).fragment
+            new = drv.find_element(By.ID, frag)
+            assert text in new.text and "Visitor Vera" in new.text, new.text
+            holder = new.find_element(By.XPATH, "ancestor::li[2]/article")
+            assert holder.get_attribute("id") == "m-" + q(parent["msgid"])
+            assert "Log in" in drv.find_element(
+                By.CSS_SELECTOR, "nav.account").text
+    finally:
+        drv.quit()
+
+
 if __name__ == "__main__":
     harness.main(globals())

@@ -577,6 +577,94 @@ def test_connection_limit_per_address():
             c.close()
 
 
+SECURITY_HEADERS = ("content-security-policy", "x-content-type-options",
+                    "x-frame-options", "referrer-policy",
+                    "cross-origin-opener-policy")
+
+
+def raw_reply(addr, data, ctx=None):
+    """Send data on a new connection, read to the end: (status line,
+    header dict with lower-case names, each name's count, body)."""
+    s = socket.create_connection(addr, timeout=harness.scaled(10))
+    if ctx is not None:
+        s = ctx.wrap_socket(s, server_hostname="localhost")
+    out = b""
+    try:
+        s.sendall(data)
+        while True:
+            c = s.recv(65536)
+            if not c:
+                break
+            out += c
+    except OSError:
+        pass
+    finally:
+        s.close()
+    head, _, body = out.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    h, count = {}, {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        h[k.strip().lower()] = v.strip()
+        count[k.strip().lower()] = count.get(k.strip().lower(), 0) + 1
+    return lines[0], h, count, body
+
+
+# The replies evhttp writes itself, before any code of ours runs.
+EVHTTP_OWN = (
+    ("method", b"PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+     "501"),
+    ("request line", b"NOT HTTP AT ALL\r\n\r\n", "400"),
+    ("headers", b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 +
+     b"\r\n\r\n", "400"),
+    ("body", b"POST /post HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n"
+     b"Content-Type: application/x-www-form-urlencoded\r\n\r\n", "413"),
+)
+
+
+def check_evhttp_own(w, ctx=None):
+    for what, req, code in EVHTTP_OWN:
+        status, h, count, body = raw_reply(w, req, ctx)
+        print("# %s: %s" % (what, status))
+        assert status.split()[1] == code, (what, status)
+        for k in SECURITY_HEADERS:
+            assert k in h, (what, k, h)
+            assert count[k] == 1, (what, k)
+        assert "script-src" not in h["content-security-policy"]
+        assert h["content-security-policy"].startswith("default-src 'none'")
+        assert h["x-content-type-options"] == "nosniff"
+        assert ("strict-transport-security" in h) == (ctx is not None), what
+        # The body is evhttp's fixed text, nothing of the request.
+        assert b"aaaa" not in body and b"NOT HTTP" not in body
+    # Our own replies keep exactly one set, and the 100 Continue
+    # interim reply is left alone (no header lines in it).
+    status, h, count, _ = raw_reply(w, b"GET /nope HTTP/1.1\r\nHost: x\r\n"
+                                    b"Connection: close\r\n\r\n", ctx)
+    assert status.split()[1] == "404"
+    assert all(count[k] == 1 for k in SECURITY_HEADERS), count
+    status, h, count, body = raw_reply(
+        w, b"POST /post HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+        b"Content-Length: 3\r\nConnection: close\r\nContent-Type: "
+        b"application/x-www-form-urlencoded\r\n\r\na=b", ctx)
+    assert status.split()[1] in ("100", "403"), status
+    if status.split()[1] == "100":
+        assert body.startswith(b"HTTP/1.1 403"), body[:40]
+
+
+def test_evhttp_own_replies_carry_security_headers():
+    with Loomd(args=("--http", "127.0.0.1:0")) as d:
+        w = web(d)
+        check_evhttp_own(w)
+        st, _, _ = get(w, "/")
+        assert st == 200
+    pair = harness.TLSPair()
+    try:
+        with Loomd(args=pair.args + ("--https", "127.0.0.1:0")) as d:
+            check_evhttp_own(web(d, "https"), pair.client_context())
+    finally:
+        pair.remove()
+
+
 def test_config_keys():
     r = harness.run_loomd("--dump-config")
     assert "[http]" in r.stdout and "thread_max" in r.stdout

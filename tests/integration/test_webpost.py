@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import Loomd  # noqa: E402
 import test_web  # noqa: E402
-from test_web import PAGE, ROOT, get, parse, post_page, q, web  # noqa: E402
+from test_web import PAGE, ROOT, get, parse, post, post_page, q, web  # noqa: E402
 
 warnings.simplefilter("ignore", DeprecationWarning)
 import nntplib  # noqa: E402
@@ -411,6 +411,291 @@ def test_atom_feeds():
                      "/g/no.such.atom", "/t/.atom"):
             st, _, _ = get(w, path)
             assert st == 404, (path, st)
+
+
+# Visitors (no account) comment where [http] visitor_groups allows; the
+# address may not post over NNTP (read only), a staff user posts the
+# threads.
+VISITOR_CONF = """
+[auth]
+allow_plaintext = yes
+[http]
+visitor_groups = local.general
+[access everyone]
+read = *
+post =
+[access staff]
+users = staff
+read = *
+post = *
+"""
+VROOT = "<vroot@web.test>"
+VREPLY = "<vreply@web.test>"
+OTHER = "<other@web.test>"
+
+
+def staff_posts(d, only_root=False):
+    add_user(d, "staff")
+    with d.connect() as c:
+        c.expect(381, "AUTHINFO USER staff")
+        c.expect(281, "AUTHINFO PASS " + PASSWORD)
+        for art in (
+                harness.make_article(newsgroups="local.general",
+                                     subject="Visitors welcome",
+                                     message_id=VROOT, body="Say hi.\n"),
+                harness.make_article(newsgroups="local.general",
+                                     subject="Re: Visitors welcome",
+                                     message_id=VREPLY, references=VROOT,
+                                     body="Hi.\n"),
+                harness.make_article(newsgroups="local.test",
+                                     subject="Members only",
+                                     message_id=OTHER, body="Log in.\n")
+                )[:1 if only_root else 3]:
+            code, text = c.post(art)
+            assert code == 240, (code, text)
+
+
+def visitor_page(w, msgid=VROOT, cookie=None):
+    """(visitor cookie header, the form's csrf, page) of a thread page."""
+    st, h, body = request(w, "/t/" + q(msgid),
+                          headers={"Cookie": cookie} if cookie else {})
+    assert st == 200, st
+    c = cookies(h).get("loom_visitor")
+    if c is not None:
+        v, attrs = c
+        assert "HttpOnly" in attrs and "SameSite=Strict" in attrs, attrs
+        cookie = "loom_visitor=" + v
+    return cookie, body
+
+
+def visitor_post(w, cookie, csrf, parent, text, **extra):
+    # As a browser sends the form: the hidden field, empty.
+    fields = {"csrf": csrf, "parent": parent, "name": "", "website": "",
+              "body": text}
+    fields.update(extra)
+    return request(w, "/post", "POST", urllib.parse.urlencode(fields),
+                   dict(FORM, Cookie=cookie) if cookie else FORM)
+
+
+def article_text(d, msgid):
+    with d.connect() as c:
+        _, lines = c.expect_multi(220, "ARTICLE " + msgid)
+    return "\n".join(lines)
+
+
+def posted_id(h):
+    m = re.match(r"/t/(%3C[^#]+%3E)#m-(%3C[^#]+%3E)$", h["location"])
+    assert m, h["location"]
+    return urllib.parse.unquote(m.group(2))
+
+
+def test_visitor_posts_where_allowed():
+    with Loomd(args=ARGS, config=VISITOR_CONF) as d:
+        staff_posts(d)
+        w = web(d)
+        cookie, body = visitor_page(w)
+        assert cookie is not None
+        csrf = form_value(body, "csrf")
+        # Double submit: the form's token is the cookie's.
+        assert cookie == "loom_visitor=" + csrf
+        # A form per comment and one under the thread, with a name field
+        # and the hidden field; no anonymous box (that is for members).
+        assert body.count(b'action="/post"') == 3, body
+        assert body.count(b'name="name"') == 3
+        assert body.count(b'name="website"') == 3
+        assert b'name="anonymous"' not in body
+        # The same cookie again: no new one, the same token.
+        c2, body2 = visitor_page(w, VREPLY, cookie)
+        assert c2 == cookie and form_value(body2, "csrf") == csrf
+        # The reply page on its own has the form too.
+        st, _, rp = request(w, "/reply/" + q(VREPLY),
+                            headers={"Cookie": cookie})
+        assert st == 200 and b'name="name"' in rp, st
+        assert form_value(rp, "csrf") == csrf
+        # Not in visitor_groups: no form, "Log in", and a post is refused.
+        _, other = visitor_page(w, OTHER, cookie)
+        assert b'action="/post"' not in other
+        assert b'href="/login?next=/t/' in other
+        before = group_count(d, "local.test")
+        st, _, _ = visitor_post(w, cookie, csrf, OTHER, "let me in")
+        assert st == 403, st
+        assert group_count(d, "local.test") == before
+        # CSRF holds for visitors: no cookie, a wrong token, no token.
+        before = group_count(d)
+        for ck, tok in ((None, csrf), (cookie, "f" * 32), (cookie, "")):
+            st, _, _ = visitor_post(w, ck, tok, VREPLY, "forged")
+            assert st == 403, (ck, tok, st)
+        st, _, _ = visitor_post(w, "loom_visitor=" + "f" * 32, csrf,
+                                VREPLY, "forged")
+        assert st == 403, st
+        # A robot fills the hidden field: nothing posted.
+        st, _, _ = visitor_post(w, cookie, csrf, VREPLY, "spam",
+                                website="http://spam.example/")
+        assert st == 422, st
+        # Header injection in the name: refused, nothing posted.
+        for bad in ("Eve\r\nX-Injected: yes", "Eve\nNewsgroups: x",
+                    "Eve\rX", "Eve\x7f", "x" * 65, "Eve\x01"):
+            st, _, _ = visitor_post(w, cookie, csrf, VREPLY, "hi",
+                                    name=bad)
+            assert st == 400, (bad, st)
+        st, _, _ = request(w, "/post", "POST", "csrf=%s&parent=%s&body=hi"
+                           "&name=Eve%%00" % (csrf, q(VREPLY)),
+                           dict(FORM, Cookie=cookie))
+        assert st == 400, st
+        assert group_count(d) == before
+        # Posted: a name with quotes, one with non-ASCII, none at all.
+        names = ('Bob "the builder" \\o/', "Zo\u00eb \u00c5str\u00f6m", "")
+        ids = []
+        for n in names:
+            st, h, _ = visitor_post(w, cookie, csrf, VREPLY,
+                                    "A visitor's reply.", name=n)
+            assert st == 303, (n, st)
+            ids.append(posted_id(h))
+        assert group_count(d) == before + 3
+        arts = [article_text(d, i) for i in ids]
+        froms = [re.search(r"^From: (.*)$", a, re.M).group(1) for a in arts]
+        assert froms[0] == '"Bob \\"the builder\\" \\\\o/" ' \
+            "<visitor@loom.invalid>", froms[0]
+        assert froms[1].startswith("=?UTF-8?B?"), froms[1]
+        assert froms[2] == '"Anonymous Coward" <visitor@loom.invalid>', \
+            froms[2]
+        for a in arts:
+            assert "X-Injected" not in a
+            inj = re.search(r"^Injection-Info: (.*(?:\n\s.*)*)", a,
+                            re.M).group(1)
+            # As an unauthenticated NNTP POST: the address, no account.
+            assert 'posting-host="127.0.0.1"' in inj, inj
+            assert "posting-account" not in inj, inj
+            refs = re.search(r"^References: (.*(?:\n .*)*)", a,
+                             re.M).group(1)
+            assert refs.split()[-1] == VREPLY, refs
+        # The page shows the names as written (decoded, escaped).
+        st, _, page = request(w, "/t/" + q(VROOT))
+        page = page.decode()
+        assert "Zo\u00eb \u00c5str\u00f6m" in page
+        assert "Bob &quot;the builder&quot;" in page
+        # NNTP POST from the same address is still refused.
+        with d.connect() as c:
+            code, _ = c.post(harness.make_article(
+                newsgroups="local.general", subject="direct"))
+            assert code in (440, 480), code
+        assert "web post user=- (visitor)" in d.log_text()
+
+
+def test_visitor_posting_off_by_default():
+    with Loomd(args=ARGS) as d:
+        post_page(d)
+        w = web(d)
+        st, h, body = request(w, "/t/" + q(ROOT))
+        assert "loom_visitor" not in cookies(h)
+        assert b'action="/post"' not in body
+        st, _, _ = visitor_post(w, "loom_visitor=" + "a" * 32, "a" * 32,
+                                ROOT, "hello")
+        assert st == 403, st
+
+
+def test_visitor_rate_limit_per_address():
+    """posts_per_minute counts a visitor's posts per address, as for an
+    NNTP POST without a login; a member from the same address counts
+    apart."""
+    conf = VISITOR_CONF.replace("users = staff", "users = staff,alice") + \
+        "[limits]\nposts_per_minute = 1\n"
+    with Loomd(args=ARGS, config=conf) as d:
+        staff_posts(d, only_root=True)
+        add_user(d, "alice")
+        w = web(d)
+        cookie, body = visitor_page(w)
+        csrf = form_value(body, "csrf")
+        st, _, _ = visitor_post(w, cookie, csrf, VROOT, "first")
+        assert st == 303, st
+        st, _, page = visitor_post(w, cookie, csrf, VROOT, "second")
+        assert st == 422 and b"Posting too fast" in page, (st, page)
+        # A new visitor cookie changes nothing: the address counts.
+        cookie2, body2 = visitor_page(w)
+        assert cookie2 != cookie
+        st, _, page = visitor_post(w, cookie2, form_value(body2, "csrf"),
+                                   VROOT, "third")
+        assert st == 422 and b"Posting too fast" in page, (st, page)
+        member = logged_in(w)
+        mcsrf, _ = thread_csrf(w, member, VROOT)
+        st, _, _ = comment(w, member, mcsrf, VROOT, "a member's")
+        assert st == 303, st
+
+
+def test_visitor_comment_to_moderated_group():
+    conf = "[http]\nvisitor_groups = local.general\n"
+    with Loomd(args=ARGS, config=conf) as d:
+        post_page(d)
+        before = group_count(d)
+        p = d.ctl("group", "set", "local.general", "status=m")
+        assert p.returncode == 0, p.stderr
+        w = web(d)
+        cookie, body = visitor_page(w, ROOT)
+        st, _, page = visitor_post(w, cookie, form_value(body, "csrf"),
+                                   PAGE[2]["msgid"], "For the moderators.",
+                                   name="Visitor")
+        page = page.decode()
+        assert st == 202 and "Awaiting moderation" in page, (st, page)
+        assert group_count(d) == before
+        p = d.ctl("queue", "list")
+        assert p.returncode == 0 and "local.general" in p.stdout, p.stdout
+
+
+def test_anonymous_box_on_every_reply_form():
+    conf = "[posting]\nanonymous_groups = local.general\n"
+    with Loomd(args=ARGS, config=conf) as d:
+        post_page(d)
+        post(d, harness.make_article(newsgroups="local.test",
+                                     subject="not anonymous here",
+                                     message_id=OTHER))
+        add_user(d, "alice")
+        w = web(d)
+        cookie = logged_in(w)
+        csrf, body = thread_csrf(w, cookie)
+        forms = body.count(b'action="/post"')
+        assert forms == len(PAGE) + 1
+        assert body.count(b'name="anonymous"') == forms, body
+        _, other = thread_csrf(w, cookie, OTHER)
+        assert b'action="/post"' in other
+        assert b'name="anonymous"' not in other
+        # A reply through a nested comment's form, anonymously.
+        parent = PAGE[3]["msgid"]
+        st, h, _ = request(w, "/post", "POST", urllib.parse.urlencode(
+            {"csrf": csrf, "parent": parent, "body": "Who am I?",
+             "anonymous": "yes"}), dict(FORM, Cookie=cookie))
+        assert st == 303, st
+        msgid = posted_id(h)
+        art = article_text(d, msgid)
+        assert "alice" not in art.lower(), art
+        assert re.search(r"^From: Anonymous Coward <anonymous@loom\.invalid>",
+                         art, re.M), art
+        st, _, page = request(w, "/t/" + q(ROOT))
+        m = re.search(r'<article class="c" id="m-%s">.*?</article>' %
+                      re.escape(q(msgid)), page.decode(), re.S)
+        assert m, msgid
+        assert "alice" not in m.group(0) and "Anonymous Coward" in \
+            m.group(0)
+        st, _, raw = request(w, "/a/" + q(msgid))
+        assert st == 200 and b"alice" not in raw.lower()
+
+
+def test_visitor_config_checked():
+    import tempfile
+    for text, ok in (("visitor_groups = local.*,!local.test\n", True),
+                     ("visitor_address = someone@example.invalid\n", True),
+                     ("visitor_name = Passer-by\n", True),
+                     ("visitor_address = Someone <s@example.invalid>\n",
+                      False),
+                     ("visitor_address = not an address\n", False),
+                     ("visitor_name = a\tb\n", False),
+                     ("visitor_name = " + "x" * 65 + "\n", False)):
+        with tempfile.NamedTemporaryFile("w", suffix=".conf") as f:
+            f.write("[http]\n" + text)
+            f.flush()
+            r = harness.run_loomd("--check-config", "--config", f.name)
+            assert (r.returncode == 0) == ok, (text, r.stderr)
+    r = harness.run_loomd("--dump-config")
+    assert "visitor_groups" in r.stdout and "Anonymous Coward" in r.stdout
 
 
 if __name__ == "__main__":

@@ -281,6 +281,101 @@ test_url_encode_decode(void **state)
 	assert_int_equal(mime_url_decode("abc", 3, out, 4), 3);
 }
 
+static void
+assert_name(const char *in, const char *want)
+{
+	char	out[65];
+	int	rc = mime_name_clean(in, 64, out, sizeof(out));
+
+	if (want == NULL) {
+		assert_int_equal(rc, -1);
+		return;
+	}
+	assert_int_equal(rc, 0);
+	assert_string_equal(out, want);
+}
+
+static void
+test_name_clean(void **state)
+{
+	char	long_name[80];
+
+	(void)state;
+
+	assert_name("  Zo\xc3\xab  ", "Zo\xc3\xab");
+	assert_name("", "");
+	assert_name("   ", "");
+	assert_name("Bob \"B\" \\o/", "Bob \"B\" \\o/");
+	/* Header injection: every line break and control refused. */
+	assert_name("Eve\r\nX-Injected: yes", NULL);
+	assert_name("Eve\nNewsgroups: x", NULL);
+	assert_name("Eve\rX", NULL);
+	assert_name("Eve\tX", NULL);
+	assert_name("Eve\x7f", NULL);
+	assert_name("Eve\x01", NULL);
+	assert_name("Eve\xc2\x85", NULL);		/* NEL, a C1 control */
+	/* Not UTF-8: a lone continuation, overlong, surrogate, cut. */
+	assert_name("Eve\x80", NULL);
+	assert_name("\xc0\xaf", NULL);
+	assert_name("\xe0\x80\xaf", NULL);
+	assert_name("\xed\xa0\x80", NULL);
+	assert_name("\xf4\x90\x80\x80", NULL);
+	assert_name("Zo\xc3", NULL);
+	/* 64 octets pass, 65 do not. */
+	memset(long_name, 'x', 64);
+	long_name[64] = '\0';
+	assert_name(long_name, long_name);
+	long_name[64] = 'x';
+	long_name[65] = '\0';
+	assert_name(long_name, NULL);
+}
+
+static char *
+dname(const char *name)
+{
+	struct mime_buf	b;
+
+	memset(&b, 0, sizeof(b));
+	mime_display_name(name, &b);
+	assert_false(b.oom);
+	return (b.p);
+}
+
+static void
+test_display_name(void **state)
+{
+	char	*s, *w, *dec, *copy;
+	char	 in[200];
+	size_t	 i;
+
+	(void)state;
+
+	s = dname("Anonymous Coward");
+	assert_string_equal(s, "\"Anonymous Coward\"");
+	free(s);
+	s = dname("Bob \"B\" \\o/");
+	assert_string_equal(s, "\"Bob \\\"B\\\" \\\\o/\"");
+	free(s);
+	s = dname("Zo\xc3\xab");
+	assert_string_equal(s, "=?UTF-8?B?Wm/Dqw==?=");
+	free(s);
+	/* Long: several words, each within 75 octets, cut between
+	   characters, and decoding gives the name back. */
+	in[0] = '\0';
+	for (i = 0; i < 30; i++)
+		strcat(in, "\xc3\xa9");		/* 60 octets of e-acute */
+	strcat(in, "\xe2\x82\xac");		/* and a euro sign */
+	s = dname(in);
+	copy = strdup(s);
+	for (w = strtok(copy, " "); w != NULL; w = strtok(NULL, " "))
+		assert_true(strlen(w) <= 75);
+	free(copy);
+	dec = hdr(s);
+	assert_string_equal(dec, in);
+	free(dec);
+	free(s);
+}
+
 int
 main(void)
 {
@@ -296,6 +391,8 @@ main(void)
 		cmocka_unit_test(test_content_type),
 		cmocka_unit_test(test_html_escape),
 		cmocka_unit_test(test_url_encode_decode),
+		cmocka_unit_test(test_name_clean),
+		cmocka_unit_test(test_display_name),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
