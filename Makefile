@@ -20,7 +20,7 @@
 # prints the apt-get line to run and stops.
 
 PKGS     = libevent libevent_openssl libevent_pthreads lmdb openssl cmocka inih \
-           zlib libsystemd
+           zlib libsystemd libcanlock-3
 
 ifeq ($(shell pkg-config --exists $(PKGS) 2>/dev/null && echo ok),)
 $(info loom: some libraries are missing; running scripts/deps.sh)

@@ -48,6 +48,8 @@ intake_free(struct intake *in)
 	article_parser_free(in->parser);
 	article_free(in->article);
 	article_thread_free(&in->thread);
+	free(in->withdraw);
+	free(in->withdraw_keys);
 	free(in->numbers);
 	free(in);
 }
@@ -209,6 +211,10 @@ intake_record(struct intake *in, time_t now)
 	art->posted = in->posted != 0 ? in->posted : now;
 	art->numbers = in->numbers;
 	art->feeds = in->feeds;
+	/* A cancel or Supersedes withdraws in the same transaction. */
+	art->withdraw = in->withdraw;
+	art->withdraw_supersede = in->withdraw_supersede;
+	art->withdraw_keys = in->withdraw_keys;
 	if (in->moderate) {
 		/* Queued, not stored: nothing goes to peers until approved. */
 		art->moderate = 1;
