@@ -239,6 +239,13 @@ intake_done(struct writer_job *job, void *arg)
 	    job->art.status;
 	if (st == STORE_OK && job->art.nfeeds > 0)
 		server_feeds_kick(in->srv);
+	if (st == STORE_OK && job->art.withdraw != NULL)
+		log_info("session=%llx msgid=%s %s %s",
+		    (unsigned long long)in->session_id, job->art.msgid,
+		    job->art.withdrawn == STORE_WITHDRAWN ? "withdrew" :
+		    job->art.withdrawn == STORE_WITHDRAWN_PENDING ?
+		    "keeps a cancel for" : "found nothing to withdraw of",
+		    job->art.withdraw);
 	if (st == STORE_OK)
 		stats_article_in(in->srv, in->ops->kind == INTAKE_POST ?
 		    STATS_IN_POST : in->ops->streaming ? STATS_IN_TAKETHIS :

@@ -168,6 +168,11 @@ withdraw_check(struct intake *in, const struct withdraw_sender *from,
 		return (ret);
 	in->withdraw = xstrdup(target);
 	in->withdraw_supersede = kind == CANCEL_SUPERSEDE;
+	/* A cancel that may act is not held for moderation (INN does not
+	   moderate control messages either); a Supersedes is new text and
+	   waits like any post, then replaces nothing (docs/admin.md). */
+	if (kind == CANCEL_CANCEL)
+		in->moderate = 0;
 	return (0);
 }
 

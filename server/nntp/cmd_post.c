@@ -421,7 +421,7 @@ post_cancel_lock(const char *msgid, char *out, size_t len, void *arg)
  */
 static int
 post_inject(struct session *s, struct intake *in, const char *anon_token,
-    time_t now, char *reason, size_t len)
+    time_t now, int *own_lock, char *reason, size_t len)
 {
 	const struct config		*cfg = &s->srv->cfg;
 	struct article_injection	 inj;
@@ -458,6 +458,7 @@ post_inject(struct session *s, struct intake *in, const char *anon_token,
 	inj.add_lines = 1;
 	inj.cancel_lock = post_cancel_lock;
 	inj.cancel_lock_arg = s;
+	*own_lock = article_header_get(in->article, "Cancel-Lock") != NULL;
 	if ((a = article_inject(in->article, &inj, why, sizeof(why))) ==
 	    NULL) {
 		snprintf(reason, len, "Posting failed: %s", why);
@@ -484,7 +485,7 @@ post_end(struct intake *in, struct session *s, int too_long)
 	char			 token[ANON_TOKEN_LEN + 1];
 	struct withdraw_sender	 from;
 	const char		*action = NULL;
-	int			 anon = 0;
+	int			 anon = 0, own_lock = 0;
 
 	if (too_long) {
 		snprintf(reason, sizeof(reason), "Article too large (at most "
@@ -496,7 +497,7 @@ post_end(struct intake *in, struct session *s, int too_long)
 	if (post_check(s, in, now, reason, ARTICLE_REASON_MAX) == -1 ||
 	    (anon = post_anonymous(s, in->article, token, reason,
 	    sizeof(reason))) == -1 ||
-	    post_inject(s, in, anon ? token : NULL, now, reason,
+	    post_inject(s, in, anon ? token : NULL, now, &own_lock, reason,
 	    sizeof(reason)) == -1 ||
 	    post_moderate(s, in, &mod, reason, sizeof(reason)) == -1)
 		goto refused;
@@ -509,7 +510,9 @@ post_end(struct intake *in, struct session *s, int too_long)
 		log_info("session=%llx msgid=%s withdraws %s: %s",
 		    (unsigned long long)s->id, in->thread.msgid,
 		    in->withdraw != NULL ? in->withdraw : "nothing", action);
-	if (withdraw_kept_cancel(in)) {
+	/* A kept cancel's key can match only a lock the poster chose:
+	   nobody else has the keys to ours. */
+	if (own_lock && withdraw_kept_cancel(in)) {
 		snprintf(reason, sizeof(reason), "Cancelled (a cancel for "
 		    "%.100s came first)", in->thread.msgid);
 		goto refused;

@@ -192,6 +192,22 @@ def test_poster_key_verifies_with_canlock_command():
             "-l", mid, "another secret")), "")
 
 
+def test_owner_cancel_in_a_moderated_group_is_not_queued():
+    with server() as d:
+        m = login(d, "modder")
+        mid = post(m, groups="mod.test")
+        a = login(d, "alice")
+        # alice's post to mod.test is queued; her cancel of modder's
+        # post is refused; modder's own cancel acts at once.
+        code, text = a.post(cancel_article(mid, groups="mod.test"))
+        assert code == 441, (code, text)
+        code, text = m.post(cancel_article(mid, groups="mod.test"))
+        assert code == 240 and "moderation" not in text, (code, text)
+        m.expect(430, "STAT " + mid)
+        p = d.ctl("queue", "list")
+        assert p.returncode == 0 and p.stdout.strip() == "", p.stdout
+
+
 def test_stranger_refused_441_and_logged():
     with server() as d:
         a = login(d, "alice")
@@ -384,6 +400,21 @@ def test_cancel_before_target_over_ihave_and_takethis():
             _, over = c.expect_multi(224, "OVER 1-")
             assert not any(l.split("\t")[4] == target for l in over), over
             d.wait_log(r"msgid=%s refused: cancelled by %s" % (target, cmid))
+
+        # The target POSTed (its own Message-ID and lock) after the
+        # cancel: 441.
+        target = unique_msgid()
+        cmid = unique_msgid()
+        code, text = c.ihave(cmid, relayed(cmid, extra=[
+            ("Control", "cancel " + target),
+            ("Cancel-Key", canlock("-k", target, "poster"))]))
+        assert code == 235, (code, text)
+        p = d.connect()
+        code, text = p.post(make_article(
+            message_id=target,
+            headers=[("Cancel-Lock", canlock("-l", target, "poster"))]))
+        assert code == 441 and "Cancelled" in text, (code, text)
+        p.expect(430, "STAT " + target)
 
         # A kept cancel whose key does not match the target's lock: the
         # target is taken.
