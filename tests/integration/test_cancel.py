@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -429,6 +430,29 @@ def test_cancel_before_target_over_ihave_and_takethis():
             ("Cancel-Lock", canlock("-l", target, "the poster"))]))
         assert code == 235, (code, text)
         c2.expect(223, "STAT " + target)
+
+
+def test_cancel_travels_to_a_peer_and_acts_there():
+    """alice posts on a, a feeds b; her cancel on a gets her key, which b
+    checks against the post's lock without a's secret."""
+    b = Loomd(config="[server]\npathhost = b.test\n[group local.test]\n")
+    with b:
+        with server("[server]\npathhost = a.test\n"
+                    "[peer b.test]\nhost = 127.0.0.1\nport = %d\n"
+                    "pathhost = b.test\ngroups = local.*\n" % b.port) as a:
+            ca = login(a, "alice")
+            mid = post(ca)
+            cb = b.connect()
+            end = time.monotonic() + harness.scaled(45)
+            while cb.cmd("STAT " + mid)[0] != 223:
+                assert time.monotonic() < end, "never fed"
+                time.sleep(0.1)
+            code, text = ca.post(cancel_article(mid))
+            assert code == 240, (code, text)
+            while cb.cmd("STAT " + mid)[0] != 430:
+                assert time.monotonic() < end, "cancel never acted on b"
+                time.sleep(0.1)
+            b.wait_log(r"withdraws %s: Cancel-Key matches" % mid)
 
 
 def test_peer_cancels_none_never_acts():
