@@ -383,7 +383,8 @@ thread_reparent(struct store *st, MDB_txn *txn, const char *old,
 	MDB_cursor	*c;
 	MDB_val		 key, val;
 	const char	*child;
-	char		(*kids)[STORE_MSGID_MAX + 1] = NULL, (*more)[STORE_MSGID_MAX + 1];
+	char		(*kids)[STORE_MSGID_MAX + 1] = NULL;
+	char		(*more)[STORE_MSGID_MAX + 1];
 	char		 source[STORE_MSGID_MAX + 1];
 	uint64_t	 order;
 	size_t		 n = 0, cap = 0, i, clen;

@@ -179,7 +179,8 @@ withdraw_check(struct intake *in, const struct withdraw_sender *from,
 int
 withdraw_kept_cancel(struct intake *in)
 {
-	char		 keys[STORE_CANCEL_KEYS_MAX + 1], cancel[STORE_MSGID_MAX + 1];
+	char		 keys[STORE_CANCEL_KEYS_MAX + 1];
+	char		 cancel[STORE_MSGID_MAX + 1];
 	char		 locks[STORE_CANCEL_KEYS_MAX + 1];
 	const char	*v, *msgid = in->thread.msgid;
 
