@@ -20,10 +20,13 @@
 # prints the apt-get line to run and stops.
 
 PKGS     = libevent libevent_openssl libevent_pthreads lmdb openssl cmocka inih \
-           zlib libsystemd
+           zlib libsystemd libcanlock-3
 
-ifeq ($(shell pkg-config --exists $(PKGS) 2>/dev/null && echo ok),)
-$(info loom: some libraries are missing; running scripts/deps.sh)
+# The tests' canlock command (test_cancel.py) comes with libcanlock-dev's
+# install, but is checked on its own too: a missing one fails the test.
+ifeq ($(shell pkg-config --exists $(PKGS) 2>/dev/null && \
+        command -v canlock >/dev/null && echo ok),)
+$(info loom: some libraries or tools are missing; running scripts/deps.sh)
 DEPS_OUT := $(shell sh scripts/deps.sh >&2; echo $$?)
 ifneq ($(DEPS_OUT),0)
 $(error dependencies missing: install them as shown above, then run make again)

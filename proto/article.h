@@ -307,6 +307,13 @@ struct article_injection {
 	time_t		 now;
 	int		 add_lines;	/* add Lines if absent (RFC 5536
 					   deprecates it; off by default) */
+	/* Non-NULL: asked for the c-lock elements the injecting agent
+	   adds for the article's final Message-ID (RFC 8315 3: computed
+	   by the caller, proto/ hashes nothing); 0 and out, or -1 to add
+	   none. */
+	int		(*cancel_lock)(const char *msgid, char *out,
+			    size_t outlen, void *arg);
+	void		*cancel_lock_arg;
 };
 
 /*
@@ -324,6 +331,9 @@ struct article_injection {
  *    posting-account=...][; logging-data=...][; mail-complaints-to=...]"
  *    (RFC 5536 3.2.8);
  *  - adds Lines if absent and inj->add_lines;
+ *  - with cancel_lock: adds its c-locks to the poster's Cancel-Lock
+ *    (kept: "Cancel-Lock: <poster's> <ours>", as one field at the end of
+ *    the header), or as a new Cancel-Lock field;
  *  - drops empty fields, Xref, Injection-Info, NNTP-Posting-Host,
  *    NNTP-Posting-Date, X-Trace, X-Complaints-To and X-Loom-Anonymous;
  *  - with anonymous_from: drops From, Sender, Reply-To, Organization,

@@ -174,9 +174,15 @@ art_dropped_anon(const struct article_header *h)
 #define ART_BUILD_RELAY		0
 #define ART_BUILD_INJECT	1
 #define ART_BUILD_ANON		2
+/* Or'ed in: the poster's Cancel-Lock is rewritten as one field. */
+#define ART_BUILD_LOCK		4
 static int
 art_build_drops(const struct article_header *h, int inject)
 {
+	if ((inject & ART_BUILD_LOCK) && h->id == ART_H_OTHER &&
+	    strcasecmp(h->name, "Cancel-Lock") == 0)
+		return (1);
+	inject &= ~ART_BUILD_LOCK;
 	/* A request to the injecting agent (policy/anon.h), not part of
 	   the article. */
 	if (inject && h->id == ART_H_OTHER &&
@@ -331,24 +337,74 @@ art_build(const struct article *a, const char *path, int inject,
 	return (b);
 }
 
+/*
+ * The Cancel-Lock value of the injected article: the poster's c-locks
+ * (every Cancel-Lock field, in order: RFC 8315 2.1 allows one, but
+ * nothing a poster set is thrown away) and the injecting agent's.  ""
+ * when the caller adds none and the poster had none.  NULL when out of
+ * memory.
+ */
+static char *
+art_cancel_lock(const struct article *a, const struct article_injection *inj,
+    const char *msgid)
+{
+	const struct article_header	*h;
+	char				 ours[512];
+	char				*v;
+	size_t				 i, n = 1, o = 0, len;
+
+	if (inj->cancel_lock(msgid, ours, sizeof(ours),
+	    inj->cancel_lock_arg) == -1 || strpbrk(ours, "\r\n") != NULL)
+		ours[0] = '\0';
+	n += strlen(ours) + 1;
+	for (i = 0; i < a->nheaders; i++) {
+		h = &a->headers[i];
+		if (h->id == ART_H_OTHER &&
+		    strcasecmp(h->name, "Cancel-Lock") == 0)
+			n += h->valuelen + 1;
+	}
+	if ((v = malloc(n)) == NULL)
+		return (NULL);
+	v[0] = '\0';
+	for (i = 0; i < a->nheaders; i++) {
+		h = &a->headers[i];
+		if (h->id != ART_H_OTHER ||
+		    strcasecmp(h->name, "Cancel-Lock") != 0 ||
+		    h->valuelen == 0)
+			continue;
+		if (o > 0)
+			v[o++] = ' ';
+		memcpy(v + o, h->value, h->valuelen);
+		o += h->valuelen;
+		v[o] = '\0';
+	}
+	if ((len = strlen(ours)) > 0) {
+		if (o > 0)
+			v[o++] = ' ';
+		memcpy(v + o, ours, len + 1);
+	}
+	return (v);
+}
+
 struct article *
 article_inject(const struct article *a, const struct article_injection *inj,
     char *reason, size_t reasonlen)
 {
 	const struct article_header	*h;
 	struct article			*b = NULL;
-	struct art_add			 add[6];
+	struct art_add			 add[7];
 	char				 date[32], lines[32];
 	char				*prefix = NULL, *path = NULL;
-	char				*mid = NULL, *info = NULL;
+	char				*mid = NULL, *info = NULL, *lock = NULL;
 	size_t				 n;
-	int				 has_mid, has_date, anon;
+	int				 has_mid, has_date, anon, build;
 
 	if (inj->path_identity == NULL || !art_path_chars(inj->path_identity)) {
 		art_reason(reason, reasonlen, "Bad path identity");
 		return (NULL);
 	}
 	anon = inj->anonymous_from != NULL;
+	build = anon ? ART_BUILD_ANON : ART_BUILD_INJECT;
 	/* A newsreader's Message-ID often names the poster's machine: an
 	   anonymous post gets the server's own. */
 	has_mid = !anon && art_header_find_id(a, ART_H_MESSAGE_ID) != NULL;
@@ -402,8 +458,17 @@ article_inject(const struct article *a, const struct article_injection *inj,
 		snprintf(lines, sizeof(lines), "%zu", a->lines);
 		art_add_set(&add[n++], "Lines", lines);
 	}
-	if ((b = art_build(a, path, anon ? ART_BUILD_ANON : ART_BUILD_INJECT,
-	    add, n)) == NULL)
+	if (inj->cancel_lock != NULL) {
+		if ((lock = art_cancel_lock(a, inj, has_mid ?
+		    art_header_find_id(a, ART_H_MESSAGE_ID)->value : mid)) ==
+		    NULL)
+			goto nomem;
+		if (lock[0] != '\0') {
+			art_add_set(&add[n++], "Cancel-Lock", lock);
+			build |= ART_BUILD_LOCK;
+		}
+	}
+	if ((b = art_build(a, path, build, add, n)) == NULL)
 		goto nomem;
 	goto done;
 bad_mid:
@@ -416,6 +481,7 @@ done:
 	free(path);
 	free(mid);
 	free(info);
+	free(lock);
 	return (b);
 }
 

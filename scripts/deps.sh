@@ -13,7 +13,7 @@ set -u
 pairs="libevent:libevent-dev libevent_openssl:libevent-dev
 libevent_pthreads:libevent-dev lmdb:liblmdb-dev openssl:libssl-dev
 cmocka:libcmocka-dev inih:libinih-dev zlib:zlib1g-dev
-libsystemd:libsystemd-dev"
+libsystemd:libsystemd-dev libcanlock-3:libcanlock-dev"
 
 missing=""
 command -v pkg-config >/dev/null 2>&1 || missing="pkg-config"
@@ -30,6 +30,9 @@ done
 command -v python3 >/dev/null 2>&1 || missing="$missing python3"
 perl -MNet::NNTP -e 1 >/dev/null 2>&1 || missing="$missing perl libnet-perl"
 command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
+# tests/integration/test_cancel.py makes clients' Cancel-Locks and keys
+# with Debian's canlock command, not with the code loomd uses.
+command -v canlock >/dev/null 2>&1 || missing="$missing canlock"
 # tests/integration/test_install.py checks the unit with systemd-analyze
 # verify (offline: systemd need not be running).
 command -v systemd-analyze >/dev/null 2>&1 || missing="$missing systemd"

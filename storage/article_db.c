@@ -414,6 +414,10 @@ article_put_one(struct store *st, MDB_txn *txn, struct store_article *a)
 	    (rc = put_indexes(st, txn, &p)) != 0 ||
 	    (rc = modq_forget_txn(st, txn, a->msgid, p.mlen)) != 0)
 		goto out;
+	/* A cancel or Supersedes acts in the transaction that stores it:
+	   no crash can leave one without the other. */
+	if (a->withdraw != NULL && (rc = cancel_withdraw_txn(st, txn, a)) != 0)
+		goto out;
 	if (a->numbers != NULL)
 		memcpy(a->numbers, p.nums, a->ngroups * sizeof(*p.nums));
 	a->status = STORE_OK;
@@ -440,6 +444,7 @@ put_batch_reset(void *arg)
 
 	for (i = 0; i < b->n; i++) {
 		b->arts[i].status = b->pre[i];
+		b->arts[i].withdrawn = STORE_WITHDRAWN_NONE;
 		if (b->arts[i].numbers != NULL)
 			memset(b->arts[i].numbers, 0, b->arts[i].ngroups *
 			    sizeof(*b->arts[i].numbers));

@@ -89,22 +89,29 @@ still_filed(struct store *st, MDB_txn *txn, const char *xref,
 	return (0);
 }
 
-/* Remove (group, number): overview entry, counts, and the article once it
-   is in no group. */
+/*
+ * Take (group, number) out of the group: its overview entry, the group's
+ * count and low mark (in gc; the caller saves the record), the thread's
+ * count in the group.  msgid gets the entry's message-id (*mlen 0: there
+ * was no entry), *xref a copy of the article's Xref to free (NULL when
+ * the article record is gone).  Shared by expiry and cancels, which must
+ * leave the same traces.
+ */
 static int
-expire_entry(struct store *st, MDB_txn *txn, const char *name, size_t len,
-    struct group_copy *gc, uint32_t number, struct store_expire_stats *stats)
+number_withdraw(struct store *st, MDB_txn *txn, struct group_copy *gc,
+    uint32_t number, char msgid[STORE_MSGID_MAX + 1], size_t *mlen,
+    char **xref, struct store_expire_stats *stats)
 {
 	struct rec_number	nr;
 	struct rec_article	r;
 	MDB_val			val;
 	uint8_t			nkey[REC_NUMKEY_SIZE];
-	char			msgid[STORE_MSGID_MAX + 1];
 	char			root[STORE_MSGID_MAX + 1];
-	char			*xref = NULL;
-	size_t			mlen, rlen;
-	int			rc, filed, deleted;
+	size_t			rlen;
+	int			rc;
 
+	*mlen = 0;
+	*xref = NULL;
 	rec_numkey_encode(nkey, gc->g.id, number);
 	rc = store_db_get(txn, st->dbi[DB_NUMBERS], nkey, sizeof(nkey), &val);
 	if (rc == MDB_NOTFOUND)
@@ -114,8 +121,8 @@ expire_entry(struct store *st, MDB_txn *txn, const char *name, size_t len,
 	if (rec_number_decode(val.mv_data, val.mv_size, &nr) == -1 ||
 	    nr.msgid_len == 0 || nr.msgid_len > STORE_MSGID_MAX)
 		return (MDB_CORRUPTED);
-	mlen = nr.msgid_len;
-	memcpy(msgid, nr.msgid, mlen + 1);
+	memcpy(msgid, nr.msgid, nr.msgid_len + 1);
+	*mlen = nr.msgid_len;
 	if ((rc = store_db_del(txn, st->dbi[DB_NUMBERS], nkey, sizeof(nkey),
 	    NULL, 0)) != 0)
 		return (rc);
@@ -123,9 +130,10 @@ expire_entry(struct store *st, MDB_txn *txn, const char *name, size_t len,
 		gc->g.count--;
 	if ((rc = store_group_fix_low(st, txn, &gc->g, number)) != 0)
 		return (rc);
-	stats->numbers_removed++;
+	if (stats != NULL)
+		stats->numbers_removed++;
 
-	rc = store_db_get(txn, st->dbi[DB_ARTICLES], msgid, mlen, &val);
+	rc = store_db_get(txn, st->dbi[DB_ARTICLES], msgid, *mlen, &val);
 	if (rc == MDB_NOTFOUND)
 		return (0);
 	if (rc != 0)
@@ -135,10 +143,29 @@ expire_entry(struct store *st, MDB_txn *txn, const char *name, size_t len,
 		return (MDB_CORRUPTED);
 	rlen = r.root_len;
 	memcpy(root, r.root, rlen + 1);
-	if ((xref = strdup(r.xref)) == NULL)
+	if ((*xref = strdup(r.xref)) == NULL)
 		return (ENOMEM);
-	if ((rc = thread_group_remove(st, txn, gc->g.id, root, rlen)) != 0)
-		goto out;
+	if ((rc = thread_group_remove(st, txn, gc->g.id, root, rlen)) != 0) {
+		free(*xref);
+		*xref = NULL;
+	}
+	return (rc);
+}
+
+/* Remove (group, number): overview entry, counts, and the article once it
+   is in no group. */
+static int
+expire_entry(struct store *st, MDB_txn *txn, const char *name, size_t len,
+    struct group_copy *gc, uint32_t number, struct store_expire_stats *stats)
+{
+	char	msgid[STORE_MSGID_MAX + 1];
+	char	*xref = NULL;
+	size_t	mlen;
+	int	rc, filed, deleted;
+
+	if ((rc = number_withdraw(st, txn, gc, number, msgid, &mlen, &xref,
+	    stats)) != 0 || xref == NULL)
+		return (rc);
 	if ((rc = still_filed(st, txn, xref, name, len, msgid, mlen,
 	    &filed)) != 0 || filed)
 		goto out;
@@ -149,6 +176,86 @@ expire_entry(struct store *st, MDB_txn *txn, const char *name, size_t len,
 out:
 	free(xref);
 	return (rc);
+}
+
+/*
+ * Withdraw the stored article msgid (a cancel, a Supersedes, loomctl
+ * cancel) inside txn: out of every group its Xref names whose entry is
+ * still it (numbers are not reused: the groups' high marks stay), then
+ * the record goes as when it expires (article_delete: history entry,
+ * placeholder while it has replies).  *removed is 0 when it was not
+ * stored.
+ */
+int
+article_withdraw_txn(struct store *st, MDB_txn *txn, const char *msgid,
+    size_t mlen, int *removed)
+{
+	struct group_copy	 gc;
+	struct rec_article	 r;
+	struct rec_number	 nr;
+	MDB_val			 val;
+	uint8_t			 nkey[REC_NUMKEY_SIZE];
+	char			 got[STORE_MSGID_MAX + 1];
+	char			*xref, *entry_xref, *p, *sp, *colon, *end;
+	unsigned long		 num;
+	size_t			 glen;
+	int			 rc;
+
+	*removed = 0;
+	rc = store_db_get(txn, st->dbi[DB_ARTICLES], msgid, mlen, &val);
+	if (rc == MDB_NOTFOUND)
+		return (0);
+	if (rc != 0)
+		return (rc);
+	if (rec_article_decode(val.mv_data, val.mv_size, &r) == -1)
+		return (MDB_CORRUPTED);
+	if ((xref = strdup(r.xref)) == NULL)
+		return (ENOMEM);
+	for (p = xref; *p != '\0'; p = *sp != '\0' ? sp + 1 : sp) {
+		if ((sp = strchr(p, ' ')) == NULL)
+			sp = p + strlen(p);
+		if ((colon = memchr(p, ':', (size_t)(sp - p))) == NULL ||
+		    colon == p)
+			continue;
+		num = strtoul(colon + 1, &end, 10);
+		if (end != sp || num == 0 || num > UINT32_MAX)
+			continue;
+		glen = (size_t)(colon - p);
+		rc = group_load_copy(st, txn, p, glen, &gc);
+		if (rc == MDB_NOTFOUND) {
+			rc = 0;
+			continue;
+		}
+		if (rc != 0)
+			break;
+		/* Only if the number is still this article's. */
+		rec_numkey_encode(nkey, gc.g.id, (uint32_t)num);
+		rc = store_db_get(txn, st->dbi[DB_NUMBERS], nkey, sizeof(nkey),
+		    &val);
+		if (rc == MDB_NOTFOUND) {
+			rc = 0;
+			continue;
+		}
+		if (rc != 0)
+			break;
+		if (rec_number_decode(val.mv_data, val.mv_size, &nr) == -1) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		if (nr.msgid_len != mlen || memcmp(nr.msgid, msgid, mlen) != 0)
+			continue;
+		if ((rc = number_withdraw(st, txn, &gc, (uint32_t)num, got,
+		    &glen, &entry_xref, NULL)) != 0)
+			break;
+		free(entry_xref);
+		if ((rc = store_group_save(st, txn, p, (size_t)(colon - p),
+		    &gc.g)) != 0)
+			break;
+	}
+	free(xref);
+	if (rc != 0)
+		return (rc);
+	return (article_delete(st, txn, msgid, mlen, removed));
 }
 
 /*
@@ -491,6 +598,19 @@ purge_fn(struct store *st, MDB_txn *txn, void *arg)
 	return (rc);
 }
 
+static int
+purge_cancels_fn(struct store *st, MDB_txn *txn, void *arg)
+{
+	struct purge_args	*a = arg;
+	int			 rc;
+
+	rc = cancel_purge_txn(st, txn, a->cutoff, a->resume, &a->resume_len,
+	    a->dry_run, &a->purged, &a->done);
+	if (rc == 0 && a->dry_run)
+		rc = STORE_WRITE_ABORT;
+	return (rc);
+}
+
 enum store_status
 store_history_purge(struct store *st, int64_t cutoff,
     struct store_expire_stats *stats)
@@ -521,6 +641,19 @@ store_history_purge_rule(struct store *st, int64_t cutoff, int dry_run,
 		a->start_len = a->resume_len;
 		a->purged = 0;
 		if ((ret = store_write(st, purge_fn, a, purge_reset)) !=
+		    STORE_OK)
+			break;
+		if (stats != NULL)
+			stats->history_purged += a->purged;
+	}
+	/* Cancels kept for targets that never came: history_days too. */
+	a->resume_len = 0;
+	a->done = 0;
+	while (ret == STORE_OK && !a->done) {
+		memcpy(a->start, a->resume, a->resume_len);
+		a->start_len = a->resume_len;
+		a->purged = 0;
+		if ((ret = store_write(st, purge_cancels_fn, a, purge_reset)) !=
 		    STORE_OK)
 			break;
 		if (stats != NULL)

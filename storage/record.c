@@ -510,3 +510,50 @@ rec_user_decode(const void *buf, size_t len, uint32_t *flags,
 		return (-1);
 	return (0);
 }
+
+/* ---- cancels --------------------------------------------------------- */
+
+size_t
+rec_cancel_size(size_t keys_len, size_t cancel_len)
+{
+	if (keys_len > UINT16_MAX || cancel_len > UINT16_MAX)
+		return (0);
+	return (REC_CANCEL_HDR + keys_len + 1 + cancel_len + 1);
+}
+
+void
+rec_cancel_encode(void *buf, int64_t when, const char *keys, size_t keys_len,
+    const char *cancel, size_t cancel_len)
+{
+	uint8_t	*b = buf;
+
+	b[0] = REC_VERSION;
+	b[1] = 0;
+	rec_put_u64(b + 2, (uint64_t)when);
+	rec_put_u16(b + 10, (uint16_t)keys_len);
+	rec_put_u16(b + 12, (uint16_t)cancel_len);
+	memcpy(b + REC_CANCEL_HDR, keys, keys_len);
+	b[REC_CANCEL_HDR + keys_len] = '\0';
+	memcpy(b + REC_CANCEL_HDR + keys_len + 1, cancel, cancel_len);
+	b[REC_CANCEL_HDR + keys_len + 1 + cancel_len] = '\0';
+}
+
+int
+rec_cancel_decode(const void *buf, size_t len, int64_t *when,
+    const char **keys, const char **cancel)
+{
+	const uint8_t	*b = buf;
+	size_t		 kl, cl;
+
+	if (len < REC_CANCEL_HDR || b[0] != REC_VERSION)
+		return (-1);
+	kl = rec_get_u16(b + 10);
+	cl = rec_get_u16(b + 12);
+	if (len != REC_CANCEL_HDR + kl + 1 + cl + 1 ||
+	    b[REC_CANCEL_HDR + kl] != '\0' || b[len - 1] != '\0')
+		return (-1);
+	*when = (int64_t)rec_get_u64(b + 2);
+	*keys = (const char *)b + REC_CANCEL_HDR;
+	*cancel = (const char *)b + REC_CANCEL_HDR + kl + 1;
+	return (0);
+}

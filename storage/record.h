@@ -194,4 +194,16 @@ void	rec_user_encode(void *buf, uint32_t flags, int64_t created,
 int	rec_user_decode(const void *buf, size_t len, uint32_t *flags,
 	    int64_t *created, const char **hash, size_t *hash_len);
 
+/* ---- cancels: target msgid -> a cancel waiting for it --------------- */
+
+#define REC_CANCEL_HDR	14
+
+/* u8 format, u8 flags (0), u64 when, u16 keys length, u16 cancel length,
+   keys \0 cancel \0.  Size, or 0 when a string is too long. */
+size_t	rec_cancel_size(size_t keys_len, size_t cancel_len);
+void	rec_cancel_encode(void *buf, int64_t when, const char *keys,
+	    size_t keys_len, const char *cancel, size_t cancel_len);
+int	rec_cancel_decode(const void *buf, size_t len, int64_t *when,
+	    const char **keys, const char **cancel);
+
 #endif /* LOOM_RECORD_H */

@@ -38,6 +38,7 @@ static const struct {
 	[DB_FEEDQ] =	{ "feedq",	0 },
 	[DB_USERS] =	{ "users",	0 },
 	[DB_MODQ] =	{ "modq",	0 },
+	[DB_CANCELS] =	{ "cancels",	0 },
 };
 
 static _Thread_local char store_errbuf[256];
@@ -421,10 +422,12 @@ store_open_dbs(struct store *st, MDB_txn *txn, char *errbuf, size_t errlen)
 		goto lmdb_err;
 
 	for (i = 0; i < DB_COUNT; i++) {
-		/* The moderation queue came after format version 2 was
-		   set: a version 2 store without it gets it now (empty). */
+		/* The moderation queue and the waiting cancels came
+		   after format version 2 was set: a version 2 store
+		   without them gets them now (empty). */
 		rc = mdb_dbi_open(txn, store_dbs[i].name,
-		    store_dbs[i].flags | (i == DB_MODQ ? MDB_CREATE : create),
+		    store_dbs[i].flags | (i == DB_MODQ || i == DB_CANCELS ?
+		    MDB_CREATE : create),
 		    &st->dbi[i]);
 		if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE) {
 			snprintf(errbuf, errlen, "database \"%s\" %s: the "

@@ -152,6 +152,20 @@ struct store_article {
 	   anonymous). */
 	int			  moderate;
 	const char		 *submitter;
+	/*
+	 * Withdraw another article (a cancel, or the one a Supersedes
+	 * names: the server decided it may) in the same transaction, once
+	 * this one is stored: the target leaves its groups (its numbers are
+	 * not reused), its thread node stays as a placeholder while it has
+	 * replies, and history remembers it.  withdraw_supersede: the
+	 * target's replies hang under this article from then on.
+	 * withdraw_keys (not NULL): when the target is neither stored nor
+	 * in history, remember the cancel for it instead, with these c-key
+	 * elements (store_cancel_pending_*).
+	 */
+	const char		 *withdraw;
+	int			  withdraw_supersede;
+	const char		 *withdraw_keys;
 	/* out */
 	enum store_status	  status;	/* OK, EXISTS, NOTFOUND (none of
 						   its groups exists), INVALID */
@@ -159,7 +173,12 @@ struct store_article {
 						   number in each group, 0 where
 						   the group does not exist */
 	uint64_t		  queue_id;	/* moderate: its queue entry */
+	int			  withdrawn;	/* withdraw: STORE_WITHDRAWN_* */
 };
+
+#define STORE_WITHDRAWN_NONE	0	/* target not stored (nor kept) */
+#define STORE_WITHDRAWN		1	/* target removed */
+#define STORE_WITHDRAWN_PENDING	2	/* cancel kept for the target */
 
 /*
  * Store up to any number of articles in one write transaction, so one sync
@@ -181,6 +200,31 @@ enum store_status store_history_lookup(struct store *st, const char *msgid,
 /* Remember a refused message-id so later offers are refused fast. */
 enum store_status store_history_add(struct store *st, const char *msgid,
     int64_t when);
+
+/* ---- Withdrawing articles (cancel, Supersedes) --------------------- */
+
+/*
+ * Withdraw a stored article at once (loomctl cancel): what a cancel's
+ * withdraw does, in a transaction of its own.  STORE_NOTFOUND if it is
+ * not stored.
+ */
+enum store_status store_article_withdraw(struct store *st, const char *msgid);
+
+/*
+ * Cancels kept for an article that had not arrived (store_put_batch's
+ * withdraw_keys), until the history purge drops them (history_days).
+ * get: the c-key elements into keys (keylen octets, cut if longer) and
+ * the cancel's own message-id into cancel (STORE_MSGID_MAX + 1 octets,
+ * or NULL); STORE_NOTFOUND if none waits.  apply: the target has come
+ * and the cancel applies: forget the cancel and remember the target in
+ * history (as refused), in one transaction, so it is refused from now
+ * on.
+ */
+#define STORE_CANCEL_KEYS_MAX	1024
+enum store_status store_cancel_pending_get(struct store *st,
+    const char *msgid, char *keys, size_t keylen, char *cancel);
+enum store_status store_cancel_pending_apply(struct store *st,
+    const char *msgid, int64_t when);
 
 /* ---- Moderation queue ---------------------------------------------- */
 

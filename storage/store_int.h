@@ -42,6 +42,8 @@ enum store_db {
 	DB_FEEDQ,
 	DB_USERS,
 	DB_MODQ,		/* moderation queue (modq_db.c) */
+	DB_CANCELS,		/* cancels waiting for their target
+				   (cancel_db.c) */
 	DB_COUNT
 };
 
@@ -159,6 +161,22 @@ int	feed_queue_txn(struct store *, MDB_txn *, const char *peer,
    a->moderate), or forget its queue entry once it is stored. */
 int	modq_add_txn(struct store *, MDB_txn *, struct store_article *);
 int	modq_forget_txn(struct store *, MDB_txn *, const char *, size_t);
+
+/* expire.c: withdraw a stored article (cancel, Supersedes) from every
+   group, as expiry removes it; *removed 0 when it was not stored. */
+int	article_withdraw_txn(struct store *, MDB_txn *, const char *, size_t,
+	    int *removed);
+/* thread_db.c: old's children hang under new (Supersedes). */
+int	thread_reparent(struct store *, MDB_txn *, const char *old,
+	    size_t old_len, const char *new, size_t new_len);
+/* cancel_db.c: what a stored article with `withdraw` does, in the
+   batch's transaction once it is stored. */
+int	cancel_withdraw_txn(struct store *, MDB_txn *,
+	    struct store_article *);
+/* cancel_db.c: one chunk of the history purge of kept cancels. */
+int	cancel_purge_txn(struct store *, MDB_txn *, int64_t cutoff,
+	    char *resume, size_t *resume_len, int dry_run, uint64_t *purged,
+	    int *done);
 
 /* Article record -> the public info (pointers into the record). */
 void	article_info_fill(const struct rec_article *,

@@ -368,6 +368,77 @@ thread_article_gone(struct store *st, MDB_txn *txn, const char *msgid,
 	return (node_prune(st, txn, msgid, msgid_len));
 }
 
+/*
+ * A Supersedes: the children of old hang under new from now on (their
+ * links keep their order and kind).  A child that is new itself, or an
+ * ancestor of new (a move that would close a cycle), stays where it is.
+ * Called before old's record is deleted, so old is pruned then if it
+ * has no children left.
+ */
+int
+thread_reparent(struct store *st, MDB_txn *txn, const char *old,
+    size_t old_len, const char *new, size_t new_len)
+{
+	struct rec_link	 l, nl;
+	MDB_cursor	*c;
+	MDB_val		 key, val;
+	const char	*child;
+	char		(*kids)[STORE_MSGID_MAX + 1] = NULL;
+	char		(*more)[STORE_MSGID_MAX + 1];
+	char		 source[STORE_MSGID_MAX + 1];
+	uint64_t	 order;
+	size_t		 n = 0, cap = 0, i, clen;
+	int		 rc, cycle;
+
+	/* The children first: moving one changes old's duplicates. */
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_REPLIES], &c)) != 0)
+		return (rc);
+	key.mv_data = (void *)old;
+	key.mv_size = old_len;
+	for (rc = mdb_cursor_get(c, &key, &val, MDB_SET); rc == 0;
+	    rc = mdb_cursor_get(c, &key, &val, MDB_NEXT_DUP)) {
+		if (rec_reply_decode(val.mv_data, val.mv_size, &order,
+		    &child) == -1 || strlen(child) > STORE_MSGID_MAX) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((more = reallocarray(kids, cap,
+			    sizeof(*kids))) == NULL) {
+				rc = ENOMEM;
+				break;
+			}
+			kids = more;
+		}
+		memcpy(kids[n++], child, strlen(child) + 1);
+	}
+	mdb_cursor_close(c);
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	for (i = 0; rc == 0 && i < n; i++) {
+		clen = strlen(kids[i]);
+		if (clen == new_len && memcmp(kids[i], new, new_len) == 0)
+			continue;
+		if ((rc = link_load(st, txn, kids[i], clen, &l)) != 0) {
+			if (rc == MDB_NOTFOUND)
+				rc = 0;
+			continue;
+		}
+		if ((rc = link_would_cycle(st, txn, kids[i], clen, new,
+		    new_len, &cycle, NULL)) != 0 || cycle)
+			continue;
+		nl = l;
+		memcpy(source, l.source, l.source_len + 1);
+		nl.source = source;
+		nl.parent = new;
+		nl.parent_len = new_len;
+		rc = link_set(st, txn, kids[i], clen, &nl);
+	}
+	free(kids);
+	return (rc);
+}
+
 /* ---- Reading links --------------------------------------------------- */
 
 /* Is msgid a node at all: present, linked, or somebody's parent? */

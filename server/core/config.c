@@ -223,6 +223,13 @@ static const struct config_key config_keys[] = {
 	{ "posting", "anonymous_from", CONFIG_STRING, OFF(anonymous_from), 1,
 	  CONFIG_NAME_MAX, "Anonymous Coward <anonymous@loom.invalid>",
 	  "From of an anonymous post (one RFC 5322 mailbox)" },
+	/* Cancel and Supersedes (docs/admin.md) */
+	{ "posting", "cancel_admins", CONFIG_STRING, OFF(cancel_admins), 0,
+	  CONFIG_PATTERN_MAX, "", "wildmat of the users who may cancel or "
+	  "supersede any article; empty: none" },
+	{ "posting", "peer_cancels", CONFIG_STRING, OFF(peer_cancels), 1, 15,
+	  "key", "cancels and Supersedes from peers act only with a matching "
+	  "Cancel-Key (key), always (any) or never (none)" },
 };
 
 #define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
@@ -922,6 +929,19 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: [posting] anonymous_from is not "
 		    "one mailbox (e.g. Anonymous <anonymous@example.org>)",
 		    path);
+		return (-1);
+	}
+	if (cfg->cancel_admins[0] != '\0' &&
+	    wildmat_valid(cfg->cancel_admins, &errstr) == -1) {
+		snprintf(err, errlen, "%s: [posting] cancel_admins: %s",
+		    path, errstr);
+		return (-1);
+	}
+	if (strcmp(cfg->peer_cancels, "key") != 0 &&
+	    strcmp(cfg->peer_cancels, "any") != 0 &&
+	    strcmp(cfg->peer_cancels, "none") != 0) {
+		snprintf(err, errlen, "%s: [posting] peer_cancels must be key, "
+		    "any or none", path);
 		return (-1);
 	}
 	if (config_http_visitor_check(cfg, cp.err, sizeof(cp.err)) == -1) {

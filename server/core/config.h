@@ -129,6 +129,10 @@ struct config {
 	char			 anonymous_groups[CONFIG_PATTERN_MAX + 1];
 						/* wildmat, "": none (anon.h) */
 	char			 anonymous_from[CONFIG_NAME_MAX + 1];
+	/* Cancel and Supersedes (policy/cancel.h) */
+	char			 cancel_admins[CONFIG_PATTERN_MAX + 1];
+						/* wildmat of users, "": none */
+	char			 peer_cancels[16];	/* key, any, none */
 
 	/* [filter] (posting filter: proto/filter_rules.h, filter.h) */
 	unsigned		 filter_max_crosspost;	/* 0: no limit */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -86,7 +87,9 @@ usage(FILE *fp)
 	    "  queue approve ID [MODERATOR]  approve it (loomd stores it)\n"
 	    "  queue reject ID [REASON]      reject it (removed, logged)\n"
 	    "  trace TOKEN                   who posted anonymously with "
-	    "TOKEN, and where\n");
+	    "TOKEN, and where\n"
+	    "  cancel MESSAGE-ID [REASON]    withdraw an article here at once "
+	    "(not sent to peers)\n");
 }
 
 static int
@@ -1000,6 +1003,45 @@ out:
 	return (ret);
 }
 
+/*
+ * Withdraw an article from this server at once, as INN's ctlinnd cancel
+ * does: out of its groups (numbers not reused), a placeholder in its
+ * thread while it has replies, remembered in history so no peer brings
+ * it back.  Nothing goes to peers; to withdraw it there too, an
+ * administrator posts a cancel (docs/admin.md, "Cancel and Supersedes").
+ */
+static int
+ctl_cancel(struct ctl *c, int argc, char **argv)
+{
+	enum store_status	rc;
+
+	if (argc < 1 || argc > 2 || argv[0][0] != '<') {
+		fprintf(stderr, "loomctl: usage: cancel <MESSAGE-ID> "
+		    "[REASON]\n");
+		return (2);
+	}
+	if (ctl_open(c) == -1)
+		return (1);
+	rc = store_article_withdraw(c->store, argv[0]);
+	if (rc == STORE_NOTFOUND) {
+		fprintf(stderr, "loomctl: no article %s here\n", argv[0]);
+		return (1);
+	}
+	if (rc != STORE_OK) {
+		fprintf(stderr, "loomctl: cannot cancel %s: %s\n", argv[0],
+		    store_strerror(rc));
+		return (1);
+	}
+	/* In the news log beside loomd's lines, as queue reject does. */
+	openlog("loomctl", LOG_PID, LOG_NEWS);
+	syslog(LOG_NOTICE, "cancel: withdrew msgid=%s%s%s", argv[0],
+	    argc > 1 ? ": " : "", argc > 1 ? argv[1] : "");
+	closelog();
+	printf("cancelled %s%s%s\n", argv[0], argc > 1 ? ": " : "",
+	    argc > 1 ? argv[1] : "");
+	return (0);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1028,6 +1070,7 @@ main(int argc, char *argv[])
 		{ "group", ctl_group },
 		{ "queue", ctl_queue },
 		{ "trace", ctl_trace },
+		{ "cancel", ctl_cancel },
 	};
 	struct ctl	 c;
 	const char	*config = NULL, *data = NULL;

@@ -48,6 +48,8 @@ intake_free(struct intake *in)
 	article_parser_free(in->parser);
 	article_free(in->article);
 	article_thread_free(&in->thread);
+	free(in->withdraw);
+	free(in->withdraw_keys);
 	free(in->numbers);
 	free(in);
 }
@@ -209,6 +211,10 @@ intake_record(struct intake *in, time_t now)
 	art->posted = in->posted != 0 ? in->posted : now;
 	art->numbers = in->numbers;
 	art->feeds = in->feeds;
+	/* A cancel or Supersedes withdraws in the same transaction. */
+	art->withdraw = in->withdraw;
+	art->withdraw_supersede = in->withdraw_supersede;
+	art->withdraw_keys = in->withdraw_keys;
 	if (in->moderate) {
 		/* Queued, not stored: nothing goes to peers until approved. */
 		art->moderate = 1;
@@ -233,6 +239,13 @@ intake_done(struct writer_job *job, void *arg)
 	    job->art.status;
 	if (st == STORE_OK && job->art.nfeeds > 0)
 		server_feeds_kick(in->srv);
+	if (st == STORE_OK && job->art.withdraw != NULL)
+		log_info("session=%llx msgid=%s %s %s",
+		    (unsigned long long)in->session_id, job->art.msgid,
+		    job->art.withdrawn == STORE_WITHDRAWN ? "withdrew" :
+		    job->art.withdrawn == STORE_WITHDRAWN_PENDING ?
+		    "keeps a cancel for" : "found nothing to withdraw of",
+		    job->art.withdraw);
 	if (st == STORE_OK)
 		stats_article_in(in->srv, in->ops->kind == INTAKE_POST ?
 		    STATS_IN_POST : in->ops->streaming ? STATS_IN_TAKETHIS :

@@ -101,6 +101,11 @@ struct intake {
 	   moderation queue; no feeds), posted by `submitter`. */
 	int			 moderate;
 	char			 submitter[STORE_USER_MAX + 1];
+	/* What it withdraws (intake/withdraw.h decided; NULL: nothing),
+	   as store.h's store_article has it; owned. */
+	char			*withdraw;
+	int			 withdraw_supersede;
+	char			*withdraw_keys;
 	uint32_t		*numbers;
 	/* Last, and not zeroed by intake_new: feeder_select fills what
 	   is used (2 KiB to clear per article for nothing). */

@@ -13,6 +13,7 @@
 
 #include "anon.h"
 #include "article.h"
+#include "cancel_lock.h"
 #include "filter.h"
 #include "intake.h"
 #include "log.h"
@@ -20,6 +21,7 @@
 #include "ratelimit.h"
 #include "commands.h"
 #include "util.h"
+#include "withdraw.h"
 #include "writer.h"
 
 /* INN's reply to a duplicate, which client test suites match exactly:
@@ -399,12 +401,27 @@ post_check(struct session *s, struct intake *in, time_t now, char *reason,
 }
 
 /*
+ * The Cancel-Lock every post gets (policy/cancel_lock.h): the server's
+ * lock, and the logged-in poster's, for the Message-ID injection gives
+ * it.  An anonymous post's too: its author can withdraw it, and the lock
+ * says nothing about who that is.
+ */
+static int
+post_cancel_lock(const char *msgid, char *out, size_t len, void *arg)
+{
+	struct session	*s = arg;
+
+	return (cancel_lock_make(s->srv->secret, s->authenticated ? s->user :
+	    NULL, msgid, out, len));
+}
+
+/*
  * Replace the proto-article by the injected one (RFC 5537 3.5) and take
  * its thread links.  0, or -1 and a reason.
  */
 static int
 post_inject(struct session *s, struct intake *in, const char *anon_token,
-    time_t now, char *reason, size_t len)
+    time_t now, int *own_lock, char *reason, size_t len)
 {
 	const struct config		*cfg = &s->srv->cfg;
 	struct article_injection	 inj;
@@ -439,6 +456,9 @@ post_inject(struct session *s, struct intake *in, const char *anon_token,
 	}
 	inj.now = now;
 	inj.add_lines = 1;
+	inj.cancel_lock = post_cancel_lock;
+	inj.cancel_lock_arg = s;
+	*own_lock = article_header_get(in->article, "Cancel-Lock") != NULL;
 	if ((a = article_inject(in->article, &inj, why, sizeof(why))) ==
 	    NULL) {
 		snprintf(reason, len, "Posting failed: %s", why);
@@ -463,7 +483,9 @@ post_end(struct intake *in, struct session *s, int too_long)
 	time_t			 now = time(NULL);
 	enum post_mod		 mod = POST_MOD_NONE;
 	char			 token[ANON_TOKEN_LEN + 1];
-	int			 anon = 0;
+	struct withdraw_sender	 from;
+	const char		*action = NULL;
+	int			 anon = 0, own_lock = 0;
 
 	if (too_long) {
 		snprintf(reason, sizeof(reason), "Article too large (at most "
@@ -475,10 +497,26 @@ post_end(struct intake *in, struct session *s, int too_long)
 	if (post_check(s, in, now, reason, ARTICLE_REASON_MAX) == -1 ||
 	    (anon = post_anonymous(s, in->article, token, reason,
 	    sizeof(reason))) == -1 ||
-	    post_inject(s, in, anon ? token : NULL, now, reason,
+	    post_inject(s, in, anon ? token : NULL, now, &own_lock, reason,
 	    sizeof(reason)) == -1 ||
 	    post_moderate(s, in, &mod, reason, sizeof(reason)) == -1)
 		goto refused;
+	/* A cancel or Supersedes: allowed to withdraw its target? */
+	memset(&from, 0, sizeof(from));
+	from.user = s->authenticated ? s->user : NULL;
+	if (withdraw_check(in, &from, &action, reason, sizeof(reason)) == -1)
+		goto refused;
+	if (action != NULL)
+		log_info("session=%llx msgid=%s withdraws %s: %s",
+		    (unsigned long long)s->id, in->thread.msgid,
+		    in->withdraw != NULL ? in->withdraw : "nothing", action);
+	/* A kept cancel's key can match only a lock the poster chose:
+	   nobody else has the keys to ours. */
+	if (own_lock && withdraw_kept_cancel(in)) {
+		snprintf(reason, sizeof(reason), "Cancelled (a cancel for "
+		    "%.100s came first)", in->thread.msgid);
+		goto refused;
+	}
 	/* Known already (stored, or remembered in history): say so now
 	   rather than after the filter and the writer.  Waiting in the
 	   moderation queue counts, except for a moderator's post: that is

@@ -25,6 +25,7 @@
 #include "msgid.h"
 #include "commands.h"
 #include "util.h"
+#include "withdraw.h"
 #include "writer.h"
 
 /* What a transit intake adds: the offer and what was found about it. */
@@ -245,6 +246,34 @@ nomem:
 	return (-1);
 }
 
+/*
+ * A cancel or Supersedes acts only as withdraw.h allows a peer's (never
+ * refused for it: stored and not acted on).  An article a kept cancel
+ * matches is refused (already remembered in history).  0, or -1 with
+ * the reason.
+ */
+static int
+transit_withdraw(struct session *s, struct intake *in, char *reason,
+    size_t len)
+{
+	struct withdraw_sender	 from;
+	const char		*action = NULL;
+
+	memset(&from, 0, sizeof(from));
+	from.peer = 1;
+	if (withdraw_check(in, &from, &action, reason, len) == -1)
+		return (-1);
+	if (action != NULL)
+		log_info("session=%llx msgid=%s withdraws %s: %s",
+		    (unsigned long long)s->id, in->thread.msgid,
+		    in->withdraw != NULL ? in->withdraw : "nothing", action);
+	if (withdraw_kept_cancel(in)) {
+		snprintf(reason, len, "Cancelled");
+		return (-1);
+	}
+	return (0);
+}
+
 /* The offer itself was refused, whatever the article: say so now. */
 static int
 transit_bad_offer(struct session *s, struct transit *t)
@@ -295,7 +324,8 @@ transit_end(struct intake *in, struct session *s, int too_long)
 	else if (transit_known(s, t))
 		return (INTAKE_REFUSED);
 	else if (transit_prepare(s, in, reason, sizeof(reason),
-	    &remember) == 0)
+	    &remember) == 0 && transit_withdraw(s, in, reason,
+	    sizeof(reason)) == 0)
 		return (INTAKE_SUBMIT);
 	log_info("session=%llx refused msgid=%s: %s",
 	    (unsigned long long)s->id, t->msgid, reason);

@@ -345,10 +345,10 @@ def test_injected_headers():
         assert MSGID_RE.fullmatch(mid), "generated Message-ID %r (domain %s)" % (mid, DOMAIN)
         names = [n for n, _ in header_fields(head)]
         # The poster's fields in order, the trace fields and empty fields
-        # gone, the injected ones added.
+        # gone, the injected ones added (Cancel-Lock: test_cancel.py).
         assert names == ["Path", "From", "Newsgroups", "Subject", "User-Agent",
                          "Message-ID", "Date", "Injection-Date", "Injection-Info",
-                         "Lines", "Xref"], names
+                         "Lines", "Cancel-Lock", "Xref"], names
         assert head[0] == "Path: %s!.POSTED.127.0.0.1!not-for-mail" % PATHHOST, head[0]
         assert head[1:6] == ["From: Jane Doe <jane@example.org>", "Newsgroups: local.test",
                              "Subject: Hello", "\tworld", "User-Agent: test/1.0"], head
@@ -386,7 +386,7 @@ def test_injection_keeps_poster_fields():
         assert mid == "<mine.1@example.org>"
         names = [n for n, _ in header_fields(head)]
         assert names == ["From", "Path", "Newsgroups", "Subject", "Message-ID", "Date",
-                         "Lines", "Injection-Info", "Xref"], names
+                         "Lines", "Injection-Info", "Cancel-Lock", "Xref"], names
         assert header_value(head, "Path") == \
             "%s!.POSTED.127.0.0.1!poster.example!not-for-mail" % PATHHOST, head
         assert header_value(head, "Date") == date

@@ -1,0 +1,45 @@
+/*
+ * Cancels and Supersedes on their way in (docs/admin.md, "Cancel and
+ * Supersedes"): who may withdraw what, decided before the article goes to
+ * the writer, from one read of the target; the store then withdraws the
+ * target in the transaction that stores the cancel or the new version
+ * (store.h's store_article.withdraw).  And the other direction: an
+ * article that arrives after a cancel for it was kept.
+ */
+#ifndef LOOM_WITHDRAW_H
+#define LOOM_WITHDRAW_H
+
+#include <stddef.h>
+
+struct intake;
+
+/* Who sent the cancel or Supersedes. */
+struct withdraw_sender {
+	int		 peer;		/* from a peer (IHAVE, TAKETHIS) */
+	const char	*user;		/* POST: the logged-in user, or NULL */
+};
+
+/*
+ * Check the article in `in` (parsed, validated, thread extracted; a
+ * post injected): if it is a cancel or has Supersedes, decide whether it
+ * may withdraw its target and set in->withdraw (and the rest) if so.  A
+ * post may be given the Cancel-Key of the authority it was allowed by,
+ * so peers honour it too (the article in `in` is replaced).
+ *
+ * 0: store it (acting or not; *action says what was decided, for the
+ * log); -1: refuse it with reason (a post that may not withdraw its
+ * target: 441).  A peer's cancel is never refused for lack of authority:
+ * it is stored and does not act (as INN does).
+ */
+int	withdraw_check(struct intake *in, const struct withdraw_sender *from,
+	    const char **action, char *reason, size_t len);
+
+/*
+ * Was a cancel kept for this article (it came before its target), and
+ * does one of its keys match the article's Cancel-Lock?  Then the
+ * article is remembered in history as refused and the kept cancel
+ * dropped: 1 (refuse it: 437, 439, 441).  0 otherwise.
+ */
+int	withdraw_kept_cancel(struct intake *in);
+
+#endif /* LOOM_WITHDRAW_H */
