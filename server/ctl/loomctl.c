@@ -23,6 +23,7 @@
 #include "article.h"
 #include "config.h"
 #include "header.h"
+#include "import.h"
 #include "log.h"
 #include "password.h"
 #include "pull.h"
@@ -86,7 +87,18 @@ usage(FILE *fp)
 	    "  queue approve ID [MODERATOR]  approve it (loomd stores it)\n"
 	    "  queue reject ID [REASON]      reject it (removed, logged)\n"
 	    "  trace TOKEN                   who posted anonymously with "
-	    "TOKEN, and where\n");
+	    "TOKEN, and where\n"
+	    "  import inn [--spool DIR] [--active FILE] [--newsgroups FILE]"
+	    " [--history FILE]\n"
+	    "                                move an INN tradspool site in "
+	    "(groups, articles)\n"
+	    "  import rnews FILE|-           import an rnews batch (gzip "
+	    "too)\n"
+	    "  import mbox FILE GROUP        import a mail archive into "
+	    "GROUP\n"
+	    "  export GROUP [RANGE] [--format mbox|rnews]\n"
+	    "                                the group's articles to "
+	    "standard output\n");
 }
 
 static int
@@ -889,6 +901,27 @@ ctl_queue(struct ctl *c, int argc, char **argv)
 	return (ctl_queue_cmd(c->store, argc, argv));
 }
 
+/* Moving a site in and out (import.c). */
+static int
+ctl_import(struct ctl *c, int argc, char **argv)
+{
+	if (ctl_import_usage(argc, argv) != 0)
+		return (2);
+	if (ctl_open(c) == -1)
+		return (1);
+	return (ctl_import_cmd(c->store, &c->cfg, argc, argv));
+}
+
+static int
+ctl_export(struct ctl *c, int argc, char **argv)
+{
+	if (ctl_export_usage(argc, argv) != 0)
+		return (2);
+	if (ctl_open(c) == -1)
+		return (1);
+	return (ctl_export_cmd(c->store, argc, argv));
+}
+
 /* Names collected from a store walk: one walk's read transaction must
    end before the next begins. */
 struct ctl_names {
@@ -1028,6 +1061,8 @@ main(int argc, char *argv[])
 		{ "group", ctl_group },
 		{ "queue", ctl_queue },
 		{ "trace", ctl_trace },
+		{ "import", ctl_import },
+		{ "export", ctl_export },
 	};
 	struct ctl	 c;
 	const char	*config = NULL, *data = NULL;
