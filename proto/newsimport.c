@@ -162,6 +162,11 @@ mbox_next(const char *buf, size_t len, size_t *pos, const char **from,
 		q = eol < end ? eol + 1 : end;
 	}
 	*msglen = (size_t)(stop - *msg);
+	/* The last message too is followed by an empty line (RFC 4155):
+	   the separator, not part of the message. */
+	if (stop == end && *msglen >= 2 && (*msg)[*msglen - 1] == '\n' &&
+	    (*msg)[*msglen - 2] == '\n')
+		(*msglen)--;
 	*pos = stop == end ? len : (size_t)(line_end(stop, end) + 1 - buf);
 	return (1);
 }

@@ -39,7 +39,8 @@ size_t	rnews_line(char *buf, size_t artlen);
  * start of the buffer may be preceded by empty lines).  On 1: *from and
  * *fromlen locate the From_ line (without its LF), *msg and *msglen the
  * message after it up to, not including, the empty line that precedes
- * the next From_ line (or the end); *pos moves past it.  0 at the end;
+ * the next From_ line (or the end, less the empty line that ends the
+ * last message); *pos moves past it.  0 at the end;
  * -1 if the buffer does not start with a From_ line (not an mbox).  The
  * message is still escaped: see mbox_unescape.
  */

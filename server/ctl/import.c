@@ -1069,6 +1069,7 @@ mbox_to_news(struct ibuf *b, const char *msg, size_t len, const char *sender,
 		skip = mbox_unescape_skip(line, ll);
 		if (in_header && ll == 0) {
 			in_header = 0;
+			ibuf_add(&body, "\n", 1);
 		} else if (in_header && (line[0] == ' ' || line[0] == '\t')) {
 			if (!dropping) {
 				ibuf_add(&body, line, ll);
@@ -1093,8 +1094,6 @@ mbox_to_news(struct ibuf *b, const char *msg, size_t len, const char *sender,
 			ibuf_add(&body, line + skip, ll - skip);
 			ibuf_add(&body, "\n", 1);
 		}
-		if (in_header && ll == 0)
-			ibuf_add(&body, "\n", 1);
 		line = eol < end ? eol + 1 : end;
 	}
 	if (!has_path) {

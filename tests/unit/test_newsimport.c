@@ -79,6 +79,11 @@ test_mbox_split(void **state)
 	assert_memory_equal(from, "From b@y", 8);
 	assert_int_equal(ml, strlen("Subject: two\n\n>From esc\n"));
 	assert_int_equal(mbox_next(S(mbox), &pos, &from, &fl, &msg, &ml), 0);
+	/* The empty line after the last message is the separator. */
+	pos = 0;
+	assert_int_equal(mbox_next(S("From a\nX: y\n\nbody\n\n"), &pos,
+	    &from, &fl, &msg, &ml), 1);
+	assert_int_equal(ml, strlen("X: y\n\nbody\n"));
 	pos = 0;
 	assert_int_equal(mbox_next(S("Subject: x\n"), &pos, &from, &fl, &msg,
 	    &ml), -1);
