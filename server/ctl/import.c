@@ -980,9 +980,23 @@ ibuf_str(struct ibuf *b, const char *s)
  * An rnews batch: each article as it came, Path kept (the site that made
  * the batch already put itself there), filed by its Newsgroups in the
  * groups that exist here, numbered after each group's high-water mark.
+ * xref (a batch of the site being moved, e.g. INN's "sm -S"): filed by
+ * its Xref instead, with those numbers, as import inn does.
  */
+/* import rnews --xref: INN's numbers in groups an import made or that
+   never had an article, as import inn keeps them. */
 static int
-import_rnews(struct store *st, const char *path)
+rnews_keep(void *arg, const char *group)
+{
+	struct store_group	g;
+
+	if (store_group_get(arg, group, &g) != STORE_OK)
+		return (0);
+	return (strcmp(g.creator, IMP_CREATOR) == 0 || g.high == 0);
+}
+
+static int
+import_rnews(struct store *st, const char *path, int xref)
 {
 	struct imp_file	 f;
 	struct imp	*im;
@@ -999,10 +1013,14 @@ import_rnews(struct store *st, const char *path)
 	im = xcalloc(1, sizeof(*im));
 	imp_init(im, st, "rnews");
 	im->total = f.len;
+	if (xref) {
+		im->keep = rnews_keep;
+		im->keep_arg = st;
+	}
 	while ((r = rnews_next(f.data, f.len, &pos, &art, &artlen,
 	    &why)) == 1) {
 		snprintf(where, sizeof(where), "article %" PRIu64, ++k);
-		if (imp_article(im, art, artlen, (int64_t)time(NULL), 0,
+		if (imp_article(im, art, artlen, (int64_t)time(NULL), xref,
 		    where) == -1)
 			goto out;
 		im->done = pos;
@@ -1224,14 +1242,14 @@ ctl_import_usage(int argc, char **argv)
 	if (argc >= 1 && strcmp(argv[0], "inn") == 0)
 		ok = (argc - 1) % 2 == 0;
 	else if (argc >= 1 && strcmp(argv[0], "rnews") == 0)
-		ok = argc == 2;
+		ok = argc == 2 || (argc == 3 && strcmp(argv[1], "--xref") == 0);
 	else if (argc >= 1 && strcmp(argv[0], "mbox") == 0)
 		ok = argc == 3;
 	if (ok)
 		return (0);
 	fprintf(stderr, "loomctl: usage: import inn [--spool DIR] [--active "
 	    "FILE] [--newsgroups FILE] [--history FILE]\n"
-	    "       import rnews FILE|-\n"
+	    "       import rnews [--xref] FILE|-\n"
 	    "       import mbox FILE GROUP\n");
 	return (2);
 }
@@ -1250,7 +1268,7 @@ ctl_import_cmd(struct store *st, const struct config *cfg, int argc,
 		return (rc);
 	}
 	if (strcmp(argv[0], "rnews") == 0)
-		return (import_rnews(st, argv[1]));
+		return (import_rnews(st, argv[argc - 1], argc == 3));
 	return (import_mbox(st, cfg, argv[1], argv[2]));
 }
 

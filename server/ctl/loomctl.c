@@ -92,7 +92,7 @@ usage(FILE *fp)
 	    " [--history FILE]\n"
 	    "                                move an INN tradspool site in "
 	    "(groups, articles)\n"
-	    "  import rnews FILE|-           import an rnews batch (gzip "
+	    "  import rnews [--xref] FILE|-  import an rnews batch (gzip "
 	    "too)\n"
 	    "  import mbox FILE GROUP        import a mail archive into "
 	    "GROUP\n"

@@ -152,11 +152,11 @@ def loom_article(c, msgid):
     return b"".join(l + b"\r\n" for l in c.multiline_bytes())
 
 
-def import_inn(inn, data, env=None):
+def import_inn(inn, data, env=None, spool=None):
     e = dict(os.environ)
     e.update(env or {})
     p = subprocess.run([harness.LOOMCTL, "--data", data, "import", "inn",
-                        "--spool", os.path.join(inn.spool, "articles"),
+                        "--spool", spool or os.path.join(inn.spool, "articles"),
                         "--active", os.path.join(inn.db, "active"),
                         "--newsgroups", os.path.join(inn.db, "newsgroups"),
                         "--history", os.path.join(inn.db, "history")],
@@ -384,6 +384,64 @@ def test_import_inn_resumes_after_kill():
                           % (g, gs[g]["count"], len(nums)))
                 for mid in arts:
                     check(loom_article(c, mid) is not None, "lost %s" % mid)
+            finally:
+                c.close()
+    finally:
+        inn.stop(check=False)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def test_import_rnews_from_inn_sm():
+    """A spool import inn cannot read (timehash): the groups from INN's
+    files (no spool), the articles as an rnews batch written by INN's own
+    sm -S from the history's tokens, filed by their Xref (--xref)."""
+    need_inn()
+    inn = Inn(groups=GROUPS)
+    data = tempfile.mkdtemp(prefix="loomimport-")
+    try:
+        arts = {}
+        for i in range(2):
+            mid = "<filler.%d@seed.example>" % i
+            code, _ = inn.ihave(mid, extra_article(mid, "local.test", "filler %d" % i))
+            check(code == 235, "INN refused filler %d" % i)
+        for p in PAGE[:6]:
+            code, text = inn.ihave(p["msgid"], seed_article(p["msgid"]))
+            check(code == 235, "INN refused %s: %d %s" % (p["msgid"], code, text))
+        inn.ctlinnd_ok("flush", "")
+        for mid in [p["msgid"] for p in PAGE[:6]] + ["<filler.0@seed.example>",
+                                                     "<filler.1@seed.example>"]:
+            arts[mid] = inn.article(mid)
+            check(arts[mid] is not None, "INN lacks %s" % mid)
+        with open(os.path.join(inn.db, "history")) as f:
+            tokens = "".join(l.split("\t")[2].strip() + "\n" for l in f
+                             if l.count("\t") == 2)
+        # Bytes: the articles are UTF-8, the batch counts octets.
+        r = subprocess.run([os.path.join(innmod.INN_BIN, "sm"), "-S"],
+                           input=tokens.encode(), capture_output=True,
+                           timeout=60, **inn._popen_kw())
+        check(r.returncode == 0 and r.stdout.startswith(b"#! rnews "),
+              "sm -S: %d %r %r" % (r.returncode, r.stdout[:100], r.stderr))
+        batch = os.path.join(data, "..", os.path.basename(data) + ".rnews")
+        with open(batch, "wb") as f:
+            f.write(r.stdout)
+        p = import_inn(inn, data, spool="/nonexistent")
+        check(p.returncode == 0, "import inn without spool: %s" % p.stderr)
+        p = subprocess.run([harness.LOOMCTL, "--data", data, "import", "rnews",
+                            "--xref", batch], capture_output=True, text=True,
+                           timeout=120, stdin=subprocess.DEVNULL)
+        os.unlink(batch)
+        check(p.returncode == 0, "import rnews: %s%s" % (p.stdout, p.stderr))
+        check(re.search(r"rnews: %d articles stored" % len(arts), p.stdout),
+              "summary: %s" % p.stdout)
+        with Loomd(data=data) as loom:
+            c = harness.Conn(loom.host, loom.port)
+            try:
+                for mid, inn_bytes in arts.items():
+                    mine, my_xref = strip_xref(loom_article(c, mid))
+                    theirs, inn_xref = strip_xref(inn_bytes)
+                    check(mine == theirs, "%s differs:\n%r\n%r" % (mid, theirs[:300], mine[:300]))
+                    check(xref_pairs(my_xref) == xref_pairs(inn_xref),
+                          "%s numbered %s, INN %s" % (mid, my_xref, inn_xref))
             finally:
                 c.close()
     finally:
