@@ -420,7 +420,7 @@ imp_article(struct imp *im, const char *text, size_t len, int64_t arrival,
 			in_header = 0;
 		else if (in_header && skipping && (line[0] == ' ' ||
 		    line[0] == '\t')) {
-			line = eol + 1;
+			line = eol < end ? eol + 1 : end;
 			continue;
 		} else if (in_header) {
 			skipping = imp_is_field(line, ll, "Xref");
@@ -434,12 +434,12 @@ imp_article(struct imp *im, const char *text, size_t len, int64_t arrival,
 					xref++;
 					xlen--;
 				}
-				line = eol + 1;
+				line = eol < end ? eol + 1 : end;
 				continue;
 			}
 		}
 		article_parser_push(p, line, ll);
-		line = eol + 1;
+		line = eol < end ? eol + 1 : end;
 	}
 	if (article_parser_finish(p, &s->a) != ARTICLE_OK) {
 		fprintf(stderr, "loomctl: %s: skipped: %s\n", where,
@@ -627,7 +627,8 @@ inn_load_active(struct inn_import *ii, const char *path)
 		fprintf(stderr, "loomctl: active file: %s\n", err);
 		return (-1);
 	}
-	for (p = f.data, end = f.data + f.len; p < end; p = eol + 1) {
+	for (p = f.data, end = f.data + f.len; p < end;
+	    p = eol < end ? eol + 1 : end) {
 		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			eol = end;
 		lineno++;
@@ -679,7 +680,8 @@ inn_describe(struct imp_file *nf, const char *name, char *buf, size_t size)
 	buf[0] = '\0';
 	if (nf->data == NULL)
 		return (buf);
-	for (p = nf->data, end = nf->data + nf->len; p < end; p = eol + 1) {
+	for (p = nf->data, end = nf->data + nf->len; p < end;
+	    p = eol < end ? eol + 1 : end) {
 		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			eol = end;
 		if (inn_newsgroups_parse(p, (size_t)(eol - p), &n, &nl, &d,
@@ -711,7 +713,8 @@ inn_load_history(struct inn_import *ii, const char *path, int required)
 		fprintf(stderr, "loomctl: history file: %s\n", err);
 		return (-1);
 	}
-	for (p = f.data, end = f.data + f.len; p < end; p = eol + 1) {
+	for (p = f.data, end = f.data + f.len; p < end;
+	    p = eol < end ? eol + 1 : end) {
 		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			eol = end;
 		if (inn_history_parse(p, (size_t)(eol - p), &h) == -1)
@@ -1070,7 +1073,7 @@ mbox_to_news(struct ibuf *b, const char *msg, size_t len, const char *sender,
     const struct config *cfg)
 {
 	const char	*line = msg, *end = msg + len, *eol, *irt = NULL;
-	size_t		 ll, skip, irtlen = 0;
+	size_t		 ll, skip, irtlen = 0, hlen = 0;
 	int		 in_header = 1, dropping = 0, has_path = 0;
 	int		 has_msgid = 0, has_date = 0, has_from = 0;
 	int		 has_subject = 0, has_refs = 0;
@@ -1087,6 +1090,7 @@ mbox_to_news(struct ibuf *b, const char *msg, size_t len, const char *sender,
 		skip = mbox_unescape_skip(line, ll);
 		if (in_header && ll == 0) {
 			in_header = 0;
+			hlen = body.len;
 			ibuf_add(&body, "\n", 1);
 		} else if (in_header && (line[0] == ' ' || line[0] == '\t')) {
 			if (!dropping) {
@@ -1153,12 +1157,6 @@ mbox_to_news(struct ibuf *b, const char *msg, size_t len, const char *sender,
 	}
 	/* The header as it was (less Newsgroups), ours, the body. */
 	if (body.len > 0 && in_header == 0) {
-		const char	*sep = strstr(body.p, "\n\n");
-		size_t		 hlen;
-
-		hlen = sep != NULL ? (size_t)(sep - body.p) + 1 : body.len;
-		if (body.p[0] == '\n')
-			hlen = 0;
 		ibuf_add(b, body.p, hlen);
 		ibuf_str(b, "Newsgroups: ");
 		ibuf_str(b, group);
@@ -1351,13 +1349,13 @@ exp_article(const char *wire, size_t len,
 			in_header = 0;
 		else if (in_header && (line[0] == ' ' || line[0] == '\t')) {
 			if (dropping) {
-				line = eol + 2;
+				line = eol < end ? eol + 2 : end;
 				continue;
 			}
 		} else if (in_header) {
 			dropping = imp_is_field(line, ll, "Xref");
 			if (dropping) {
-				line = eol + 2;
+				line = eol < end ? eol + 2 : end;
 				continue;
 			}
 			if (from == NULL && imp_is_field(line, ll, "From")) {
@@ -1369,7 +1367,7 @@ exp_article(const char *wire, size_t len,
 			ibuf_add(&x->b, ">", 1);
 		ibuf_add(&x->b, line, ll);
 		ibuf_add(&x->b, "\n", 1);
-		line = eol + 2;
+		line = eol < end ? eol + 2 : end;
 	}
 	if (x->mbox) {
 		exp_sender(from != NULL ? from : "", fromlen, sender,
