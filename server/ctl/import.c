@@ -707,9 +707,11 @@ inn_load_history(struct inn_import *ii, const char *path, int required)
 	char			 err[512];
 	size_t			 cap = 0;
 
+	/* The default file may be missing (a site without one to read):
+	   arrivals then come from the spool files' times. */
+	if (!required && access(path, F_OK) == -1 && errno == ENOENT)
+		return (0);
 	if (imp_file_load(path, &f, err, sizeof(err)) == -1) {
-		if (!required && errno == ENOENT)
-			return (0);
 		fprintf(stderr, "loomctl: history file: %s\n", err);
 		return (-1);
 	}

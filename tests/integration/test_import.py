@@ -349,5 +349,29 @@ def test_mbox_import_threads_and_unescapes():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def test_import_while_loomd_runs():
+    """loomctl writes the store loomd serves (LMDB serialises the
+    writers): a group created and filled meanwhile is there at once."""
+    tmp = tempfile.mkdtemp(prefix="loommbox-")
+    try:
+        m = os.path.join(tmp, "list.mbox")
+        write(m, MBOX)
+        with Store(groups=()) as s, Loomd(data=s.dir) as loom:
+            c = harness.Conn(loom.host, loom.port)
+            try:
+                c.expect(411, "GROUP local.list")
+                s.ok("newgroup", "local.list")
+                p = s.ok("import", "mbox", m, "local.list")
+                check(summary(p) == (4, 0, 0, 0), "summary %r" % (summary(p),))
+                text = c.expect(211, "GROUP local.list")
+                check(text.split()[:3] == ["4", "1", "4"], "GROUP: %r" % text)
+                a = loom_article(c, "<bob1@list.example>")
+                check(b"A reply by In-Reply-To only." in a, "article: %r" % a)
+            finally:
+                c.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 if __name__ == "__main__":
     harness.main(globals())
