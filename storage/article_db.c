@@ -174,6 +174,29 @@ put_links(struct put *p)
 }
 
 /*
+ * Is the number requested for group i (want_numbers) usable: 1 to 2^31 - 1
+ * and held by no article of the group?  1 yes, 0 no, -(LMDB code).
+ */
+static int
+put_want_free(struct store *st, MDB_txn *txn, const struct store_article *a,
+    size_t i, uint32_t gid)
+{
+	MDB_val		val;
+	uint8_t		nkey[REC_NUMKEY_SIZE];
+	uint32_t	want;
+	int		rc;
+
+	if (a->want_numbers == NULL || (want = a->want_numbers[i]) == 0 ||
+	    want > ARTNUM_MAX)
+		return (0);
+	rec_numkey_encode(nkey, gid, want);
+	rc = store_db_get(txn, st->dbi[DB_NUMBERS], nkey, sizeof(nkey), &val);
+	if (rc == MDB_NOTFOUND)
+		return (1);
+	return (rc == 0 ? 0 : -rc);
+}
+
+/*
  * Give the article the next number in each of its groups that exists and
  * has numbers left (a group named twice gets one number), loading each
  * group record once, and write the Xref text.  *numbered counts the
@@ -217,8 +240,15 @@ put_number(struct store *st, MDB_txn *txn, struct put *p, size_t *numbered,
 		}
 		(*numbered)++;
 		p->gids[i] = g.id;
-		p->nums[i] = ++g.high;
-		if (g.count++ == 0)
+		if ((rc = put_want_free(st, txn, a, i, g.id)) < 0)
+			return (-rc);
+		if (rc > 0) {
+			p->nums[i] = a->want_numbers[i];
+			if (p->nums[i] > g.high)
+				g.high = p->nums[i];
+		} else
+			p->nums[i] = ++g.high;
+		if (g.count++ == 0 || p->nums[i] < g.low)
 			g.low = p->nums[i];
 		if ((rc = store_group_save(st, txn, a->groups[i], glen,
 		    &g)) != 0)

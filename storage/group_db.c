@@ -416,12 +416,13 @@ store_group_remove(struct store *st, const char *name)
 	return (a.ret);
 }
 
-/* ---- Test hook ------------------------------------------------------- */
+/* ---- High-water marks (import; test hook) --------------------------- */
 
 struct group_high_args {
 	const char		*name;
 	size_t			 len;
 	uint32_t		 high;
+	int			 raise;		/* keep a higher mark */
 	enum store_status	 ret;
 };
 
@@ -433,12 +434,16 @@ group_high_fn(struct store *st, MDB_txn *txn, void *arg)
 	int			 rc;
 
 	rc = store_group_load(st, txn, a->name, a->len, &g);
-	if (rc == MDB_NOTFOUND || (rc == 0 && a->high < g.high)) {
+	if (rc == MDB_NOTFOUND || (rc == 0 && !a->raise && a->high < g.high)) {
 		a->ret = rc == 0 ? STORE_INVALID : STORE_NOTFOUND;
 		return (STORE_WRITE_ABORT);
 	}
 	if (rc != 0)
 		return (rc);
+	if (a->raise && a->high <= g.high) {
+		a->ret = STORE_OK;
+		return (STORE_WRITE_ABORT);
+	}
 	if (g.count == 0)
 		g.low = a->high + 1;
 	g.high = a->high;
@@ -457,6 +462,25 @@ store_debug_group_set_high(struct store *st, const char *name, uint32_t high)
 		return (STORE_NOTFOUND);
 	a.name = name;
 	a.high = high;
+	if ((ret = store_write(st, group_high_fn, &a, NULL)) != STORE_OK)
+		return (ret);
+	return (a.ret);
+}
+
+enum store_status
+store_group_raise_high(struct store *st, const char *name, uint32_t high)
+{
+	struct group_high_args	a;
+	enum store_status	ret;
+
+	memset(&a, 0, sizeof(a));
+	if (!group_name_valid(name, &a.len))
+		return (STORE_NOTFOUND);
+	if (high > UINT32_C(2147483647))
+		return (STORE_INVALID);
+	a.name = name;
+	a.high = high;
+	a.raise = 1;
 	if ((ret = store_write(st, group_high_fn, &a, NULL)) != STORE_OK)
 		return (ret);
 	return (a.ret);

@@ -96,6 +96,12 @@ enum store_status store_group_remove(struct store *st, const char *name);
 enum store_status store_group_get(struct store *st, const char *name,
     struct store_group *out);
 
+/* Raise a group's high-water mark to at least `high` (a lower one is
+   kept), so the next article numbers after it (loomctl import: INN's
+   high-water mark).  An empty group's low becomes high + 1. */
+enum store_status store_group_raise_high(struct store *st, const char *name,
+    uint32_t high);
+
 /* Change status (0: keep) and/or description (NULL: keep). */
 enum store_status store_group_set(struct store *st, const char *name,
     char status, const char *description);
@@ -166,6 +172,11 @@ struct store_article {
 	const char		 *withdraw;
 	int			  withdraw_supersede;
 	const char		 *withdraw_keys;
+	/* Numbers to keep (loomctl import: INN's), per group (ngroups of
+	   them; NULL or 0: none): a group takes its requested number when
+	   no article holds it, else the next after its high-water mark as
+	   usual.  The high-water mark becomes the highest number given. */
+	const uint32_t		 *want_numbers;
 	/* out */
 	enum store_status	  status;	/* OK, EXISTS, NOTFOUND (none of
 						   its groups exists), INVALID */

@@ -24,6 +24,7 @@
 #include "article.h"
 #include "config.h"
 #include "header.h"
+#include "import.h"
 #include "log.h"
 #include "password.h"
 #include "pull.h"
@@ -89,7 +90,18 @@ usage(FILE *fp)
 	    "  trace TOKEN                   who posted anonymously with "
 	    "TOKEN, and where\n"
 	    "  cancel MESSAGE-ID [REASON]    withdraw an article here at once "
-	    "(not sent to peers)\n");
+	    "(not sent to peers)\n"
+	    "  import inn [--spool DIR] [--active FILE] [--newsgroups FILE]"
+	    " [--history FILE]\n"
+	    "                                move an INN tradspool site in "
+	    "(groups, articles)\n"
+	    "  import rnews [--xref] FILE|-  import an rnews batch (gzip "
+	    "too)\n"
+	    "  import mbox FILE GROUP        import a mail archive into "
+	    "GROUP\n"
+	    "  export GROUP [RANGE] [--format mbox|rnews]\n"
+	    "                                the group's articles to "
+	    "standard output\n");
 }
 
 static int
@@ -892,6 +904,27 @@ ctl_queue(struct ctl *c, int argc, char **argv)
 	return (ctl_queue_cmd(c->store, argc, argv));
 }
 
+/* Moving a site in and out (import.c). */
+static int
+ctl_import(struct ctl *c, int argc, char **argv)
+{
+	if (ctl_import_usage(argc, argv) != 0)
+		return (2);
+	if (ctl_open(c) == -1)
+		return (1);
+	return (ctl_import_cmd(c->store, &c->cfg, argc, argv));
+}
+
+static int
+ctl_export(struct ctl *c, int argc, char **argv)
+{
+	if (ctl_export_usage(argc, argv) != 0)
+		return (2);
+	if (ctl_open(c) == -1)
+		return (1);
+	return (ctl_export_cmd(c->store, argc, argv));
+}
+
 /* Names collected from a store walk: one walk's read transaction must
    end before the next begins. */
 struct ctl_names {
@@ -1071,6 +1104,8 @@ main(int argc, char *argv[])
 		{ "queue", ctl_queue },
 		{ "trace", ctl_trace },
 		{ "cancel", ctl_cancel },
+		{ "import", ctl_import },
+		{ "export", ctl_export },
 	};
 	struct ctl	 c;
 	const char	*config = NULL, *data = NULL;
