@@ -13,6 +13,7 @@
 
 #include "anon.h"
 #include "article.h"
+#include "ctlact.h"
 #include "filter.h"
 #include "intake.h"
 #include "log.h"
@@ -389,10 +390,15 @@ static int
 post_check(struct session *s, struct intake *in, time_t now, char *reason,
     size_t len)
 {
+	int	ctl;
+
 	if (intake_parse(in, reason, len) == -1 ||
 	    post_rate_exceeded(s, now, reason, len) ||
 	    intake_validate(in, now, reason, len) == -1 ||
-	    post_check_groups(s, in->article, reason, len) == -1 ||
+	    (ctl = ctlact_post_check(s, in->article, reason, len)) == -1 ||
+	    /* A group control message names groups that may not exist. */
+	    (ctl == 0 && post_check_groups(s, in->article, reason, len) ==
+	    -1) ||
 	    post_check_followup(s, in->article, reason, len) == -1)
 		return (-1);
 	return (0);
