@@ -563,6 +563,7 @@ ctlmsg_pgp_text(const struct article *a, char **data, size_t *datalen,
 		d.p[m++] = d.p[i];
 	}
 	d.len = m;
+	d.p[m] = '\0';
 	*data = d.p;
 	*datalen = d.len;
 	*sig = s.p;

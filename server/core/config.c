@@ -185,7 +185,8 @@ static const struct config_key config_keys[] = {
 	  "may, the rules decide)" },
 	{ "control", "pseudo_groups", CONFIG_BOOL, OFF(ctl_pseudo_groups), 0,
 	  1, "yes", "create the control.* groups control articles are filed "
-	  "in (as INN); without them they go to their Newsgroups" },
+	  "in (as INN) when the first one arrives; without them they go "
+	  "to their Newsgroups" },
 
 	{ "tls", "cert", CONFIG_STRING, OFF(tls_cert), 0, CONFIG_PATH_MAX - 1,
 	  "", "PEM certificate (chain) file; with key, enables STARTTLS" },

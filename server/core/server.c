@@ -461,7 +461,6 @@ server_reload(struct server *srv)
 	srv->cfg = cfg;
 	log_set_level((enum log_level)srv->cfg.log_level);
 	server_ensure_groups(srv);
-	ctlact_ensure_groups(srv);
 	if (srv->retention != NULL)
 		retention_configure(srv->retention, &srv->cfg);
 	/* New rules and rates apply to the clients already connected. */
@@ -693,7 +692,6 @@ server_new(struct config *cfg, const char *config_path, server_bound_fn bound,
 	if (server_open_store(srv, err, errlen) == -1)
 		goto fail;
 	server_ensure_groups(srv);
-	ctlact_ensure_groups(srv);
 	/* Made by the user loomd runs as: owner-only means that user. */
 	srv->control = stats_control_start(srv);
 	srv->writer = writer_start(srv->base, srv->store, srv->cfg.batch_max);

@@ -92,6 +92,11 @@ ctlact_file(struct intake *in)
 	if (in->ctl == CTLMSG_NONE)
 		return;
 	name = ctlmsg_pseudo_group(in->ctl);
+	/* Made on first use: a store that never sees a control message
+	   keeps exactly the groups its administrator made. */
+	if (in->srv->cfg.ctl_pseudo_groups && !ctl_group_exists(in->srv,
+	    name))
+		ctlact_ensure_groups(in->srv);
 	if (!ctl_group_exists(in->srv, name)) {
 		name = "control";
 		if (!ctl_group_exists(in->srv, name))

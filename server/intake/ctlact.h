@@ -23,8 +23,9 @@ struct session;
 /*
  * After intake_thread(): if the article is a control message, note its
  * verb in the intake and file it in its control.* pseudo-group (control.
- * VERB if that exists, else control) instead of its Newsgroups; without
- * either it keeps its Newsgroups.
+ * VERB if that exists, else control) instead of its Newsgroups, creating
+ * the pseudo-groups first if they are missing and [control] pseudo_groups
+ * is on; without them it keeps its Newsgroups.
  */
 void	ctlact_file(struct intake *in);
 
@@ -48,7 +49,7 @@ void	ctlact_act(struct intake *in);
 void	ctlact_stop(void);
 
 /* Create the control.* pseudo-groups that are missing ([control]
-   pseudo_groups); at start and on reload. */
+   pseudo_groups): when the first control message arrives. */
 void	ctlact_ensure_groups(struct server *srv);
 
 #endif /* LOOM_CTLACT_H */
