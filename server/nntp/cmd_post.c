@@ -249,8 +249,11 @@ post_moderate(struct session *s, struct intake *in, enum post_mod *mp,
 	*mp = m;
 	char		 field[STORE_USER_MAX + 16];
 
+	/* A group control message got here only from a [control] poster,
+	   and RFC 5537 5.2 wants it Approved. */
 	if (article_header_get(in->article, "Approved") != NULL &&
-	    m != POST_MOD_MODERATOR) {
+	    m != POST_MOD_MODERATOR && in->ctl != CTLMSG_NEWGROUP &&
+	    in->ctl != CTLMSG_RMGROUP && in->ctl != CTLMSG_CHECKGROUPS) {
 		snprintf(reason, len, "Approved header not allowed: you are "
 		    "not a moderator of these newsgroups");
 		return (-1);

@@ -351,7 +351,8 @@ def test_post_of_group_control_message():
         check(p.returncode == 0, p.stderr)
         art = make_article(newsgroups="trust.posted", from_="Boss "
                            "<boss@trusted.example>",
-                           headers=[("Control", "newgroup trust.posted")],
+                           headers=[("Control", "newgroup trust.posted"),
+                                    ("Approved", "boss@trusted.example")],
                            body=newgroup_body("trust.posted", "Posted"))
         c = d.connect()
         code, text = c.post(art)
@@ -366,9 +367,24 @@ def test_post_of_group_control_message():
         code, text = a.post(art)
         check(code == 240, (code, text))
         wait_for("trust.posted", lambda: "trust.posted" in active(a))
-        # An ordinary post is not touched by any of this.
+        # An ordinary post is not touched by any of this, and Approved
+        # stays a moderator's.
         code, text = c.post(make_article(newsgroups="local.test"))
         check(code == 240, (code, text))
+        code, text = a.post(make_article(newsgroups="local.test", headers=[
+            ("Approved", "admin@example.invalid")]))
+        check(code == 441 and "Approved" in text, (code, text))
+        # A cancel, or another verb, from a reader: filed in control.*
+        # (what a cancel does is not decided here).
+        mid = unique_msgid()
+        code, text = c.post(make_article(newsgroups="local.test",
+                                         message_id=mid, headers=[
+                                             ("Control", "sendme x")]))
+        check(code == 240, (code, text))
+        check(filed_in(c, mid) == ["control"], filed_in(c, mid))
+        code, text = c.post(make_article(newsgroups="local.test", headers=[
+            ("Control", "newgroup")]))
+        check(code == 441 and "newsgroup name" in text, (code, text))
 
 
 def test_signed_newgroup_verified_with_gpgv():
