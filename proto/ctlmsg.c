@@ -154,13 +154,14 @@ badscope:
 enum ctlmsg_verb
 article_control_verb(const struct article *a)
 {
-	const char	*v = article_header_get(a, "Control");
-	struct ctlmsg	 c;
-	char		 reason[ARTICLE_REASON_MAX];
+	const struct article_header	*h;
+	struct ctlmsg			 c;
+	char				 reason[ARTICLE_REASON_MAX];
 
-	if (v == NULL)
+	/* By number: every article in comes through here. */
+	if ((h = article_header_by_id(a, ART_H_CONTROL)) == NULL)
 		return (CTLMSG_NONE);
-	ctlmsg_parse(v, &c, reason, sizeof(reason));
+	ctlmsg_parse(h->value, &c, reason, sizeof(reason));
 	return (c.verb);
 }
 

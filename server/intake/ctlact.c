@@ -369,6 +369,12 @@ ctl_listed_cmp(const void *a, const void *b)
 }
 
 static int
+ctl_local_cmp(const void *name, const void *g)
+{
+	return (strcmp(name, ((const struct store_group *)g)->name));
+}
+
+static int
 ctl_local_cb(const struct store_group *g, void *arg)
 {
 	struct ctl_local	*l = arg;
@@ -403,6 +409,7 @@ ctl_checkgroups(struct ctljob *j)
 {
 	struct ctl_listed	*list = NULL, key, *hit;
 	struct ctl_local	 local;
+	struct store_group	*here;
 	const char		*body, *p, *end;
 	char			*scope = NULL, desc[STORE_DESC_MAX + 1];
 	size_t			 len, n = 0, cap = 0, i, k, slen;
@@ -460,16 +467,16 @@ ctl_checkgroups(struct ctljob *j)
 			continue;
 		loom_strlcpy(desc, list[i].desc, sizeof(desc));
 		status = ctl_desc_status(desc);
-		for (k = 0; k < local.n; k++)
-			if (strcmp(local.g[k].name, list[i].name) == 0)
-				break;
-		if (k == local.n)
+		/* The store walks groups in name (memcmp) order. */
+		here = bsearch(list[i].name, local.g, local.n,
+		    sizeof(*local.g), ctl_local_cmp);
+		if (here == NULL)
 			ctl_propose(j, CTL_CREATE, list[i].name, status, desc,
 			    0);
-		else if ((local.g[k].status == 'm') != (status == 'm') ||
-		    strcmp(local.g[k].description, desc) != 0)
+		else if ((here->status == 'm') != (status == 'm') ||
+		    strcmp(here->description, desc) != 0)
 			ctl_propose(j, CTL_CHANGE, list[i].name,
-			    (local.g[k].status == 'm') != (status == 'm') ?
+			    (here->status == 'm') != (status == 'm') ?
 			    status : 0, desc, 0);
 	}
 	/* Here, in scope and not listed: remove. */

@@ -45,6 +45,7 @@ newgroup = *@fpr.example * verify-%(fpr)s
 newgroup = *@wrongkey.example * verify-0123456789ABCDEF
 rmgroup = *@trusted.example * doit
 checkgroups = *@trusted.example trust.* doit
+checkgroups = *@trusted.example big.* doit
 checkgroups = *@logonly.example * log
 keyring = @TMP@/keyring.gpg
 posters = admin
@@ -341,6 +342,30 @@ def test_checkgroups_doit_within_scope():
             "trust.new1": "First new group",
             "trust.new2": "Second new group"}, descriptions(c, "trust.*"))
         check("other.stays" in active(c), "outside the scope removed")
+
+
+def test_big_checkgroups_in_steps_and_bounded_log():
+    body = "".join("big.g%04d\tGroup %d\n" % (i, i) for i in range(300))
+    with server() as d:
+        c = d.connect()
+        # Logged only: 50 lines, then how many more.
+        mid = unique_msgid()
+        ihave(c, mid, control(mid, "checkgroups big", "x@logonly.example",
+                              "big.announce", body))
+        d.wait_log(r"250 more changes not acted on")
+        check(len(d.log_text().split("would create group big.")) - 1 == 50,
+              "more than 50 lines logged")
+        check(active(c, "big.*") == {}, "log rule acted on")
+        # Acted on, a few groups per loop turn: the server answers
+        # meanwhile, and every group comes.
+        mid = unique_msgid()
+        ihave(c, mid, control(mid, "checkgroups big", "boss@trusted.example",
+                              "big.announce", body))
+        c.expect(111, "DATE")
+        wait_for("300 groups", lambda: len(active(c, "big.*")) == 300,
+                 timeout=60)
+        check(descriptions(c, "big.g0299") == {"big.g0299": "Group 299"},
+              descriptions(c, "big.g0299"))
 
 
 def test_post_of_group_control_message():
