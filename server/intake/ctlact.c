@@ -667,6 +667,7 @@ void
 ctlact_act(struct intake *in)
 {
 	const struct config	*cfg = &in->srv->cfg;
+	const struct ctlrule	*r;
 	const char		*v;
 	struct ctljob		*j;
 	char			 why[ARTICLE_REASON_MAX];
@@ -700,13 +701,13 @@ ctlact_act(struct intake *in)
 		ctl_job_free(j);
 		return;
 	}
+	/* gpgv only when a rule that could apply asks for it. */
 	if (j->c.verb == CTLMSG_CHECKGROUPS)
 		verify = ctlrule_any_verify(cfg->ctl_rules, cfg->nctl_rules,
 		    j->c.name, j->sender);
 	else {
-		const struct ctlrule *r = ctlrule_match(cfg->ctl_rules,
-		    cfg->nctl_rules, j->c.name, j->sender, j->c.group);
-
+		r = ctlrule_match(cfg->ctl_rules, cfg->nctl_rules, j->c.name,
+		    j->sender, j->c.group);
 		verify = r != NULL && r->action == CTLRULE_VERIFY;
 	}
 	if (verify && ctl_verify_start(j) == 0)
