@@ -468,8 +468,8 @@ ctl_checkgroups(struct ctljob *j)
 		loom_strlcpy(desc, list[i].desc, sizeof(desc));
 		status = ctl_desc_status(desc);
 		/* The store walks groups in name (memcmp) order. */
-		here = bsearch(list[i].name, local.g, local.n,
-		    sizeof(*local.g), ctl_local_cmp);
+		here = local.n == 0 ? NULL : bsearch(list[i].name, local.g,
+		    local.n, sizeof(*local.g), ctl_local_cmp);
 		if (here == NULL)
 			ctl_propose(j, CTL_CREATE, list[i].name, status, desc,
 			    0);
