@@ -7,36 +7,8 @@
 
 #include "article.h"
 #include "cancel.h"
+#include "ctlmsg.h"
 #include "msgid.h"
-
-int
-article_control_verb(const struct article *a, char *verb, const char **args)
-{
-	const struct article_header	*h;
-	const char			*p;
-	size_t				 n = 0;
-
-	if ((h = article_header_by_id(a, ART_H_CONTROL)) == NULL)
-		return (0);
-	p = h->value;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (*p == '\0')
-		return (0);
-	for (; *p != '\0' && *p != ' ' && *p != '\t'; p++) {
-		/* RFC 5537 5: verb = token; no more is known here. */
-		if (n >= CANCEL_VERB_MAX || !(isalnum((unsigned char)*p) ||
-		    *p == '-' || *p == '_' || *p == '.'))
-			return (-1);
-		verb[n++] = (char)tolower((unsigned char)*p);
-	}
-	verb[n] = '\0';
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (args != NULL)
-		*args = p;
-	return (1);
-}
 
 /* One message-id with nothing but white space around it, into out. */
 static int
@@ -62,24 +34,30 @@ int
 cancel_target(const struct article *a, char *target, const char **reason)
 {
 	const struct article_header	*h, *mid;
-	char				 verb[CANCEL_VERB_MAX + 1];
-	const char			*args;
+	struct ctlmsg			 c;
+	char				 why[ARTICLE_REASON_MAX];
 	int				 kind;
 
-	switch (article_control_verb(a, verb, &args)) {
-	case -1:
+	/* Control fields are parsed by ctlmsg alone; a cancel's argument
+	   is checked here, where its one message-id is needed. */
+	h = article_header_by_id(a, ART_H_CONTROL);
+	if (h != NULL && ctlmsg_parse(h->value, &c, why, sizeof(why)) == -1 &&
+	    c.verb == CTLMSG_NONE) {
 		*reason = "Malformed Control header";
 		return (-1);
-	case 1:
-		if (strcmp(verb, "cancel") != 0)
-			return (CANCEL_NONE);
-		if (cancel_one_msgid(args, target) == -1) {
+	}
+	switch (h != NULL ? c.verb : CTLMSG_NONE) {
+	case CTLMSG_CANCEL:
+		if (cancel_one_msgid(c.args, target) == -1) {
 			*reason = "Control: cancel needs one message-id";
 			return (-1);
 		}
 		kind = CANCEL_CANCEL;
 		break;
 	default:
+		/* RFC 5537 5.4: a control message supersedes nothing. */
+		return (CANCEL_NONE);
+	case CTLMSG_NONE:
 		if ((h = article_header_by_id(a, ART_H_SUPERSEDES)) == NULL ||
 		    h->valuelen == 0)
 			return (CANCEL_NONE);

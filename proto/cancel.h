@@ -1,7 +1,8 @@
 /*
  * Withdrawing articles (RFC 5537 5.3, 5.4; RFC 8315): which article a
- * cancel control message or a Supersedes field names, the verb of a
- * Control field, and the elements of Cancel-Lock and Cancel-Key fields.
+ * cancel control message or a Supersedes field names (ctlmsg.h parses
+ * the Control field), and the elements of Cancel-Lock and Cancel-Key
+ * fields.
  * Pure: no I/O, no hashing (server/policy/cancel.c computes and checks
  * locks and keys with libcanlock).
  */
@@ -11,19 +12,6 @@
 #include <stddef.h>
 
 struct article;
-
-/* Longest verb article_control_verb() copies (RFC 5537 5: a token). */
-#define CANCEL_VERB_MAX		32
-
-/*
- * The verb of the article's Control field, lower-cased ("cancel",
- * "newgroup", ...), into verb (CANCEL_VERB_MAX + 1 octets); *args (if
- * not NULL) points at what follows it in the field, white space skipped.
- * 1 for a control message, 0 for none (no Control field, or an empty
- * one), -1 when the verb is not a token or too long.
- */
-int	article_control_verb(const struct article *a, char *verb,
-	    const char **args);
 
 /* What withdraws what. */
 enum cancel_kind {

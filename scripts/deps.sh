@@ -36,6 +36,10 @@ command -v canlock >/dev/null 2>&1 || missing="$missing canlock"
 # tests/integration/test_install.py checks the unit with systemd-analyze
 # verify (offline: systemd need not be running).
 command -v systemd-analyze >/dev/null 2>&1 || missing="$missing systemd"
+# loomd checks signed control messages with gpgv ([control] gpgv);
+# tests/integration/test_control.py makes its keys and signs with gpg.
+command -v gpgv >/dev/null 2>&1 || missing="$missing gpgv"
+command -v gpg >/dev/null 2>&1 || missing="$missing gpg"
 # The soak runs the integration tests with loomd under valgrind memcheck.
 if [ "${1:-}" = soak ]; then
 	command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind"

@@ -16,6 +16,7 @@
 #include "moderation.h"
 #include "article.h"
 #include "config.h"
+#include "ctlmsg.h"
 #include "filter_rules.h"
 #include "log.h"
 #include "mime.h"
@@ -33,7 +34,8 @@ enum config_type {
 	CONFIG_TLS_LISTEN,	/* repeatable: appends to cfg->tls_listen */
 	CONFIG_REJECT_HEADER,	/* repeatable: appends to reject_headers */
 	CONFIG_HTTP_LISTEN,	/* repeatable: appends to cfg->http_listen */
-	CONFIG_HTTPS_LISTEN	/* repeatable: appends to cfg->https_listen */
+	CONFIG_HTTPS_LISTEN,	/* repeatable: appends to cfg->https_listen */
+	CONFIG_CONTROL_RULE	/* repeatable: appends to cfg->ctl_rules */
 };
 
 struct config_key {
@@ -157,6 +159,35 @@ static const struct config_key config_keys[] = {
 	{ "filter", "transit", CONFIG_BOOL, OFF(filter_transit), 0, 1, "no",
 	  "apply max_crosspost, max_followup and reject_header to articles "
 	  "from peers too (437/439)" },
+
+	{ "control", "newgroup", CONFIG_CONTROL_RULE, OFF(ctl_rules), 0, 0,
+	  NULL, "\"FROM-WILDMAT GROUP-WILDMAT ACTION\" (doit, log, drop, "
+	  "verify-SIGNER): what a newgroup does; last match wins, none: "
+	  "log; repeatable" },
+	{ "control", "rmgroup", CONFIG_CONTROL_RULE, OFF(ctl_rules), 0, 0,
+	  NULL, "the same for rmgroup; repeatable" },
+	{ "control", "checkgroups", CONFIG_CONTROL_RULE, OFF(ctl_rules), 0, 0,
+	  NULL, "the same for checkgroups (doit: create and remove groups "
+	  "in its scope); repeatable" },
+	{ "control", "all", CONFIG_CONTROL_RULE, OFF(ctl_rules), 0, 0,
+	  NULL, "the same for newgroup, rmgroup and checkgroups at once; "
+	  "repeatable" },
+	{ "control", "keyring", CONFIG_STRING, OFF(ctl_keyring), 0,
+	  CONFIG_PATH_MAX - 1, "", "OpenPGP keyring file gpgv checks "
+	  "verify-SIGNER rules against (empty: verify never succeeds)" },
+	{ "control", "gpgv", CONFIG_STRING, OFF(ctl_gpgv), 1,
+	  CONFIG_PATH_MAX - 1, "/usr/bin/gpgv", "the gpgv program" },
+	{ "control", "verify_timeout", CONFIG_UINT, OFF(ctl_verify_timeout),
+	  1, 3600, "30", "seconds gpgv may take; then the message is only "
+	  "logged" },
+	{ "control", "posters", CONFIG_STRING, OFF(ctl_posters), 0,
+	  CONFIG_PATTERN_MAX, "", "wildmat of logged-in users who may POST "
+	  "newgroup, rmgroup and checkgroups (empty: nobody; peers always "
+	  "may, the rules decide)" },
+	{ "control", "pseudo_groups", CONFIG_BOOL, OFF(ctl_pseudo_groups), 0,
+	  1, "yes", "create the control.* groups control articles are filed "
+	  "in (as INN) when the first one arrives; without them they go "
+	  "to their Newsgroups" },
 
 	{ "tls", "cert", CONFIG_STRING, OFF(tls_cert), 0, CONFIG_PATH_MAX - 1,
 	  "", "PEM certificate (chain) file; with key, enables STARTTLS" },
@@ -465,6 +496,23 @@ config_add_reject_header(struct config *cfg, const char *v, char *err,
 	return (0);
 }
 
+static int
+config_add_ctlrule(struct config *cfg, const char *verb, const char *v,
+    char *err, size_t errlen)
+{
+	struct ctlrule	r;
+	char		why[160];
+
+	if (ctlrule_parse(verb, v, &r, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "%s", why);
+		return (-1);
+	}
+	cfg->ctl_rules = xreallocarray(cfg->ctl_rules, cfg->nctl_rules + 1,
+	    sizeof(r));
+	cfg->ctl_rules[cfg->nctl_rules++] = r;
+	return (0);
+}
+
 /* Store one value for a schema key; -1 with err if it does not fit. */
 static int
 config_set(struct config *cfg, const struct config_key *k, const char *v,
@@ -536,6 +584,8 @@ config_set(struct config *cfg, const struct config_key *k, const char *v,
 	case CONFIG_HTTPS_LISTEN:
 		return (config_add_http_listen(cfg, v,
 		    k->type == CONFIG_HTTPS_LISTEN, err, errlen));
+	case CONFIG_CONTROL_RULE:
+		return (config_add_ctlrule(cfg, k->name, v, err, errlen));
 	}
 	return (-1);
 }
@@ -829,7 +879,8 @@ config_ini_handler(void *user, const char *section, const char *name,
 		if (config_keys[i].type == CONFIG_TLS_LISTEN ||
 		    config_keys[i].type == CONFIG_HTTP_LISTEN ||
 		    config_keys[i].type == CONFIG_HTTPS_LISTEN ||
-		    config_keys[i].type == CONFIG_REJECT_HEADER) {
+		    config_keys[i].type == CONFIG_REJECT_HEADER ||
+		    config_keys[i].type == CONFIG_CONTROL_RULE) {
 			/* Repeatable, no default to replace. */
 		} else if (config_keys[i].type == CONFIG_LISTEN) {
 			/* The file's addresses replace the default. */
@@ -850,7 +901,7 @@ config_ini_handler(void *user, const char *section, const char *name,
 	if (!known_section)
 		snprintf(cp->err, sizeof(cp->err), "unknown section [%s] "
 		    "(known: server, storage, limits, auth, tls, http, "
-		    "posting, filter, group NAME, peer NAME, access NAME, "
+		    "posting, filter, control, group NAME, peer NAME, access NAME, "
 		    "moderators NAME, expire, expire NAME)",
 		    section);
 	else
@@ -954,6 +1005,18 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 		    "absolute path", path);
 		return (-1);
 	}
+	if ((cfg->ctl_keyring[0] != '\0' && cfg->ctl_keyring[0] != '/') ||
+	    cfg->ctl_gpgv[0] != '/') {
+		snprintf(err, errlen, "%s: [control] keyring and gpgv must be "
+		    "absolute paths", path);
+		return (-1);
+	}
+	if (cfg->ctl_posters[0] != '\0' &&
+	    wildmat_valid(cfg->ctl_posters, &errstr) == -1) {
+		snprintf(err, errlen, "%s: [control] posters: %s", path,
+		    errstr);
+		return (-1);
+	}
 	if (cfg->stats_listen[0] != '\0') {
 		struct config_listen	l;
 		char			why[256];
@@ -986,6 +1049,9 @@ config_clear(struct config *cfg)
 	free(cfg->reject_headers);
 	cfg->reject_headers = NULL;
 	cfg->nreject_headers = 0;
+	free(cfg->ctl_rules);
+	cfg->ctl_rules = NULL;
+	cfg->nctl_rules = 0;
 }
 
 void

@@ -143,6 +143,15 @@ struct config {
 	unsigned		 filter_timeout;	/* seconds */
 	int			 filter_transit;	/* rules for peers too */
 
+	/* [control] (control messages: proto/ctlmsg.h, intake/ctlmsg.c) */
+	struct ctlrule		*ctl_rules;	/* in file order */
+	size_t			 nctl_rules;
+	char			 ctl_keyring[CONFIG_PATH_MAX];	/* "": none */
+	char			 ctl_gpgv[CONFIG_PATH_MAX];
+	unsigned		 ctl_verify_timeout;	/* seconds */
+	char			 ctl_posters[CONFIG_PATTERN_MAX + 1];
+	int			 ctl_pseudo_groups;	/* control.* made */
+
 	/* [group NAME] sections: groups created at start-up if missing */
 	struct config_group	*groups;
 	size_t			 ngroups;
@@ -206,6 +215,7 @@ int config_peers_resolve(struct config *cfg, char *err, size_t errlen);
 void config_clear(struct config *cfg);
 
 struct filter_pattern;
+struct ctlrule;
 struct store_options;
 
 /* The store settings of a configuration ([storage], pathhost). */

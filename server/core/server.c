@@ -24,6 +24,7 @@
 #include "peers.h"
 #include "inflight.h"
 #include "modqueue.h"
+#include "ctlact.h"
 #include "log.h"
 #include "pwcheck.h"
 #include "retention.h"
@@ -750,6 +751,7 @@ server_free(struct server *srv)
 	/* Commit what is still queued before the store closes. */
 	if (srv->writer != NULL)
 		writer_stop(srv->writer);
+	ctlact_stop();
 	if (srv->pwcheck != NULL)
 		pwcheck_stop(srv->pwcheck);
 	ratelimit_free(srv->auth_failures);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "article.h"
+#include "ctlact.h"
 #include "feeder.h"
 #include "filter_rules.h"
 #include "intake.h"
@@ -151,7 +152,10 @@ int
 intake_thread(struct intake *in)
 {
 	article_thread_free(&in->thread);
-	return (article_thread_extract(in->article, &in->thread));
+	if (article_thread_extract(in->article, &in->thread) == -1)
+		return (-1);
+	ctlact_file(in);	/* a control message goes to control.* */
+	return (0);
 }
 
 void
@@ -190,6 +194,7 @@ intake_record(struct intake *in, time_t now)
 	struct store_article	*art = &in->job.art;
 	const struct article	*a = in->article;
 	const struct article_thread *t = &in->thread;
+	struct article_thread	 fed = in->thread;
 
 	in->numbers = xcalloc(t->ngroups, sizeof(*in->numbers));
 	memset(art, 0, sizeof(*art));
@@ -222,8 +227,12 @@ intake_record(struct intake *in, time_t now)
 		art->nfeeds = 0;
 		return;
 	}
-	art->nfeeds = feeder_select(in->srv, a, t, in->feed_names, in->feeds,
-	    SERVER_FEEDS_MAX);
+	if (in->ctl_group[0] != NULL) {
+		fed.groups = in->newsgroups;
+		fed.ngroups = in->nnewsgroups;
+	}
+	art->nfeeds = feeder_select(in->srv, a, &fed, in->feed_names,
+	    in->feeds, SERVER_FEEDS_MAX);
 }
 
 /* Loop thread, after the commit: now the client may be told. */
@@ -251,6 +260,8 @@ intake_done(struct writer_job *job, void *arg)
 		    STATS_IN_POST : in->ops->streaming ? STATS_IN_TAKETHIS :
 		    STATS_IN_IHAVE);
 	in->ops->done(in, s, st);
+	if (st == STORE_OK && !job->art.moderate)
+		ctlact_act(in);		/* acted on once stored, as INN */
 	intake_free(in);
 	if (s == NULL)
 		return;

@@ -40,6 +40,7 @@
 #include <time.h>
 
 #include "article.h"
+#include "ctlmsg.h"
 #include "server.h"
 #include "session.h"
 #include "writer.h"
@@ -106,6 +107,13 @@ struct intake {
 	char			*withdraw;
 	int			 withdraw_supersede;
 	char			*withdraw_keys;
+	/* A control message (intake/ctlact.h): its verb; filed in
+	   ctl_group instead of its Newsgroups, which still choose the
+	   peers it is fed to. */
+	enum ctlmsg_verb	 ctl;
+	const char		*ctl_group[1];
+	const char		**newsgroups;
+	size_t			 nnewsgroups;
 	uint32_t		*numbers;
 	/* Last, and not zeroed by intake_new: feeder_select fills what
 	   is used (2 KiB to clear per article for nothing). */

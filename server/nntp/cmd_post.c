@@ -14,6 +14,7 @@
 #include "anon.h"
 #include "article.h"
 #include "cancel_lock.h"
+#include "ctlact.h"
 #include "filter.h"
 #include "intake.h"
 #include "log.h"
@@ -250,8 +251,11 @@ post_moderate(struct session *s, struct intake *in, enum post_mod *mp,
 	*mp = m;
 	char		 field[STORE_USER_MAX + 16];
 
+	/* A group control message got here only from a [control] poster,
+	   and RFC 5537 5.2 wants it Approved. */
 	if (article_header_get(in->article, "Approved") != NULL &&
-	    m != POST_MOD_MODERATOR) {
+	    m != POST_MOD_MODERATOR && in->ctl != CTLMSG_NEWGROUP &&
+	    in->ctl != CTLMSG_RMGROUP && in->ctl != CTLMSG_CHECKGROUPS) {
 		snprintf(reason, len, "Approved header not allowed: you are "
 		    "not a moderator of these newsgroups");
 		return (-1);
@@ -391,10 +395,15 @@ static int
 post_check(struct session *s, struct intake *in, time_t now, char *reason,
     size_t len)
 {
+	int	ctl;
+
 	if (intake_parse(in, reason, len) == -1 ||
 	    post_rate_exceeded(s, now, reason, len) ||
 	    intake_validate(in, now, reason, len) == -1 ||
-	    post_check_groups(s, in->article, reason, len) == -1 ||
+	    (ctl = ctlact_post_check(s, in->article, reason, len)) == -1 ||
+	    /* A group control message names groups that may not exist. */
+	    (ctl == 0 && post_check_groups(s, in->article, reason, len) ==
+	    -1) ||
 	    post_check_followup(s, in->article, reason, len) == -1)
 		return (-1);
 	return (0);

@@ -45,6 +45,7 @@
  */
 struct filter_run {
 	filter_done_cb	 done;
+	filter_output_cb done_out;	/* filter_run_exec: instead of done */
 	void		*arg;
 	unsigned	 timeout_sec;
 	pid_t		 pid;
@@ -171,6 +172,22 @@ filter_read(struct filter_run *fr)
 	return (0);
 }
 
+/* filter_run_exec's report: the exit status (-1: none) and the output,
+   copied out of the run before it is freed. */
+static void
+filter_finish_out(struct filter_run *fr, int status, const char *reason)
+{
+	filter_output_cb	 done = fr->done_out;
+	void			*arg = fr->arg;
+	char			 out[FILTER_OUTPUT_MAX + 1];
+	size_t			 len = fr->outlen;
+
+	memcpy(out, fr->out, len);
+	out[len] = '\0';
+	filter_free(fr);
+	done(status, out, len, reason, arg);
+}
+
 /* Free the run, then report: done() may start another run at once. */
 static void
 filter_finish(struct filter_run *fr, enum filter_verdict v,
@@ -179,6 +196,11 @@ filter_finish(struct filter_run *fr, enum filter_verdict v,
 	filter_done_cb	 done = fr->done;
 	void		*arg = fr->arg;
 
+	if (fr->done_out != NULL) {
+		/* Only errors come here for it (filter_verdict). */
+		filter_finish_out(fr, -1, reason);
+		return;
+	}
 	filter_free(fr);
 	done(v, reason, arg);
 }
@@ -195,7 +217,9 @@ filter_verdict(struct filter_run *fr, int st)
 		snprintf(reason, sizeof(reason),
 		    "filter timed out after %u s", fr->timeout_sec);
 		filter_finish(fr, FILTER_ERROR, reason);
-	} else if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+	} else if (fr->done_out != NULL && WIFEXITED(st))
+		filter_finish_out(fr, WEXITSTATUS(st), "");
+	else if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		filter_finish(fr, FILTER_ACCEPT, "");
 	else if (WIFEXITED(st) && WEXITSTATUS(st) == 1) {
 		filter_first_line(fr, reason, sizeof(reason));
@@ -382,13 +406,13 @@ filter_nonblock(int fd)
 /* Spawn the program; its stdin and stdout are pipes whose other ends, set
    non-blocking, go to fr.  Returns 0, or an errno value. */
 static int
-filter_spawn(struct filter_run *fr, const char *program,
+filter_spawn(struct filter_run *fr, const char *const *argv,
     const char *const *env)
 {
 	posix_spawn_file_actions_t	 fa;
 	posix_spawnattr_t		 attr;
 	sigset_t			 none, all;
-	char				*argv[2], **envp;
+	char				**envp;
 	size_t				 n = 0, i;
 	int				 in[2], out[2], rc, have_path = 0;
 
@@ -410,8 +434,6 @@ filter_spawn(struct filter_run *fr, const char *program,
 	}
 	if (!have_path)
 		envp[n] = (char *)FILTER_PATH;
-	argv[0] = (char *)program;
-	argv[1] = NULL;
 
 	sigemptyset(&none);
 	sigfillset(&all);
@@ -429,7 +451,8 @@ filter_spawn(struct filter_run *fr, const char *program,
 	    (rc = posix_spawnattr_setpgroup(&attr, 0)) == 0 &&
 	    (rc = posix_spawnattr_setsigmask(&attr, &none)) == 0 &&
 	    (rc = posix_spawnattr_setsigdefault(&attr, &all)) == 0)
-		rc = posix_spawn(&fr->pid, program, &fa, &attr, argv, envp);
+		rc = posix_spawn(&fr->pid, argv[0], &fa, &attr,
+		    (char *const *)argv, envp);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	free(envp);
@@ -453,17 +476,20 @@ filter_spawn(struct filter_run *fr, const char *program,
 	return (0);
 }
 
-struct filter_run *
-filter_run_start(struct event_base *base, const char *program,
+static struct filter_run *
+filter_run_new(struct event_base *base, const char *const *argv,
     unsigned timeout_sec, const void *article, size_t len,
-    const char *const *env, filter_done_cb done, void *arg)
+    const char *const *env, filter_done_cb done, filter_output_cb done_out,
+    void *arg)
 {
+	const char		*program = argv[0];
 	struct filter_run	*fr;
 	struct timeval		 tv = { 0, 0 };
 	int			 rc;
 
 	fr = xcalloc(1, sizeof(*fr));
 	fr->done = done;
+	fr->done_out = done_out;
 	fr->arg = arg;
 	fr->timeout_sec = timeout_sec;
 	fr->pid = -1;
@@ -472,7 +498,7 @@ filter_run_start(struct event_base *base, const char *program,
 	if ((fr->ev_reap = evtimer_new(base, filter_reap_cb, fr)) == NULL)
 		fatalx("filter: event_new failed");
 
-	if ((rc = filter_spawn(fr, program, env)) != 0) {
+	if ((rc = filter_spawn(fr, argv, env)) != 0) {
 		snprintf(fr->error, sizeof(fr->error),
 		    "cannot run filter %s: %s", program, strerror(rc));
 		evtimer_add(fr->ev_reap, &tv);
@@ -502,6 +528,26 @@ filter_run_start(struct event_base *base, const char *program,
 	}
 	filter_poll(fr, FILTER_POLL_SLOW);
 	return (fr);
+}
+
+struct filter_run *
+filter_run_start(struct event_base *base, const char *program,
+    unsigned timeout_sec, const void *article, size_t len,
+    const char *const *env, filter_done_cb done, void *arg)
+{
+	const char	*argv[2] = { program, NULL };
+
+	return (filter_run_new(base, argv, timeout_sec, article, len, env,
+	    done, NULL, arg));
+}
+
+struct filter_run *
+filter_run_exec(struct event_base *base, const char *const *argv,
+    unsigned timeout_sec, const void *data, size_t len,
+    const char *const *env, filter_output_cb done, void *arg)
+{
+	return (filter_run_new(base, argv, timeout_sec, data, len, env, NULL,
+	    done, arg));
 }
 
 void

@@ -68,6 +68,21 @@ struct filter_run *filter_run_start(struct event_base *base,
     size_t len, const char *const *env, filter_done_cb done, void *arg);
 
 /*
+ * The same machinery for another program (gpgv for control messages,
+ * intake/ctlmsg.c): argv[0] is its path, argv the whole argument vector
+ * (copied by posix_spawn), data its standard input.  done() gets the exit
+ * status and the first FILTER_OUTPUT_MAX octets of its standard output
+ * (NUL-terminated; out is valid only during the call), or status -1 with
+ * a reason when it could not be run, was killed or timed out.
+ */
+typedef void (*filter_output_cb)(int status, const char *out, size_t len,
+    const char *reason, void *arg);
+
+struct filter_run *filter_run_exec(struct event_base *base,
+    const char *const *argv, unsigned timeout_sec, const void *data,
+    size_t len, const char *const *env, filter_output_cb done, void *arg);
+
+/*
  * Forget a run whose done() has not been called (the session went away):
  * kill the program's process group, reap it (waiting for SIGKILL to take
  * effect, which is immediate for any process not stuck in the kernel),

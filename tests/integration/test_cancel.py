@@ -159,14 +159,16 @@ def test_cancel_by_owner_removes_and_numbers_are_not_reused():
         a.expect(423, "ARTICLE 2")
         a.expect(423, "HEAD 2")
         a.expect(423, "STAT 2")
-        # The cancel itself is an article (filed where groupctl files
-        # control messages); the target's number stays used.
+        # The cancel itself is an article, filed in control.cancel as
+        # INN files it, not in local.test; the target's number stays
+        # used.
+        assert group(a, "control.cancel")[0] == 1
         n, lo, hi = group(a)
-        assert hi == 3, (n, lo, hi)
+        assert (n, hi) == (1, 2), (n, lo, hi)
         _, over = a.expect_multi(224, "OVER 1-")
         assert not any(l.split("\t")[4] == mid for l in over), over
         later = post(a, subject="after the cancel")
-        _, lines = a.expect_multi(220, "ARTICLE 4")
+        _, lines = a.expect_multi(220, "ARTICLE 3")
         assert header(lines, "Message-ID") == later
         a.expect(223, "STAT " + keep)
         # The server signed the cancel with the poster's key, so peers
@@ -252,7 +254,9 @@ def test_moderator_and_admin_may_cancel():
         code, text = boss.post(cancel_article(crossed))
         assert code == 240, (code, text)
         boss.expect(430, "STAT " + crossed)
-        assert group(boss, "mod.test")[0] == 1   # only modder's cancel
+        # Both cancels are in control.cancel, none in mod.test.
+        assert group(boss, "mod.test")[0] == 0
+        assert group(boss, "control.cancel")[0] == 2
         d.wait_log(r"withdraws %s: by an administrator" % crossed)
         d.wait_log(r"withdraws %s: by a moderator" % in_mod)
 
@@ -397,9 +401,10 @@ def test_cancel_before_target_over_ihave_and_takethis():
                 code, text = c.cmd("CHECK " + target)
                 assert code == 438, (code, text)
             c.expect(430, "STAT " + target)
-            group(c)
-            _, over = c.expect_multi(224, "OVER 1-")
-            assert not any(l.split("\t")[4] == target for l in over), over
+            # Neither the target nor the cancel is in local.test; the
+            # cancels are in control.cancel.
+            assert group(c)[0] == 0
+            assert group(c, "control.cancel")[0] == (2 if streaming else 1)
             d.wait_log(r"msgid=%s refused: cancelled by %s" % (target, cmid))
 
         # The target POSTed (its own Message-ID and lock) after the

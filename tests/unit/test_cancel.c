@@ -15,33 +15,30 @@
 #include "article.h"
 #include "article_test.h"
 #include "cancel.h"
+#include "ctlmsg.h"
 #include "cancel_lock.h"
 #include "config.h"
 #include "store.h"
 
+/* The Control field's verb and what follows it, as cancel_target uses. */
 static void
-test_control_verb(void **state)
+test_control_args(void **state)
 {
-	struct article	*a;
-	char		 verb[CANCEL_VERB_MAX + 1];
-	const char	*args;
+	struct ctlmsg	 c;
+	char		 why[ARTICLE_REASON_MAX];
 
-	a = art_parse("From: a@b.c\nControl:  Cancel  <x@y>\n\nbody");
-	assert_int_equal(article_control_verb(a, verb, &args), 1);
-	assert_string_equal(verb, "cancel");
-	assert_string_equal(args, "<x@y>");
-	article_free(a);
-	a = art_parse("From: a@b.c\n\nbody");
-	assert_int_equal(article_control_verb(a, verb, &args), 0);
-	article_free(a);
-	a = art_parse("From: a@b.c\nControl: new/group x\n\nbody");
-	assert_int_equal(article_control_verb(a, verb, &args), -1);
-	article_free(a);
-	a = art_parse("From: a@b.c\nControl: newgroup local.x moderated\n\nb");
-	assert_int_equal(article_control_verb(a, verb, &args), 1);
-	assert_string_equal(verb, "newgroup");
-	assert_string_equal(args, "local.x moderated");
-	article_free(a);
+	assert_int_equal(ctlmsg_parse("  Cancel  <x@y>", &c, why,
+	    sizeof(why)), 0);
+	assert_int_equal(c.verb, CTLMSG_CANCEL);
+	assert_string_equal(c.name, "cancel");
+	assert_string_equal(c.args, "<x@y>");
+	assert_int_equal(ctlmsg_parse("newgroup local.x moderated", &c, why,
+	    sizeof(why)), 0);
+	assert_int_equal(c.verb, CTLMSG_NEWGROUP);
+	assert_string_equal(c.args, "local.x moderated");
+	assert_int_equal(ctlmsg_parse("new/group x", &c, why, sizeof(why)),
+	    -1);
+	assert_int_equal(c.verb, CTLMSG_NONE);
 }
 
 static void
@@ -54,6 +51,10 @@ test_cancel_target(void **state)
 	} cases[] = {
 		{ "Control: cancel <t@x>\n", CANCEL_CANCEL, "<t@x>" },
 		{ "Control: cancel  <t@x> \n", CANCEL_CANCEL, "<t@x>" },
+		{ "Control: CANCEL <t@x>\n", CANCEL_CANCEL, "<t@x>" },
+		{ "Control: new/group x\n", -1, NULL },
+		{ "Control: ihave <t@x>\nSupersedes: <u@x>\n", CANCEL_NONE,
+		  NULL },
 		{ "Supersedes: <t@x>\n", CANCEL_SUPERSEDE, "<t@x>" },
 		/* A cancel with Supersedes is a cancel. */
 		{ "Control: cancel <t@x>\nSupersedes: <u@x>\n",
@@ -230,7 +231,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_control_verb),
+		cmocka_unit_test(test_control_args),
 		cmocka_unit_test(test_cancel_target),
 		cmocka_unit_test(test_cancel_elements),
 		cmocka_unit_test(test_inject_adds_and_keeps_cancel_lock),

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "ctlmsg.h"
 #include "log.h"
 
 static char path[64];
@@ -212,6 +213,51 @@ test_config_peer_compress(void **state)
 	config_clear(&cfg);
 }
 
+/* [control]: repeatable rules in file order, paths checked. */
+static void
+test_config_control(void **state)
+{
+	struct config	cfg;
+	char		err[256];
+
+	config_defaults(&cfg);
+	assert_int_equal(cfg.nctl_rules, 0);
+	assert_int_equal(cfg.ctl_pseudo_groups, 1);
+	assert_string_equal(cfg.ctl_gpgv, "/usr/bin/gpgv");
+	config_clear(&cfg);
+	assert_int_equal(load(&cfg,
+	    "[control]\n"
+	    "newgroup = *@isc.org * verify-news.announce.newgroups\n"
+	    "all = *@Spam.example * drop\n"
+	    "newgroup = a@b.example local.* doit\n"
+	    "keyring = /etc/loom/pubring.gpg\n"
+	    "posters = admin,root\n"
+	    "pseudo_groups = no\n", err, sizeof(err)), 0);
+	assert_int_equal(cfg.nctl_rules, 3);
+	assert_string_equal(cfg.ctl_rules[0].verb, "newgroup");
+	assert_int_equal(cfg.ctl_rules[0].action, CTLRULE_VERIFY);
+	assert_string_equal(cfg.ctl_rules[1].from, "*@spam.example");
+	assert_int_equal(cfg.ctl_rules[2].action, CTLRULE_DOIT);
+	assert_string_equal(cfg.ctl_keyring, "/etc/loom/pubring.gpg");
+	assert_int_equal(cfg.ctl_pseudo_groups, 0);
+	config_clear(&cfg);
+	assert_null(cfg.ctl_rules);
+	assert_int_equal(load(&cfg, "[control]\nnewgroup = * * perhaps\n",
+	    err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":2: "));
+	config_clear(&cfg);
+	assert_int_equal(load(&cfg, "[control]\nsendsys = * * doit\n", err,
+	    sizeof(err)), -1);
+	config_clear(&cfg);
+	assert_int_equal(load(&cfg, "[control]\nkeyring = pubring.gpg\n", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "absolute"));
+	config_clear(&cfg);
+	assert_int_equal(load(&cfg, "[control]\nposters = [\n", err,
+	    sizeof(err)), -1);
+	config_clear(&cfg);
+}
+
 int
 main(void)
 {
@@ -223,6 +269,7 @@ main(void)
 		cmocka_unit_test(test_config_bare_group_section),
 		cmocka_unit_test(test_config_group_names_as_post),
 		cmocka_unit_test(test_config_peer_compress),
+		cmocka_unit_test(test_config_control),
 	};
 
 	log_init("test", LOG_LEVEL_ERROR, 0);
