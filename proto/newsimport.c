@@ -17,9 +17,9 @@ line_end(const char *p, const char *end)
 	return (nl != NULL ? nl : end);
 }
 
-/* Digits at [*p, end) into *v (at most 2^32 - 1); -1 if none or more. */
+/* Digits at [*p, end) into *v, at most max; -1 if none or more. */
 static int
-parse_u32(const char **p, const char *end, uint32_t *v)
+parse_digits(const char **p, const char *end, uint64_t max, uint64_t *v)
 {
 	const char	*s = *p;
 	uint64_t	 n = 0;
@@ -28,30 +28,34 @@ parse_u32(const char **p, const char *end, uint32_t *v)
 		return (-1);
 	while (s < end && *s >= '0' && *s <= '9') {
 		n = n * 10 + (uint64_t)(*s - '0');
-		if (n > UINT32_MAX)
+		if (n > max)
 			return (-1);
 		s++;
 	}
 	*p = s;
-	*v = (uint32_t)n;
+	*v = n;
 	return (0);
 }
 
 static int
+parse_u32(const char **p, const char *end, uint32_t *v)
+{
+	uint64_t	n;
+
+	if (parse_digits(p, end, UINT32_MAX, &n) == -1)
+		return (-1);
+	*v = (uint32_t)n;
+	return (0);
+}
+
+/* Seconds since the epoch, bounded well inside time_t. */
+static int
 parse_time(const char **p, const char *end, time_t *v)
 {
-	const char	*s = *p;
-	uint64_t	 n = 0;
+	uint64_t	n;
 
-	if (s == end || *s < '0' || *s > '9')
+	if (parse_digits(p, end, UINT64_C(1) << 40, &n) == -1)
 		return (-1);
-	while (s < end && *s >= '0' && *s <= '9') {
-		n = n * 10 + (uint64_t)(*s - '0');
-		if (n > (UINT64_C(1) << 40))
-			return (-1);
-		s++;
-	}
-	*p = s;
 	*v = (time_t)n;
 	return (0);
 }
