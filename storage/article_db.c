@@ -143,6 +143,10 @@ struct put {
 	size_t			 xllen;
 	char			*over;		/* the overview tail */
 	size_t			 olen;
+	int			 head;		/* supersedes its thread's
+						   first article */
+	char			 place_parent[STORE_MSGID_MAX + 1];
+	char			 place_root[STORE_MSGID_MAX + 1];
 };
 
 /*
@@ -171,6 +175,37 @@ put_links(struct put *p)
 		root = a->msgid;
 	p->parent = parent;
 	p->root = root;
+}
+
+/*
+ * A Supersedes takes the place of the article it replaces, whatever its
+ * own References say: the same parent and thread, and the thread's root
+ * when that is what it replaces (docs/storage.md).  So the thread's
+ * summary and per-group counts stay under one key, and the replies that
+ * move under it cannot be its ancestors.
+ */
+static int
+put_place(struct store *st, MDB_txn *txn, struct put *p)
+{
+	const struct store_article	*a = p->a;
+	size_t				 tlen;
+	int				 rc;
+
+	if (a->withdraw == NULL || !a->withdraw_supersede ||
+	    !store_id_usable(a->withdraw, &tlen) ||
+	    strcmp(a->withdraw, a->msgid) == 0)
+		return (0);
+	rc = thread_place(st, txn, a->withdraw, tlen, p->place_parent,
+	    p->place_root, &p->head);
+	if (rc == MDB_NOTFOUND)
+		return (0);
+	if (rc != 0)
+		return (rc);
+	p->parent = p->place_parent[0] != '\0' &&
+	    strcmp(p->place_parent, a->msgid) != 0 ? p->place_parent : NULL;
+	if (p->place_root[0] != '\0')
+		p->root = p->place_root;
+	return (0);
 }
 
 /*
@@ -366,7 +401,8 @@ put_indexes(struct store *st, MDB_txn *txn, struct put *p)
 	if ((rc = thread_link_article(st, txn, a, p->parent)) != 0)
 		return (rc);
 	return (thread_summary_add(st, txn, p->root, strlen(p->root),
-	    a->msgid, a->overview, strlen(a->overview), a->arrival));
+	    a->msgid, a->overview, strlen(a->overview), a->arrival,
+	    p->head));
 }
 
 /*
@@ -407,7 +443,8 @@ article_put_one(struct store *st, MDB_txn *txn, struct store_article *a)
 		goto out;
 	}
 	put_links(&p);
-	if ((rc = put_overview(st, &p)) != 0 ||
+	if ((rc = put_place(st, txn, &p)) != 0 ||
+	    (rc = put_overview(st, &p)) != 0 ||
 	    (rc = store_seq_next(st, txn, &p.seq)) != 0 ||
 	    (rc = put_record(st, txn, &p)) != 0 || a->status == STORE_INVALID ||
 	    (rc = put_group_entries(st, txn, &p)) != 0 ||

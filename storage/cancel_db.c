@@ -59,6 +59,10 @@ cancel_withdraw_txn(struct store *st, MDB_txn *txn, struct store_article *a)
 		return (rc);
 	if (removed) {
 		a->withdrawn = STORE_WITHDRAWN;
+		/* Its message-id leads to the new article from now on. */
+		if (a->withdraw_supersede)
+			return (thread_forward(st, txn, a->withdraw, tlen,
+			    a->msgid, mlen));
 		return (0);
 	}
 	if (a->withdraw_keys == NULL)

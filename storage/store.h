@@ -364,6 +364,15 @@ typedef int (*store_msgid_cb)(const char *msgid, void *arg);
 enum store_status store_children(struct store *st, const char *msgid,
     store_msgid_cb cb, void *arg);
 
+/*
+ * The article that superseded msgid (following Supersedes of
+ * Supersedes to the last), into by (STORE_MSGID_MAX + 1 octets, or
+ * NULL); STORE_NOTFOUND if msgid was not superseded (or its history,
+ * and with it the forward, was purged).
+ */
+enum store_status store_superseded_by(struct store *st, const char *msgid,
+    char *by);
+
 /* Parent and root of msgid as linked now (each STORE_MSGID_MAX + 1 octets;
    parent "" for a root; root is the top of its tree, msgid itself for a
    root). */
