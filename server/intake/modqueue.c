@@ -19,6 +19,7 @@
 #include "log.h"
 #include "modqueue.h"
 #include "util.h"
+#include "withdraw.h"
 
 #define MODQ_INTERVAL	1	/* seconds between looks at the queue */
 #define MODQ_BATCH	64	/* approved entries taken per look */
@@ -121,6 +122,16 @@ modq_submit(struct server *srv, struct modq_pick *p, time_t now)
 	if (intake_thread(in) == -1 || in->thread.msgid == NULL) {
 		intake_free(in);
 		return (-1);
+	}
+	/* A cancel that came while it waited (its target not stored yet,
+	   so kept) applies now, as on every other way in. */
+	if (withdraw_kept_cancel(in)) {
+		log_info("moderation: approved entry %" PRIu64 " msgid=%s "
+		    "cancelled while it waited, removed from the queue",
+		    p->id, in->thread.msgid);
+		store_modq_remove(srv->store, p->id);
+		intake_free(in);
+		return (0);
 	}
 	/* Its siblings sort by when it was posted, not approved. */
 	in->posted = (time_t)p->queued;
