@@ -414,13 +414,21 @@ article_put_one(struct store *st, MDB_txn *txn, struct store_article *a)
 {
 	struct put	p;
 	size_t		numbered, exhausted;
-	int		rc;
+	int		rc, refused;
 
-	if (a->moderate)
-		return (modq_add_txn(st, txn, a));
 	memset(&p, 0, sizeof(p));
 	p.a = a;
 	p.mlen = strlen(a->msgid);
+	/* A cancel that came first (queued for moderation or not). */
+	if ((rc = cancel_first_txn(st, txn, a, p.mlen, &refused)) != 0)
+		return (rc);
+	if (refused) {
+		a->status = STORE_EXISTS;
+		a->withdrawn = STORE_CANCELLED_FIRST;
+		return (0);
+	}
+	if (a->moderate)
+		return (modq_add_txn(st, txn, a));
 	if ((rc = store_seen(st, txn, a->msgid, p.mlen, NULL)) == 0) {
 		a->status = STORE_EXISTS;
 		return (0);

@@ -166,6 +166,19 @@ struct store_article {
 	const char		 *withdraw;
 	int			  withdraw_supersede;
 	const char		 *withdraw_keys;
+	/*
+	 * Its c-lock elements (Cancel-Lock, space-separated; NULL: none)
+	 * and the check of c-keys against them (the server's: the store
+	 * does no hashing).  A cancel kept for this message-id whose keys
+	 * match refuses it in this transaction, whichever way it came (the
+	 * moderation queue's too): status STORE_EXISTS, withdrawn
+	 * STORE_CANCELLED_FIRST, the kept cancel dropped and the message-id
+	 * remembered in history, so no cancel stored in the same or an
+	 * earlier batch can be missed.
+	 */
+	const char		 *locks;
+	int			(*locks_match)(const char *keys,
+				    const char *locks);
 	/* out */
 	enum store_status	  status;	/* OK, EXISTS, NOTFOUND (none of
 						   its groups exists), INVALID */
@@ -179,6 +192,7 @@ struct store_article {
 #define STORE_WITHDRAWN_NONE	0	/* target not stored (nor kept) */
 #define STORE_WITHDRAWN		1	/* target removed */
 #define STORE_WITHDRAWN_PENDING	2	/* cancel kept for the target */
+#define STORE_CANCELLED_FIRST	3	/* refused: a kept cancel matched */
 
 /*
  * Store up to any number of articles in one write transaction, so one sync

@@ -183,6 +183,10 @@ int	thread_forward_drop(struct store *, MDB_txn *, const char *,
    batch's transaction once it is stored. */
 int	cancel_withdraw_txn(struct store *, MDB_txn *,
 	    struct store_article *);
+/* cancel_db.c: a cancel kept for a (locked) article arriving matches
+   its locks: refuse it (*refused), forget the cancel, remember it. */
+int	cancel_first_txn(struct store *, MDB_txn *,
+	    const struct store_article *, size_t, int *refused);
 /* cancel_db.c: one chunk of the history purge of kept cancels. */
 int	cancel_purge_txn(struct store *, MDB_txn *, int64_t cutoff,
 	    char *resume, size_t *resume_len, int dry_run, uint64_t *purged,

@@ -439,6 +439,9 @@ def test_kept_cancel_reaches_an_article_waiting_for_moderation():
         assert code == 235, (code, text)
         d.wait_log(r"msgid=%s withdraws %s: kept for its target" %
                    (re.escape(cmid), re.escape(target)))
+        # What the store did, as the writer reported it back.
+        d.wait_log(r"msgid=%s keeps a cancel for %s" %
+                   (re.escape(cmid), re.escape(target)))
         q = d.ctl("queue", "list")
         assert q.returncode == 0 and target in q.stdout, q.stdout
         entry = q.stdout.split()[0]
@@ -446,6 +449,8 @@ def test_kept_cancel_reaches_an_article_waiting_for_moderation():
         assert q.returncode == 0, q.stderr
         d.wait_log(r"approved entry %s msgid=%s cancelled while it waited"
                    % (entry, re.escape(target)))
+        d.wait_log(r"msgid=%s refused: a cancel kept for it matched as it "
+                   r"was stored" % re.escape(target))
         c.expect(430, "STAT " + target)
         c.expect(435, "IHAVE " + target)
         q = d.ctl("queue", "list")

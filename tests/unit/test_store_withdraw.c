@@ -549,6 +549,93 @@ test_kept_cancel_get_apply_purge(void **state)
 	    sizeof(keys), NULL), STORE_NOTFOUND);
 }
 
+/* The server's check, played here: a key "k:X" matches a lock "l:X". */
+static int
+fake_match(const char *keys, const char *locks)
+{
+	char	want[64];
+
+	if (strncmp(keys, "k:", 2) != 0)
+		return (0);
+	snprintf(want, sizeof(want), "l:%s", keys + 2);
+	return (strstr(locks, want) != NULL);
+}
+
+static enum store_status
+post_locked(struct store *st, const char *msgid, const char *locks,
+    int moderate, int *withdrawn)
+{
+	struct tart		t;
+	enum store_status	s;
+
+	tart_make(&t, msgid, "a.b", NULL, NULL, 0, 300);
+	t.a.locks = locks;
+	t.a.locks_match = fake_match;
+	t.a.moderate = moderate;
+	t.a.submitter = "";
+	s = tart_put(st, &t);
+	*withdrawn = t.a.withdrawn;
+	tart_free(&t);
+	return (s);
+}
+
+static void
+test_kept_cancel_refuses_its_target_as_stored(void **state)
+{
+	struct st_fixture	*f = *state;
+	struct store_group	 g;
+	struct tart		 t[2];
+	struct store_article	 arts[2];
+	int			 w;
+
+	assert_int_equal(store_group_create(f->st, "a.b", 'y', NULL, NULL, 0),
+	    STORE_OK);
+	/* One batch: the cancel, then its target (the server's check
+	   before the writer could not have seen the cancel). */
+	tart_make(&t[0], "<c@x>", "a.b", NULL, NULL, 0, 200);
+	t[0].a.withdraw = "<t@x>";
+	t[0].a.withdraw_keys = "k:1";
+	tart_make(&t[1], "<t@x>", "a.b", NULL, NULL, 0, 201);
+	t[1].a.locks = "l:0 l:1";
+	t[1].a.locks_match = fake_match;
+	arts[0] = t[0].a;
+	arts[1] = t[1].a;
+	assert_int_equal(store_put_batch(f->st, arts, 2), STORE_OK);
+	assert_int_equal(arts[0].status, STORE_OK);
+	assert_int_equal(arts[0].withdrawn, STORE_WITHDRAWN_PENDING);
+	assert_int_equal(arts[1].status, STORE_EXISTS);
+	assert_int_equal(arts[1].withdrawn, STORE_CANCELLED_FIRST);
+	tart_free(&t[0]);
+	tart_free(&t[1]);
+	assert_int_equal(store_article_get(f->st, "<t@x>", NULL, NULL),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_history_lookup(f->st, "<t@x>", NULL),
+	    STORE_EXISTS);
+	assert_int_equal(store_cancel_pending_get(f->st, "<t@x>", NULL, 0,
+	    NULL), STORE_NOTFOUND);
+	assert_int_equal(store_group_get(f->st, "a.b", &g), STORE_OK);
+	assert_int_equal(g.count, 1);
+
+	/* Not matching: stored, as is one without locks. */
+	assert_int_equal(post_withdrawing(f->st, "<c2@x>", "a.b", NULL,
+	    "<u@x>", 0, "k:7", &w), STORE_OK);
+	assert_int_equal(w, STORE_WITHDRAWN_PENDING);
+	assert_int_equal(post_locked(f->st, "<u@x>", "l:8", 0, &w), STORE_OK);
+	assert_int_equal(w, STORE_WITHDRAWN_NONE);
+	assert_int_equal(post_withdrawing(f->st, "<c3@x>", "a.b", NULL,
+	    "<v@x>", 0, "k:7", &w), STORE_OK);
+	assert_int_equal(post_locked(f->st, "<v@x>", NULL, 0, &w), STORE_OK);
+
+	/* Queued for moderation: refused before it is queued. */
+	assert_int_equal(post_withdrawing(f->st, "<c4@x>", "a.b", NULL,
+	    "<m@x>", 0, "k:5", &w), STORE_OK);
+	assert_int_equal(post_locked(f->st, "<m@x>", "l:5", 1, &w),
+	    STORE_EXISTS);
+	assert_int_equal(w, STORE_CANCELLED_FIRST);
+	assert_int_equal(store_modq_lookup(f->st, "<m@x>", NULL),
+	    STORE_NOTFOUND);
+}
+
 static void
 test_withdraw_directly(void **state)
 {
@@ -584,6 +671,7 @@ main(void)
 		T(test_supersede_reply_counts_stay),
 		T(test_supersede_forward_purged_with_history),
 		T(test_kept_cancel_get_apply_purge),
+		T(test_kept_cancel_refuses_its_target_as_stored),
 		T(test_withdraw_directly),
 #undef T
 	};
