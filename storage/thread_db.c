@@ -161,7 +161,8 @@ link_forwarded(struct store *st, MDB_txn *txn, const char *parent,
 	return (0);
 }
 
-/* Replace child's link by nl (whose strings must not point into the map). */
+/* Replace child's link by given (whose strings must not point into the
+   map), its parent taken past any forward (link_forwarded). */
 static int
 link_set(struct store *st, MDB_txn *txn, const char *child, size_t clen,
     const struct rec_link *given)
