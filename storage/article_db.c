@@ -143,6 +143,10 @@ struct put {
 	size_t			 xllen;
 	char			*over;		/* the overview tail */
 	size_t			 olen;
+	int			 head;		/* supersedes its thread's
+						   first article */
+	char			 place_parent[STORE_MSGID_MAX + 1];
+	char			 place_root[STORE_MSGID_MAX + 1];
 };
 
 /*
@@ -194,6 +198,37 @@ put_want_free(struct store *st, MDB_txn *txn, const struct store_article *a,
 	if (rc == MDB_NOTFOUND)
 		return (1);
 	return (rc == 0 ? 0 : -rc);
+}
+
+/*
+ * A Supersedes takes the place of the article it replaces, whatever its
+ * own References say: the same parent and thread, and the thread's root
+ * when that is what it replaces (docs/storage.md).  So the thread's
+ * summary and per-group counts stay under one key, and the replies that
+ * move under it cannot be its ancestors.
+ */
+static int
+put_place(struct store *st, MDB_txn *txn, struct put *p)
+{
+	const struct store_article	*a = p->a;
+	size_t				 tlen;
+	int				 rc;
+
+	if (a->withdraw == NULL || !a->withdraw_supersede ||
+	    !store_id_usable(a->withdraw, &tlen) ||
+	    strcmp(a->withdraw, a->msgid) == 0)
+		return (0);
+	rc = thread_place(st, txn, a->withdraw, tlen, p->place_parent,
+	    p->place_root, &p->head);
+	if (rc == MDB_NOTFOUND)
+		return (0);
+	if (rc != 0)
+		return (rc);
+	p->parent = p->place_parent[0] != '\0' &&
+	    strcmp(p->place_parent, a->msgid) != 0 ? p->place_parent : NULL;
+	if (p->place_root[0] != '\0')
+		p->root = p->place_root;
+	return (0);
 }
 
 /*
@@ -396,7 +431,8 @@ put_indexes(struct store *st, MDB_txn *txn, struct put *p)
 	if ((rc = thread_link_article(st, txn, a, p->parent)) != 0)
 		return (rc);
 	return (thread_summary_add(st, txn, p->root, strlen(p->root),
-	    a->msgid, a->overview, strlen(a->overview), a->arrival));
+	    a->msgid, a->overview, strlen(a->overview), a->arrival,
+	    p->head));
 }
 
 /*
@@ -408,13 +444,21 @@ article_put_one(struct store *st, MDB_txn *txn, struct store_article *a)
 {
 	struct put	p;
 	size_t		numbered, exhausted;
-	int		rc;
+	int		rc, refused;
 
-	if (a->moderate)
-		return (modq_add_txn(st, txn, a));
 	memset(&p, 0, sizeof(p));
 	p.a = a;
 	p.mlen = strlen(a->msgid);
+	/* A cancel that came first (queued for moderation or not). */
+	if ((rc = cancel_first_txn(st, txn, a, p.mlen, &refused)) != 0)
+		return (rc);
+	if (refused) {
+		a->status = STORE_EXISTS;
+		a->withdrawn = STORE_CANCELLED_FIRST;
+		return (0);
+	}
+	if (a->moderate)
+		return (modq_add_txn(st, txn, a));
 	if ((rc = store_seen(st, txn, a->msgid, p.mlen, NULL)) == 0) {
 		a->status = STORE_EXISTS;
 		return (0);
@@ -437,7 +481,8 @@ article_put_one(struct store *st, MDB_txn *txn, struct store_article *a)
 		goto out;
 	}
 	put_links(&p);
-	if ((rc = put_overview(st, &p)) != 0 ||
+	if ((rc = put_place(st, txn, &p)) != 0 ||
+	    (rc = put_overview(st, &p)) != 0 ||
 	    (rc = store_seq_next(st, txn, &p.seq)) != 0 ||
 	    (rc = put_record(st, txn, &p)) != 0 || a->status == STORE_INVALID ||
 	    (rc = put_group_entries(st, txn, &p)) != 0 ||

@@ -59,6 +59,10 @@ cancel_withdraw_txn(struct store *st, MDB_txn *txn, struct store_article *a)
 		return (rc);
 	if (removed) {
 		a->withdrawn = STORE_WITHDRAWN;
+		/* Its message-id leads to the new article from now on. */
+		if (a->withdraw_supersede)
+			return (thread_forward(st, txn, a->withdraw, tlen,
+			    a->msgid, mlen));
 		return (0);
 	}
 	if (a->withdraw_keys == NULL)
@@ -71,6 +75,48 @@ cancel_withdraw_txn(struct store *st, MDB_txn *txn, struct store_article *a)
 	if ((rc = cancel_keep_txn(st, txn, a, tlen)) == 0)
 		a->withdrawn = STORE_WITHDRAWN_PENDING;
 	return (rc);
+}
+
+/*
+ * The article a arrives with locks: a cancel kept for it whose keys match
+ * them (a->locks_match, the server's check) withdraws it before it is
+ * stored.  Here, in the storing transaction, rather than only before the
+ * article goes to the writer: a cancel committed in between (an earlier
+ * place in the same batch, or the batch before) is seen too.
+ */
+int
+cancel_first_txn(struct store *st, MDB_txn *txn,
+    const struct store_article *a, size_t mlen, int *refused)
+{
+	MDB_val		 val;
+	uint8_t		 hist[REC_HIST_SIZE];
+	const char	*keys, *cancel;
+	int64_t		 when;
+	int		 rc;
+
+	*refused = 0;
+	if (a->locks == NULL || a->locks[0] == '\0' || a->locks_match == NULL)
+		return (0);
+	rc = store_db_get(txn, st->dbi[DB_CANCELS], a->msgid, mlen, &val);
+	if (rc == MDB_NOTFOUND)
+		return (0);
+	if (rc != 0)
+		return (rc);
+	if (rec_cancel_decode(val.mv_data, val.mv_size, &when, &keys,
+	    &cancel) == -1)
+		return (MDB_CORRUPTED);
+	if (!a->locks_match(keys, a->locks))
+		return (0);
+	if ((rc = store_db_del(txn, st->dbi[DB_CANCELS], a->msgid, mlen, NULL,
+	    0)) != 0)
+		return (rc);
+	/* Refused, as store_cancel_pending_apply remembers it. */
+	rec_hist_encode(hist, 0, a->arrival);
+	if ((rc = store_db_put(txn, st->dbi[DB_HISTORY], a->msgid, mlen, hist,
+	    sizeof(hist), 0)) != 0)
+		return (rc);
+	*refused = 1;
+	return (0);
 }
 
 /* ---- loomctl cancel -------------------------------------------------- */

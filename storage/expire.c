@@ -587,9 +587,13 @@ purge_fn(struct store *st, MDB_txn *txn, void *arg)
 		a->done = 1;
 		rc = 0;
 	}
+	/* A superseded article's forward to its replacement goes with
+	   its history (thread_forward). */
 	for (i = 0; rc == 0 && !a->dry_run && i < n; i++)
-		rc = store_db_del(txn, st->dbi[DB_HISTORY], doomed[i],
-		    doomed_len[i], NULL, 0);
+		if ((rc = store_db_del(txn, st->dbi[DB_HISTORY], doomed[i],
+		    doomed_len[i], NULL, 0)) == 0)
+			rc = thread_forward_drop(st, txn, doomed[i],
+			    doomed_len[i]);
 	if (rc == 0)
 		a->purged = n;
 	free(doomed);

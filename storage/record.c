@@ -419,15 +419,20 @@ rec_reply_decode(const void *buf, size_t len, uint64_t *order,
 /* ---- thread summaries ------------------------------------------------ */
 
 /* 0 version, 1 flags, 2 u16 subject_len, 4 u16 from_len, 6 u16 date_len,
-   8 u32 articles, 12 u64 last, 20 subject NUL from NUL date NUL */
+   8 u32 articles, 12 u64 last, 20 subject NUL from NUL date NUL; version
+   2 (a head) adds head NUL, its length the rest of the value's. */
 size_t
 rec_thread_size(const struct rec_thread *t)
 {
+	size_t	head = 0;
+
 	if (t->subject_len > UINT16_MAX || t->from_len > UINT16_MAX ||
-	    t->date_len > UINT16_MAX)
+	    t->date_len > UINT16_MAX || t->head_len > UINT8_MAX)
 		return (0);
+	if (t->head_len > 0)
+		head = t->head_len + 1;
 	return (REC_THREAD_HDR + t->subject_len + 1 + t->from_len + 1 +
-	    t->date_len + 1);
+	    t->date_len + 1 + head);
 }
 
 void
@@ -435,7 +440,7 @@ rec_thread_encode(const struct rec_thread *t, void *buf)
 {
 	uint8_t	*b = buf, *p;
 
-	b[0] = REC_VERSION;
+	b[0] = t->head_len > 0 ? REC_THREAD_V_HEAD : REC_VERSION;
 	b[1] = t->flags;
 	rec_put_u16(b + 2, (uint16_t)t->subject_len);
 	rec_put_u16(b + 4, (uint16_t)t->from_len);
@@ -444,7 +449,9 @@ rec_thread_encode(const struct rec_thread *t, void *buf)
 	rec_put_u64(b + 12, (uint64_t)t->last);
 	p = rec_put_str(b + REC_THREAD_HDR, t->subject, t->subject_len);
 	p = rec_put_str(p, t->from, t->from_len);
-	rec_put_str(p, t->date, t->date_len);
+	p = rec_put_str(p, t->date, t->date_len);
+	if (t->head_len > 0)
+		rec_put_str(p, t->head, t->head_len);
 }
 
 int
@@ -454,7 +461,8 @@ rec_thread_decode(const void *buf, size_t len, struct rec_thread *out)
 	size_t		 off = REC_THREAD_HDR;
 
 	memset(out, 0, sizeof(*out));
-	if (len < REC_THREAD_HDR || b[0] != REC_VERSION)
+	if (len < REC_THREAD_HDR || (b[0] != REC_VERSION &&
+	    b[0] != REC_THREAD_V_HEAD))
 		return (-1);
 	out->flags = b[1];
 	out->subject_len = rec_get_u16(b + 2);
@@ -464,8 +472,17 @@ rec_thread_decode(const void *buf, size_t len, struct rec_thread *out)
 	out->last = (int64_t)rec_get_u64(b + 12);
 	if (rec_get_str(b, len, &off, out->subject_len, &out->subject) == -1 ||
 	    rec_get_str(b, len, &off, out->from_len, &out->from) == -1 ||
-	    rec_get_str(b, len, &off, out->date_len, &out->date) == -1 ||
-	    off != len)
+	    rec_get_str(b, len, &off, out->date_len, &out->date) == -1)
+		return (-1);
+	if (b[0] == REC_THREAD_V_HEAD) {
+		if (off + 2 > len || off + 1 + UINT8_MAX < len)
+			return (-1);
+		out->head_len = len - off - 1;
+		if (rec_get_str(b, len, &off, out->head_len,
+		    &out->head) == -1)
+			return (-1);
+	}
+	if (off != len)
 		return (-1);
 	return (0);
 }

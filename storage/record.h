@@ -142,6 +142,8 @@ int	rec_number_decode(const void *buf, size_t len, struct rec_number *out);
 /* ---- links: child msgid -> flags, order, source, parent --------------- */
 
 #define REC_LINK_OWN	0x01	/* from the child's own References */
+#define REC_LINK_FORWARD 0x02	/* superseded: parent is the replacement,
+				   which has no replies entry for it */
 
 struct rec_link {
 	uint8_t		 flags;
@@ -166,6 +168,7 @@ int	rec_reply_decode(const void *buf, size_t len, uint64_t *order,
 
 #define REC_THREAD_HDR		20
 #define REC_THREAD_ROOT		0x01	/* the root article is present */
+#define REC_THREAD_V_HEAD	2	/* format with the head's msgid */
 #define REC_THREAD_FIELD_MAX	1000	/* subject/from/date kept */
 
 struct rec_thread {
@@ -178,6 +181,9 @@ struct rec_thread {
 	size_t		 from_len;
 	const char	*date;
 	size_t		 date_len;
+	const char	*head;		/* the article in the root's place
+					   when it was superseded; NULL */
+	size_t		 head_len;
 };
 
 size_t	rec_thread_size(const struct rec_thread *t);

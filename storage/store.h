@@ -177,6 +177,19 @@ struct store_article {
 	   no article holds it, else the next after its high-water mark as
 	   usual.  The high-water mark becomes the highest number given. */
 	const uint32_t		 *want_numbers;
+	/*
+	 * Its c-lock elements (Cancel-Lock, space-separated; NULL: none)
+	 * and the check of c-keys against them (the server's: the store
+	 * does no hashing).  A cancel kept for this message-id whose keys
+	 * match refuses it in this transaction, whichever way it came (the
+	 * moderation queue's too): status STORE_EXISTS, withdrawn
+	 * STORE_CANCELLED_FIRST, the kept cancel dropped and the message-id
+	 * remembered in history, so no cancel stored in the same or an
+	 * earlier batch can be missed.
+	 */
+	const char		 *locks;
+	int			(*locks_match)(const char *keys,
+				    const char *locks);
 	/* out */
 	enum store_status	  status;	/* OK, EXISTS, NOTFOUND (none of
 						   its groups exists), INVALID */
@@ -190,6 +203,7 @@ struct store_article {
 #define STORE_WITHDRAWN_NONE	0	/* target not stored (nor kept) */
 #define STORE_WITHDRAWN		1	/* target removed */
 #define STORE_WITHDRAWN_PENDING	2	/* cancel kept for the target */
+#define STORE_CANCELLED_FIRST	3	/* refused: a kept cancel matched */
 
 /*
  * Store up to any number of articles in one write transaction, so one sync
@@ -374,6 +388,15 @@ typedef int (*store_msgid_cb)(const char *msgid, void *arg);
  */
 enum store_status store_children(struct store *st, const char *msgid,
     store_msgid_cb cb, void *arg);
+
+/*
+ * The article that superseded msgid (following Supersedes of
+ * Supersedes to the last), into by (STORE_MSGID_MAX + 1 octets, or
+ * NULL); STORE_NOTFOUND if msgid was not superseded (or its history,
+ * and with it the forward, was purged).
+ */
+enum store_status store_superseded_by(struct store *st, const char *msgid,
+    char *by);
 
 /* Parent and root of msgid as linked now (each STORE_MSGID_MAX + 1 octets;
    parent "" for a root; root is the top of its tree, msgid itself for a

@@ -130,7 +130,7 @@ int	thread_link_article(struct store *, MDB_txn *,
 	    const struct store_article *, const char *parent);
 int	thread_summary_add(struct store *, MDB_txn *, const char *root,
 	    size_t root_len, const char *msgid, const char *overview,
-	    size_t overview_len, int64_t arrival);
+	    size_t overview_len, int64_t arrival, int head);
 int	thread_group_add(struct store *, MDB_txn *, uint32_t gid,
 	    const char *root, size_t root_len, int64_t arrival, uint64_t seq);
 /* store_open: move format version 1's tgroups entries into tindex. */
@@ -169,10 +169,24 @@ int	article_withdraw_txn(struct store *, MDB_txn *, const char *, size_t,
 /* thread_db.c: old's children hang under new (Supersedes). */
 int	thread_reparent(struct store *, MDB_txn *, const char *old,
 	    size_t old_len, const char *new, size_t new_len);
+/* thread_db.c: where a superseded article stood; its forward to the
+   article that replaced it (and the history purge's drop of it). */
+#define STORE_FORWARD_MAX	64	/* forwards followed in a row */
+int	thread_place(struct store *, MDB_txn *, const char *, size_t,
+	    char parent[STORE_MSGID_MAX + 1], char root[STORE_MSGID_MAX + 1],
+	    int *head);
+int	thread_forward(struct store *, MDB_txn *, const char *old,
+	    size_t old_len, const char *new, size_t new_len);
+int	thread_forward_drop(struct store *, MDB_txn *, const char *,
+	    size_t);
 /* cancel_db.c: what a stored article with `withdraw` does, in the
    batch's transaction once it is stored. */
 int	cancel_withdraw_txn(struct store *, MDB_txn *,
 	    struct store_article *);
+/* cancel_db.c: a cancel kept for a (locked) article arriving matches
+   its locks: refuse it (*refused), forget the cancel, remember it. */
+int	cancel_first_txn(struct store *, MDB_txn *,
+	    const struct store_article *, size_t, int *refused);
 /* cancel_db.c: one chunk of the history purge of kept cancels. */
 int	cancel_purge_txn(struct store *, MDB_txn *, int64_t cutoff,
 	    char *resume, size_t *resume_len, int dry_run, uint64_t *purged,

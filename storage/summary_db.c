@@ -78,10 +78,15 @@ summary_save(struct store *st, MDB_txn *txn, const char *root, size_t rlen,
 	return (rc);
 }
 
+/*
+ * An article of the thread `root` arrived.  head: it takes the place of
+ * the thread's first article, which it supersedes (cancel_db.c): the
+ * thread keeps its key, and shows the new article as its root.
+ */
 int
 thread_summary_add(struct store *st, MDB_txn *txn, const char *root,
     size_t root_len, const char *msgid, const char *overview,
-    size_t overview_len, int64_t arrival)
+    size_t overview_len, int64_t arrival, int head)
 {
 	struct rec_thread	t;
 	MDB_val			val;
@@ -101,7 +106,12 @@ thread_summary_add(struct store *st, MDB_txn *txn, const char *root,
 		t.articles++;
 	if (arrival > t.last)
 		t.last = arrival;
-	if (strlen(msgid) == root_len && memcmp(msgid, root, root_len) == 0) {
+	if (head) {
+		t.head = msgid;
+		t.head_len = strlen(msgid);
+	}
+	if (head || (t.head_len == 0 && strlen(msgid) == root_len &&
+	    memcmp(msgid, root, root_len) == 0)) {
 		t.flags |= REC_THREAD_ROOT;
 		over_field(overview, overview_len, 0, &t.subject,
 		    &t.subject_len);
@@ -128,7 +138,10 @@ thread_summary_remove(struct store *st, MDB_txn *txn, const char *msgid,
 		return (MDB_CORRUPTED);
 	if (t.articles > 0)
 		t.articles--;
-	if (mlen == root_len && memcmp(msgid, root, mlen) == 0)
+	/* The head, once the first article was superseded, is the
+	   thread's root article; the article named by the key is not. */
+	if (t.head_len > 0 ? mlen == t.head_len && memcmp(msgid, t.head,
+	    mlen) == 0 : mlen == root_len && memcmp(msgid, root, mlen) == 0)
 		t.flags &= ~REC_THREAD_ROOT;
 	if (t.articles == 0)
 		return (store_db_del(txn, st->dbi[DB_THREADS], root, root_len,
@@ -292,8 +305,15 @@ summary_export(const char *root, size_t rlen, const MDB_val *val,
 	struct rec_thread	t;
 
 	if (rlen == 0 || rlen > STORE_MSGID_MAX ||
-	    rec_thread_decode(val->mv_data, val->mv_size, &t) == -1)
+	    rec_thread_decode(val->mv_data, val->mv_size, &t) == -1 ||
+	    t.head_len > STORE_MSGID_MAX)
 		return (MDB_CORRUPTED);
+	/* A thread whose first article was superseded shows the new one
+	   as its root (the key stays the old one's). */
+	if (t.head_len > 0) {
+		root = t.head;
+		rlen = t.head_len;
+	}
 	memcpy(rootbuf, root, rlen);
 	rootbuf[rlen] = '\0';
 	memset(out, 0, sizeof(*out));
@@ -436,7 +456,9 @@ store_thread_roots(struct store *st, uint32_t group_id, size_t max,
 		cursor->key_time = UINT64_MAX - tk;
 		cursor->key_seq = tseq;
 		cursor->key_old = old;
-		memcpy(cursor->root, rootbuf, rlen + 1);
+		/* The key's root (not the head shown) resumes the walk. */
+		memcpy(cursor->root, root, rlen);
+		cursor->root[rlen] = '\0';
 		resume_len = 0;
 		if (cb != NULL && cb(&ts, arg) != 0)
 			break;

@@ -115,6 +115,9 @@ node_prune(struct store *st, MDB_txn *txn, const char *id, size_t len)
 			break;
 		if (rc != 0)
 			return (rc);
+		/* A superseded article's forward stays (thread_forward). */
+		if (l.flags & REC_LINK_FORWARD)
+			break;
 		nlen = l.parent_len;
 		memcpy(next, l.parent, nlen);
 		if ((rc = link_remove(st, txn, cur, len)) != 0)
@@ -127,17 +130,64 @@ node_prune(struct store *st, MDB_txn *txn, const char *id, size_t len)
 	return (0);
 }
 
-/* Replace child's link by nl (whose strings must not point into the map). */
+/*
+ * Where a link to parent goes: past the forwards of superseded articles
+ * (thread_forward) to the article that replaced them, so a late reply
+ * to the old one hangs under the new.  *to is parent itself, or buf.
+ */
+static int
+link_forwarded(struct store *st, MDB_txn *txn, const char *parent,
+    size_t plen, char *buf, const char **to, size_t *to_len)
+{
+	struct rec_link	l;
+	size_t		steps;
+	int		rc;
+
+	*to = parent;
+	*to_len = plen;
+	for (steps = 0; steps < STORE_FORWARD_MAX; steps++) {
+		rc = link_load(st, txn, *to, *to_len, &l);
+		if (rc == MDB_NOTFOUND)
+			return (0);
+		if (rc != 0)
+			return (rc);
+		if (!(l.flags & REC_LINK_FORWARD) || l.parent_len == 0)
+			return (0);
+		memcpy(buf, l.parent, l.parent_len);
+		buf[l.parent_len] = '\0';
+		*to = buf;
+		*to_len = l.parent_len;
+	}
+	return (0);
+}
+
+/* Replace child's link by given (whose strings must not point into the
+   map), its parent taken past any forward (link_forwarded). */
 static int
 link_set(struct store *st, MDB_txn *txn, const char *child, size_t clen,
-    const struct rec_link *nl)
+    const struct rec_link *given)
 {
-	struct rec_link	old;
+	struct rec_link	old, fwd;
+	const struct rec_link *nl = given;
 	uint8_t		lbuf[LINK_BUF], vbuf[REPLY_BUF];
 	char		oldparent[STORE_MSGID_MAX + 1];
+	char		to[STORE_MSGID_MAX + 1];
 	size_t		vlen, oldlen = 0;
 	int		rc;
 
+	if (nl->parent_len > 0) {
+		fwd = *nl;
+		if ((rc = link_forwarded(st, txn, nl->parent, nl->parent_len,
+		    to, &fwd.parent, &fwd.parent_len)) != 0)
+			return (rc);
+		/* Never under itself (a forward back to the child). */
+		if (fwd.parent_len == clen && memcmp(fwd.parent, child,
+		    clen) == 0) {
+			fwd.parent = "";
+			fwd.parent_len = 0;
+		}
+		nl = &fwd;
+	}
 	rc = link_load(st, txn, child, clen, &old);
 	if (rc == 0) {
 		oldlen = old.parent_len;
@@ -437,6 +487,134 @@ thread_reparent(struct store *st, MDB_txn *txn, const char *old,
 	}
 	free(kids);
 	return (rc);
+}
+
+/*
+ * Where the stored article target stands, for the article superseding
+ * it to take its place: its parent as linked ("" for a top), its
+ * thread's root (the summary's key), and whether it is the thread's
+ * first article (*head).  MDB_NOTFOUND if target is not stored.
+ */
+int
+thread_place(struct store *st, MDB_txn *txn, const char *target,
+    size_t tlen, char parent[STORE_MSGID_MAX + 1],
+    char root[STORE_MSGID_MAX + 1], int *head)
+{
+	struct rec_article	r;
+	struct rec_link		l;
+	struct rec_thread	t;
+	MDB_val			val;
+	int			rc;
+
+	*head = 0;
+	if ((rc = store_db_get(txn, st->dbi[DB_ARTICLES], target, tlen,
+	    &val)) != 0)
+		return (rc);
+	if (rec_article_decode(val.mv_data, val.mv_size, &r) == -1 ||
+	    r.root_len > STORE_MSGID_MAX || r.parent_len > STORE_MSGID_MAX)
+		return (MDB_CORRUPTED);
+	memcpy(root, r.root, r.root_len + 1);
+	memcpy(parent, r.parent, r.parent_len + 1);
+	/* The link says where it is now (a cycle may have cut it). */
+	rc = link_load(st, txn, target, tlen, &l);
+	if (rc == 0) {
+		memcpy(parent, l.parent, l.parent_len);
+		parent[l.parent_len] = '\0';
+	} else if (rc != MDB_NOTFOUND)
+		return (rc);
+	if (strlen(root) == tlen && memcmp(root, target, tlen) == 0) {
+		*head = 1;
+		return (0);
+	}
+	/* Or the head of a thread whose first article it superseded. */
+	rc = store_db_get(txn, st->dbi[DB_THREADS], root, strlen(root), &val);
+	if (rc == MDB_NOTFOUND)
+		return (0);
+	if (rc != 0)
+		return (rc);
+	if (rec_thread_decode(val.mv_data, val.mv_size, &t) == -1)
+		return (MDB_CORRUPTED);
+	*head = t.head_len == tlen && memcmp(t.head, target, tlen) == 0;
+	return (0);
+}
+
+/*
+ * The superseded article old (gone, its replies moved) forwards to new:
+ * a link with REC_LINK_FORWARD and new as parent, but no replies entry,
+ * so no walk shows old, while old's message-id still finds new's thread
+ * (node_top follows the link) and a late reply to old is linked under
+ * new (link_set).  Not if old still has children (it stays their
+ * placeholder).  The history purge drops it with old's history entry.
+ */
+int
+thread_forward(struct store *st, MDB_txn *txn, const char *old,
+    size_t old_len, const char *new, size_t new_len)
+{
+	struct rec_link	nl;
+	uint8_t		lbuf[LINK_BUF];
+	MDB_val		val;
+	int		rc;
+
+	rc = store_db_get(txn, st->dbi[DB_REPLIES], old, old_len, &val);
+	if (rc == 0)
+		return (0);
+	if (rc != MDB_NOTFOUND)
+		return (rc);
+	if ((rc = link_remove(st, txn, old, old_len)) != 0)
+		return (rc);
+	memset(&nl, 0, sizeof(nl));
+	nl.flags = REC_LINK_OWN | REC_LINK_FORWARD;
+	nl.source = "";
+	nl.parent = new;
+	nl.parent_len = new_len;
+	rec_link_encode(&nl, lbuf);
+	return (store_db_put(txn, st->dbi[DB_LINKS], old, old_len, lbuf,
+	    rec_link_size(&nl), 0));
+}
+
+/* History purge: old's forward goes with its history entry. */
+int
+thread_forward_drop(struct store *st, MDB_txn *txn, const char *old,
+    size_t old_len)
+{
+	struct rec_link	l;
+	int		rc;
+
+	rc = link_load(st, txn, old, old_len, &l);
+	if (rc == MDB_NOTFOUND)
+		return (0);
+	if (rc != 0)
+		return (rc);
+	if (!(l.flags & REC_LINK_FORWARD))
+		return (0);
+	return (store_db_del(txn, st->dbi[DB_LINKS], old, old_len, NULL, 0));
+}
+
+enum store_status
+store_superseded_by(struct store *st, const char *msgid, char *by)
+{
+	MDB_txn			*txn;
+	enum store_status	 ret;
+	const char		*to;
+	char			 buf[STORE_MSGID_MAX + 1];
+	size_t			 len, to_len;
+	int			 rc;
+
+	if (!store_id_usable(msgid, &len))
+		return (STORE_NOTFOUND);
+	if ((ret = store_read_begin(st, &txn)) != STORE_OK)
+		return (ret);
+	rc = link_forwarded(st, txn, msgid, len, buf, &to, &to_len);
+	if (rc == 0 && to == msgid)
+		rc = MDB_NOTFOUND;
+	if (rc == 0 && by != NULL) {
+		memcpy(by, to, to_len);
+		by[to_len] = '\0';
+	}
+	store_read_end(st, txn);
+	if (rc == MDB_NOTFOUND)
+		return (STORE_NOTFOUND);
+	return (store_mdb_status(rc, "superseded by"));
 }
 
 /* ---- Reading links --------------------------------------------------- */

@@ -143,6 +143,7 @@ writer_run(void *work LOOM_UNUSED, void *arg)
 	i = 0;
 	TAILQ_FOREACH(job, &w->batch, entry) {
 		job->art.status = w->arts[i].status;
+		job->art.withdrawn = w->arts[i].withdrawn;
 		job->art.queue_id = w->arts[i++].queue_id;
 		job->batch_status = rc;
 	}

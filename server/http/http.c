@@ -318,7 +318,8 @@ http_send(struct http_req *r, int code, const char *ctype,
 	http_reply(r, code, code == 200 ? "OK" : code == 404 ?
 	    "Not Found" : code == 400 ? "Bad Request" : code == 429 ?
 	    "Too Many Requests" : code == 503 ? "Service Unavailable" :
-	    code == 303 ? "See Other" : code == 403 ? "Forbidden" :
+	    code == 303 ? "See Other" : code == 301 ? "Moved Permanently" :
+	    code == 403 ? "Forbidden" :
 	    code == 405 ? "Method Not Allowed" : code == 413 ?
 	    "Payload Too Large" : code == 415 ? "Unsupported Media Type" :
 	    code == 422 ? "Unprocessable Content" : "Error", out);

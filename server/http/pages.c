@@ -818,6 +818,7 @@ struct thread_ctx {
 	struct tnode		*nodes;
 	size_t			 n, cap;
 	const char		*want;		/* the msgid asked for */
+	int			 want_seen;	/* a node of the walk */
 	int			 want_hidden;	/* present, not readable */
 	size_t			 nreadable;
 };
@@ -839,11 +840,39 @@ thread_node_cb(const struct store_thread_node *node, void *arg)
 	t->arrival = node->info != NULL ? node->info->arrival : 0;
 	t->readable = node->present && node->info != NULL &&
 	    access_can_read_xref(tc->acc, node->info->xref);
+	if (strcmp(node->msgid, tc->want) == 0) {
+		tc->want_seen = 1;
+		if (!t->readable && node->present)
+			tc->want_hidden = 1;
+	}
 	if (t->readable)
 		tc->nreadable++;
-	else if (node->present && strcmp(node->msgid, tc->want) == 0)
-		tc->want_hidden = 1;
 	return (0);
+}
+
+/*
+ * /t/<old> of an article since superseded: its thread is the new
+ * version's, and an old permalink moves for good to the new one's page.
+ */
+static int
+thread_moved(struct http_req *r, const struct thread_ctx *tc,
+    const char *msgid)
+{
+	struct mime_buf	loc;
+	char		by[STORE_MSGID_MAX + 1];
+
+	if (tc->want_seen || store_superseded_by(r->srv->store, msgid, by) !=
+	    STORE_OK)
+		return (0);
+	memset(&loc, 0, sizeof(loc));
+	mime_buf_adds(&loc, "/t/");
+	url(&loc, by);
+	mime_buf_add(&loc, "", 1);
+	evhttp_add_header(evhttp_request_get_output_headers(r->req),
+	    "Location", loc.p);
+	mime_buf_free(&loc);
+	http_send(r, 301, "text/html; charset=utf-8", NULL, NULL);
+	return (1);
 }
 
 struct render_ctx {
@@ -994,6 +1023,10 @@ page_thread(struct http_req *r, const char *enc)
 			http_error(r, 500, "The store could not be read.");
 		else
 			http_error(r, 404, "No such thread.");
+		return;
+	}
+	if (thread_moved(r, &tc, msgid)) {
+		free(tc.nodes);
 		return;
 	}
 	/* The thread's summary changes with every arrival and expiry: a

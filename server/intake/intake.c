@@ -9,6 +9,7 @@
 
 #include "article.h"
 #include "ctlact.h"
+#include "cancel_lock.h"
 #include "feeder.h"
 #include "filter_rules.h"
 #include "intake.h"
@@ -51,6 +52,7 @@ intake_free(struct intake *in)
 	article_thread_free(&in->thread);
 	free(in->withdraw);
 	free(in->withdraw_keys);
+	free(in->locks);
 	free(in->numbers);
 	free(in);
 }
@@ -220,6 +222,9 @@ intake_record(struct intake *in, time_t now)
 	art->withdraw = in->withdraw;
 	art->withdraw_supersede = in->withdraw_supersede;
 	art->withdraw_keys = in->withdraw_keys;
+	/* A cancel kept for it is checked again where it is stored. */
+	art->locks = in->locks;
+	art->locks_match = in->locks != NULL ? cancel_key_matches : NULL;
 	if (in->moderate) {
 		/* Queued, not stored: nothing goes to peers until approved. */
 		art->moderate = 1;
@@ -255,6 +260,10 @@ intake_done(struct writer_job *job, void *arg)
 		    job->art.withdrawn == STORE_WITHDRAWN_PENDING ?
 		    "keeps a cancel for" : "found nothing to withdraw of",
 		    job->art.withdraw);
+	if (st == STORE_EXISTS && job->art.withdrawn == STORE_CANCELLED_FIRST)
+		log_info("session=%llx msgid=%s refused: a cancel kept for it "
+		    "matched as it was stored", (unsigned long long)
+		    in->session_id, job->art.msgid);
 	if (st == STORE_OK)
 		stats_article_in(in->srv, in->ops->kind == INTAKE_POST ?
 		    STATS_IN_POST : in->ops->streaming ? STATS_IN_TAKETHIS :

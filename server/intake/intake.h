@@ -114,6 +114,9 @@ struct intake {
 	const char		*ctl_group[1];
 	const char		**newsgroups;
 	size_t			 nnewsgroups;
+	/* Its Cancel-Lock's c-locks (withdraw_locks; NULL: none), which
+	   the store checks against a cancel kept for it; owned. */
+	char			*locks;
 	uint32_t		*numbers;
 	/* Last, and not zeroed by intake_new: feeder_select fills what
 	   is used (2 KiB to clear per article for nothing). */

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "modqueue.h"
 #include "util.h"
+#include "withdraw.h"
 
 #define MODQ_INTERVAL	1	/* seconds between looks at the queue */
 #define MODQ_BATCH	64	/* approved entries taken per look */
@@ -84,9 +85,14 @@ modq_done(struct intake *in, struct session *s LOOM_UNUSED,
 		return;
 	}
 	/* Refused for good (a duplicate, its groups gone): drop it. */
-	log_warnx("moderation: approved entry %" PRIu64 " msgid=%s refused "
-	    "(%s), removed from the queue", id, in->job.art.msgid,
-	    store_strerror(st));
+	if (in->job.art.withdrawn == STORE_CANCELLED_FIRST)
+		log_info("moderation: approved entry %" PRIu64 " msgid=%s "
+		    "cancelled while it waited, removed from the queue", id,
+		    in->job.art.msgid);
+	else
+		log_warnx("moderation: approved entry %" PRIu64 " msgid=%s "
+		    "refused (%s), removed from the queue", id,
+		    in->job.art.msgid, store_strerror(st));
 	store_modq_remove(in->srv->store, id);
 }
 
@@ -122,6 +128,9 @@ modq_submit(struct server *srv, struct modq_pick *p, time_t now)
 		intake_free(in);
 		return (-1);
 	}
+	/* A cancel that came while it waited (its target not stored yet,
+	   so kept) applies as it is stored, as on every other way in. */
+	withdraw_locks(in);
 	/* Its siblings sort by when it was posted, not approved. */
 	in->posted = (time_t)p->queued;
 	modq_inflight++;

@@ -177,19 +177,32 @@ withdraw_check(struct intake *in, const struct withdraw_sender *from,
 }
 
 int
+withdraw_locks(struct intake *in)
+{
+	char		 locks[STORE_CANCEL_KEYS_MAX + 1];
+	const char	*v;
+
+	free(in->locks);
+	in->locks = NULL;
+	if ((v = article_header_get(in->article, "Cancel-Lock")) == NULL ||
+	    cancel_elements(v, locks, sizeof(locks)) <= 0)
+		return (0);
+	in->locks = xstrdup(locks);
+	return (1);
+}
+
+int
 withdraw_kept_cancel(struct intake *in)
 {
 	char		 keys[STORE_CANCEL_KEYS_MAX + 1];
 	char		 cancel[STORE_MSGID_MAX + 1];
-	char		 locks[STORE_CANCEL_KEYS_MAX + 1];
-	const char	*v, *msgid = in->thread.msgid;
+	const char	*msgid = in->thread.msgid, *locks;
 
 	/* Only a locked article can match a kept key: the common article
 	   without one costs no lookup. */
-	if (msgid == NULL ||
-	    (v = article_header_get(in->article, "Cancel-Lock")) == NULL ||
-	    cancel_elements(v, locks, sizeof(locks)) <= 0)
+	if (msgid == NULL || !withdraw_locks(in))
 		return (0);
+	locks = in->locks;
 	if (store_cancel_pending_get(in->srv->store, msgid, keys,
 	    sizeof(keys), cancel) != STORE_OK)
 		return (0);

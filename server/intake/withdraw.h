@@ -42,4 +42,12 @@ int	withdraw_check(struct intake *in, const struct withdraw_sender *from,
  */
 int	withdraw_kept_cancel(struct intake *in);
 
+/*
+ * Keep the article's Cancel-Lock c-locks in in->locks, for the store to
+ * check a kept cancel against in the storing transaction (store.h's
+ * store_article.locks).  withdraw_kept_cancel does it first.  0 if the
+ * article has no lock.
+ */
+int	withdraw_locks(struct intake *in);
+
 #endif /* LOOM_WITHDRAW_H */

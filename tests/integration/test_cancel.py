@@ -11,11 +11,14 @@ when the target comes; loomctl cancel.
 The clients' locks and keys come from Debian's canlock command (package
 canlock), so loomd's libcanlock calls are checked against another
 program."""
+import http.client
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -333,6 +336,129 @@ def test_supersede_keeps_the_threads_shape():
                                    (3, mid_c)]
         # References of the stored replies are unchanged.
         assert mid_a in header(head(a, mid_b), "References")
+
+
+def xroots(c, grp="local.test"):
+    """(root, replies) of XROOTS grp, most recently active first."""
+    _, lines = c.expect_multi(224, "XROOTS " + grp)
+    return [(l.split("\t")[0], int(l.split("\t")[4])) for l in lines]
+
+
+def web_get(d, path):
+    """(status, Location) of one GET on loomd's web listener."""
+    m = re.search(r"web: http://127\.0\.0\.1:(\d+)/", d.log_text())
+    assert m, "no web listener in the log"
+    h = http.client.HTTPConnection("127.0.0.1", int(m.group(1)),
+                                   timeout=harness.scaled(10))
+    try:
+        h.request("GET", path)
+        r = h.getresponse()
+        body = r.read().decode("utf-8", "replace")
+        return r.status, r.getheader("Location"), body
+    finally:
+        h.close()
+
+
+def test_supersede_of_a_root_leaves_one_thread():
+    d = Loomd(config=CONF, args=("--http", "127.0.0.1:0"))
+    with d:
+        for user in USERS:
+            p = d.ctl("user", "add", user, input=PASSWORD + "\n")
+            assert p.returncode == 0, p.stderr
+        a = login(d, "alice")
+        root = post(a, subject="root")
+        mid_a = post(a, subject="Re: root", references=root)
+        mid_b = post(a, subject="Re: a", references="%s %s" % (root, mid_a))
+        other = post(a, subject="another thread")
+        a.cmd("GROUP local.test")
+        assert xroots(a) == [(other, 0), (root, 2)]
+        new = unique_msgid()
+        code, text = a.post(make_article(
+            subject="root (corrected)", message_id=new,
+            headers=[("Supersedes", root)]))
+        assert code == 240, (code, text)
+        a.expect(430, "STAT " + root)
+        # One thread, under the new root, with both replies, and the
+        # latest activity (the new version's).
+        assert xroots(a) == [(new, 2), (other, 0)]
+        _, lines = a.expect_multi(224, "XROOTS local.test")
+        assert lines[0].split("\t")[1] == "root (corrected)", lines
+        tree = [(0, new), (1, mid_a), (2, mid_b)]
+        # The same tree from the new root, a reply, and the old root's
+        # Message-ID (which leads to the new one).
+        for m in (new, mid_a, mid_b, root):
+            assert xtree(a, m) == tree, m
+        # A late reply to the old root hangs under the new one.
+        late = post(a, subject="Re: root", references=root)
+        assert xtree(a, root) == tree + [(1, late)]
+        assert xroots(a) == [(new, 3), (other, 0)]
+        # The web: the thread page from the new root and from a reply
+        # shows all of it; the old permalink moves to the new one.
+        for m in (new, mid_b):
+            st, _, body = web_get(d, "/t/" + urllib.parse.quote(m, safe=""))
+            assert st == 200, (st, m)
+            for x in (new, mid_a, mid_b, late):
+                assert urllib.parse.quote(x, safe="") in body, (m, x)
+        st, where, _ = web_get(d, "/t/" + urllib.parse.quote(root, safe=""))
+        assert st == 301, st
+        assert where == "/t/" + urllib.parse.quote(new, safe=""), where
+
+
+def test_supersede_of_a_reply_keeps_the_count():
+    with server() as d:
+        a = login(d, "alice")
+        root = post(a, subject="root")
+        mid_a = post(a, subject="Re: root", references=root)
+        mid_b = post(a, subject="Re: a", references="%s %s" % (root, mid_a))
+        # The new version names no References: it takes the old one's
+        # place all the same, so the thread counts it once.
+        new = unique_msgid()
+        code, text = a.post(make_article(
+            subject="Re: root (corrected)", message_id=new,
+            headers=[("Supersedes", mid_a)]))
+        assert code == 240, (code, text)
+        a.cmd("GROUP local.test")
+        assert xroots(a) == [(root, 2)]
+        assert xtree(a, mid_a) == [(0, root), (1, new), (2, mid_b)]
+
+
+def test_kept_cancel_reaches_an_article_waiting_for_moderation():
+    """The cancel comes while its target waits in the moderation queue
+    (not stored, so the cancel is kept): the approved article is
+    refused, not stored."""
+    with server() as d:
+        q = d.ctl("group", "set", "mod.test", "status=m")
+        assert q.returncode == 0, q.stderr
+        c = d.connect()
+        target = unique_msgid()
+        code, text = c.post(make_article(
+            newsgroups="mod.test", message_id=target,
+            headers=[("Cancel-Lock", canlock("-l", target, "poster"))]))
+        assert code == 240 and "moderation" in text, (code, text)
+        p = d.connect()
+        cmid = unique_msgid()
+        code, text = p.ihave(cmid, relayed(cmid, extra=[
+            ("Control", "cancel " + target),
+            ("Cancel-Key", canlock("-k", target, "poster"))]))
+        assert code == 235, (code, text)
+        d.wait_log(r"msgid=%s withdraws %s: kept for its target" %
+                   (re.escape(cmid), re.escape(target)))
+        # What the store did, as the writer reported it back.
+        d.wait_log(r"msgid=%s keeps a cancel for %s" %
+                   (re.escape(cmid), re.escape(target)))
+        q = d.ctl("queue", "list")
+        assert q.returncode == 0 and target in q.stdout, q.stdout
+        entry = q.stdout.split()[0]
+        q = d.ctl("queue", "approve", entry, "modder")
+        assert q.returncode == 0, q.stderr
+        d.wait_log(r"approved entry %s msgid=%s cancelled while it waited"
+                   % (entry, re.escape(target)))
+        d.wait_log(r"msgid=%s refused: a cancel kept for it matched as it "
+                   r"was stored" % re.escape(target))
+        c.expect(430, "STAT " + target)
+        c.expect(435, "IHAVE " + target)
+        q = d.ctl("queue", "list")
+        assert q.returncode == 0 and q.stdout.strip() == "", q.stdout
 
 
 def test_cancelled_article_with_replies_is_a_placeholder():
