@@ -78,6 +78,19 @@ def _stop_all():
             pass
 
 
+def need_inn():
+    """Go on only where INN can run: as root (INN runs as user news),
+    with inn2 installed; else harness.missing_dependency, which skips the
+    test alone and fails it under CI."""
+    import harness
+    ok, why = inn_available()
+    if not ok:
+        harness.missing_dependency(why)
+    if os.geteuid() != 0:
+        harness.missing_dependency("INN must run as user news: run this "
+                                   "test as root")
+
+
 def inn_available():
     """(True, "") if INN can be run here, else (False, reason)."""
     missing = [b for b in REQUIRED_BINS

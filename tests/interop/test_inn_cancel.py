@@ -48,12 +48,7 @@ _seq = [0]
 
 
 def need_deps():
-    ok, why = innmod.inn_available()
-    if not ok:
-        harness.missing_dependency(why)
-    if os.geteuid() != 0:
-        harness.missing_dependency("INN must run as user news: run this "
-                                   "test as root")
+    innmod.need_inn()
     if shutil.which("canlock") is None:
         harness.missing_dependency("canlock (Debian package canlock; "
                                    "scripts/deps.sh installs it)")

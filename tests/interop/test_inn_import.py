@@ -77,15 +77,6 @@ class TradInn(Inn):
                 "}\n")
 
 
-def need_inn():
-    ok, why = innmod.inn_available()
-    if not ok:
-        harness.missing_dependency(why)
-    if os.geteuid() != 0:
-        harness.missing_dependency("INN must run as user news: run this "
-                                   "test as root")
-
-
 def check(cond, msg):
     if not cond:
         raise TestFailure(msg)
@@ -242,7 +233,7 @@ def test_import_inn_native_spool():
 
 
 def import_and_check(conf):
-    need_inn()
+    innmod.need_inn()
     inn, arts = seeded_inn(conf)
     data = tempfile.mkdtemp(prefix="loomimport-")
     try:
@@ -334,7 +325,7 @@ def import_and_check(conf):
 
 
 def test_import_inn_resumes_after_kill():
-    need_inn()
+    innmod.need_inn()
     inn, arts = seeded_inn()
     data = tempfile.mkdtemp(prefix="loomimport-")
     try:
@@ -395,7 +386,7 @@ def test_import_rnews_from_inn_sm():
     """A spool import inn cannot read (timehash): the groups from INN's
     files (no spool), the articles as an rnews batch written by INN's own
     sm -S from the history's tokens, filed by their Xref (--xref)."""
-    need_inn()
+    innmod.need_inn()
     inn = Inn(groups=GROUPS)
     data = tempfile.mkdtemp(prefix="loomimport-")
     try:

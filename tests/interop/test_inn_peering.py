@@ -40,15 +40,6 @@ BURST = 8                   # articles each side posts at once in test 4
 _seq = [0]
 
 
-def need_inn():
-    ok, why = innmod.inn_available()
-    if not ok:
-        harness.missing_dependency(why)
-    if os.geteuid() != 0:
-        harness.missing_dependency("INN must run as user news: run this "
-                                   "test as root")
-
-
 def check(cond, msg):
     if not cond:
         raise TestFailure(msg)
@@ -506,7 +497,7 @@ def check_loom_thread(loom, ids):
 
 
 def test_inn_feeds_loom_innxmit():
-    need_inn()
+    innmod.need_inn()
     with Loomd(config=loom_conf()) as loom, \
             Inn(pathhost=INN, groups=("local.general", "local.test", "local.other"),
                 feeds={LOOM: ("127.0.0.1", loom.port, "local.*")}) as inn:
@@ -587,7 +578,7 @@ def test_inn_feeds_loom_innxmit():
 
 
 def test_inn_feeds_loom_innfeed():
-    need_inn()
+    innmod.need_inn()
     with Loomd(config=loom_conf()) as loom, Relay(loom.port) as relay, \
             Inn(pathhost=INN, groups=("local.general", "local.test", "local.other"),
                 feeds={LOOM: ("127.0.0.1", relay.port, "local.*", "innfeed")}) as inn:
@@ -636,7 +627,7 @@ NO_STREAMING_INCOMING = ("# Private INN for Loom interop tests: no streaming\n"
 
 
 def loom_feeds_inn(streaming):
-    need_inn()
+    innmod.need_inn()
     with Inn(pathhost=INN, groups=("local.general", "local.test")) as inn:
         if not streaming:
             # innd then answers MODE STREAM with 501: Loom must use IHAVE.
@@ -750,7 +741,7 @@ def test_loom_feeds_inn_ihave():
 # 3. INN pulls from Loom
 
 def test_inn_pulls_from_loom():
-    need_inn()
+    innmod.need_inn()
     with Loomd(config=loom_conf()) as loom, \
             Inn(pathhost=INN, groups=("local.general", "local.test")) as inn:
         posts = []
@@ -792,7 +783,7 @@ def test_inn_pulls_from_loom():
 # 4. Both ways at once
 
 def test_both_ways_no_loops():
-    need_inn()
+    innmod.need_inn()
     # INN feeds Loom in real time (innfeed, through a recording relay);
     # Loom feeds INN through its [peer].  The relay's target is set once
     # Loom runs (innfeed connects only when it has an article).

@@ -28,15 +28,6 @@ from inn import Inn, FeedReceiver, Nntp      # noqa: E402
 _seq = [0]
 
 
-def need_inn():
-    ok, why = innmod.inn_available()
-    if not ok:
-        harness.missing_dependency(why)
-    if os.geteuid() != 0:
-        harness.missing_dependency("INN must run as user news: run this "
-                                   "test as root")
-
-
 def check(cond, msg):
     if not cond:
         raise TestFailure(msg)
@@ -97,7 +88,7 @@ def alive(pid):
 # --------------------------------------------------------------------------
 
 def test_inn_starts_on_loopback():
-    need_inn()
+    innmod.need_inn()
     t0 = time.monotonic()
     with Inn(pathhost="inn.test") as inn:
         harness.diag("innd pid %d port %d, nnrpd pid %d port %d, started in %.2f s"
@@ -118,7 +109,7 @@ def test_inn_starts_on_loopback():
 
 
 def test_ihave_accepted_and_readable():
-    need_inn()
+    innmod.need_inn()
     with Inn(pathhost="inn.test") as inn:
         msgid, art = new_article()
         code, text = inn.ihave(msgid, art)
@@ -144,7 +135,7 @@ def test_ihave_accepted_and_readable():
 
 
 def test_duplicate_ihave_435():
-    need_inn()
+    innmod.need_inn()
     with Inn() as inn:
         msgid, art = new_article()
         code, text = inn.ihave(msgid, art)
@@ -154,7 +145,7 @@ def test_duplicate_ihave_435():
 
 
 def test_stream_check_takethis():
-    need_inn()
+    innmod.need_inn()
     with Inn() as inn:
         msgid, art = new_article()
         with inn.connect() as c:
@@ -182,7 +173,7 @@ def test_stream_check_takethis():
 
 
 def test_file_feed_and_innxmit():
-    need_inn()
+    innmod.need_inn()
     with FeedReceiver() as rx, \
             Inn(feeds={"loom": ("127.0.0.1", rx.port, "local.*")}) as inn:
         msgid, art = new_article()
@@ -208,7 +199,7 @@ def test_file_feed_and_innxmit():
 
 
 def test_innfeed_streams_to_receiver():
-    need_inn()
+    innmod.need_inn()
     with FeedReceiver() as rx, \
             Inn(feeds={"loom": ("127.0.0.1", rx.port, "local.*", "innfeed")}) as inn:
         msgid, art = new_article(groups="local.general")
@@ -224,7 +215,7 @@ def test_innfeed_streams_to_receiver():
 
 
 def test_pullnews_between_two_inns():
-    need_inn()
+    innmod.need_inn()
     with Inn(pathhost="up.test") as up, Inn(pathhost="down.test") as down:
         ids = []
         for _ in range(3):
@@ -242,7 +233,7 @@ def test_pullnews_between_two_inns():
 
 
 def test_stop_is_clean():
-    need_inn()
+    innmod.need_inn()
     inn = Inn(feeds={"f": ("127.0.0.1", 9, "local.*", "innfeed")})
     try:
         msgid, art = new_article()
