@@ -551,6 +551,23 @@ ctl_take(void *arg LOOM_UNUSED)
 	return (&ctl_cur->changes[ctl_cur->next++]);
 }
 
+/*
+ * Tests only: while the file LOOM_TEST_CTL_HOLD names exists, the worker
+ * waits before each change, so a test can see the loop serve clients
+ * while a change is pending (tests/integration/test_control.py).  Unset
+ * in production: one getenv per change.
+ */
+static void
+ctl_test_hold(void)
+{
+	const char	*path = getenv("LOOM_TEST_CTL_HOLD");
+
+	if (path == NULL || *path == '\0')
+		return;
+	while (access(path, F_OK) == 0)
+		usleep(10000);
+}
+
 /* No lock: the change is the worker's until ctl_finish, the rest of its
    job does not move while one of its changes is taken. */
 static void
@@ -559,6 +576,7 @@ ctl_run(void *work, void *arg LOOM_UNUSED)
 	struct ctl_change	*ch = work;
 	struct ctljob		*j = ch->job;
 
+	ctl_test_hold();
 	switch (ch->op) {
 	case CTL_CREATE:
 		ch->rc = store_group_create(j->srv->store, ch->name,

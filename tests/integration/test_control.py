@@ -368,6 +368,113 @@ def test_big_checkgroups_in_steps_and_bounded_log():
               descriptions(c, "big.g0299"))
 
 
+def rnews_batch(group, n):
+    out = []
+    for i in range(n):
+        a = ("Path: peer.example!not-for-mail\nFrom: B <b@example.invalid>\n"
+             "Newsgroups: %s\nSubject: article %d\nDate: %s\n"
+             "Message-ID: <big%d.%d@ctl.test>\n\nBody %d.\n"
+             % (group, i, harness.now_date(), i, os.getpid(), i)).encode()
+        out.append(b"#! rnews %d\n" % len(a) + a)
+    return b"".join(out)
+
+
+def group_count(c, name):
+    code, text = c.cmd("GROUP %s" % name)
+    if code == 411:
+        return None
+    check(code == 211, "GROUP %s -> %d %s" % (name, code, text))
+    return int(text.split()[0])
+
+
+def held_server(tmp):
+    """A server whose control worker waits while tmp/hold exists."""
+    hold = os.path.join(tmp, "hold")
+    return hold, server("[group big.remove]\n",
+                        env={"LOOM_TEST_CTL_HOLD": hold})
+
+
+def test_rmgroup_of_big_group_leaves_other_clients_served():
+    n = 3000
+    tmp = tempfile.mkdtemp(prefix="loomctl-hold-")
+    try:
+        hold, d = held_server(tmp)
+        with d:
+            batch = os.path.join(tmp, "batch")
+            with open(batch, "wb") as f:
+                f.write(rnews_batch("big.remove", n))
+            p = d.ctl("import", "rnews", batch, timeout=300)
+            check(p.returncode == 0, "import: %s" % p.stderr)
+            c = d.connect()
+            other = d.connect()
+            check(group_count(other, "big.remove") == n, "not filled")
+            # The worker holds the removal: the loop must answer
+            # meanwhile (before, it made the change itself and nobody
+            # was answered until the group was empty).
+            open(hold, "w").close()
+            since = d.log_size()
+            mid = unique_msgid()
+            ihave(c, mid, control(mid, "rmgroup big.remove",
+                                  "boss@trusted.example", "big.remove",
+                                  "Remove it.\n"))
+            for _ in range(20):
+                other.expect(111, "DATE")
+                check(group_count(other, "big.remove") == n,
+                      "changed while the worker is held")
+            check("removed group big.remove" not in d.log_text()[since:],
+                  "removed while held")
+            # Released: the other client is answered all along, and the
+            # removal completes.
+            os.unlink(hold)
+            counts = []
+            deadline = time.monotonic() + harness.scaled(120)
+            while True:
+                k = group_count(other, "big.remove")
+                if k is None:
+                    break
+                counts.append(k)
+                other.expect(111, "DATE")
+                check(time.monotonic() < deadline, "rmgroup never done")
+            d.wait_log(r"removed group big\.remove", since=since)
+            check("big.remove" not in active(other), "still listed")
+            seen = sorted(set(k for k in counts if 0 < k < n))
+            print("# %d GROUP answers during the removal, %d partial "
+                  "counts seen" % (len(counts), len(seen)))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_newgroup_then_rmgroup_apply_in_order():
+    tmp = tempfile.mkdtemp(prefix="loomctl-hold-")
+    try:
+        hold, d = held_server(tmp)
+        with d:
+            c = d.connect()
+            open(hold, "w").close()
+            since = d.log_size()
+            mid = unique_msgid()
+            ihave(c, mid, control(mid, "newgroup order.g",
+                                  "boss@trusted.example", "order.g",
+                                  newgroup_body("order.g", "In order")))
+            # Decided while the creation is still pending: it must see
+            # the group the newgroup makes, not the store of now.
+            mid = unique_msgid()
+            ihave(c, mid, control(mid, "rmgroup order.g",
+                                  "boss@trusted.example", "order.g",
+                                  "Remove it.\n"))
+            c.expect(111, "DATE")
+            check("order.g" not in active(c), "created while held")
+            os.unlink(hold)
+            d.wait_log(r"removed group order\.g", since=since)
+            log = d.log_text()[since:]
+            check(log.index("created group order.g") <
+                  log.index("removed group order.g"), "out of order")
+            check("no group order.g" not in log, "rmgroup decided early")
+            check("order.g" not in active(c), "order.g left")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def test_post_of_group_control_message():
     with server() as d:
         p = d.ctl("user", "add", "admin", input=PASSWORD + "\n")
