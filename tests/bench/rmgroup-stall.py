@@ -8,7 +8,8 @@ DATE and measures each reply while a peer sends `rmgroup bench.big`
 (baseline, 3 s) and from the IHAVE until the "removed group" log line.
 Reports, never fails on a time.
 
-    python3 tests/bench/rmgroup-stall.py [N]      (default 50000)
+    python3 tests/bench/rmgroup-stall.py [N]      (default 50000; with
+                                                  QUICK=1 5000)
 
 LOOMD and LOOMCTL choose the binaries (default: build/ of this tree), so
 one can compare two builds.
@@ -74,7 +75,8 @@ def summary(name, lat):
 
 
 def main():
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 50000
+    quick = os.environ.get("QUICK") == "1"
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000 if quick else 50000
     with Loomd(config=CONF) as d:
         tmp = tempfile.mkdtemp(prefix="rmstall-")
         path = os.path.join(tmp, "batch")

@@ -358,7 +358,7 @@ def test_big_checkgroups_in_steps_and_bounded_log():
         check(len(d.log_text().split("would create group big.")) - 1 == 50,
               "more than 50 lines logged")
         check(active(c, "big.*") == {}, "log rule acted on")
-        # Acted on, a few groups per loop turn: the server answers
+        # Acted on by the control worker: the server answers
         # meanwhile, and every group comes.
         mid = unique_msgid()
         ihave(c, mid, control(mid, "checkgroups big", "boss@trusted.example",
