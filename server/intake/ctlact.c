@@ -223,6 +223,9 @@ ctlact_stop(void)
 	while ((j = TAILQ_FIRST(&ctl_jobs)) != NULL) {
 		if (j->state == CTL_APPLYING)
 			ctl_log_done(j, j->done);
+		else	/* waiting for gpgv or its turn: not decided */
+			log_warnx("control %s msgid=%s: not acted on: loomd "
+			    "stopped first", j->c.name, j->msgid);
 		if (j->done < j->nchanges)
 			log_warnx("control %s msgid=%s: stopped with %zu of "
 			    "%zu changes made", j->c.name, j->msgid, j->done,
