@@ -185,7 +185,9 @@ bench: all interop-deps
 	LOOMD=$$PWD/$(BUILD)/loomd PYTHON=$(PYTHON) \
 	    sh tests/bench/run-vs-inn.sh; v=$$?; \
 	LOOMD=$$PWD/$(BUILD)/loomd $(PYTHON) tests/bench/web-thread.py; w=$$?; \
-	[ $$t = 0 ] && [ $$v = 0 ] && [ $$w = 0 ]
+	LOOMD=$$PWD/$(BUILD)/loomd LOOMCTL=$$PWD/$(BUILD)/loomctl \
+	    $(PYTHON) tests/bench/rmgroup-stall.py; r=$$?; \
+	[ $$t = 0 ] && [ $$v = 0 ] && [ $$w = 0 ] && [ $$r = 0 ]
 
 # Attacks against a real loomd on loopback, then the integration tests with
 # loomd under valgrind.  Figures go to $(BUILD)/soak-results.txt; it fails

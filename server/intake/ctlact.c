@@ -4,10 +4,19 @@
  *
  * Acting happens after the commit, as INN acts after storing: the
  * article is kept (in control.VERB) whatever the rules decide.  The work
- * stays off the loop's critical path: gpgv runs as a child driven by the
- * loop (policy/filter.c), and the group changes a message asks for are
- * applied a few per loop turn, each its own short write transaction, so a
- * checkgroups of thousands of groups does not stall the clients.
+ * stays off the loop thread: gpgv runs as a child driven by the loop
+ * (policy/filter.c), and the group changes a message asks for are made by
+ * one worker thread (core/worker.h), each its own write transaction (an
+ * rmgroup empties the group in bounded ones first), so neither a
+ * checkgroups of thousands of groups nor the removal of a group of
+ * millions of articles stalls the clients.
+ *
+ * Order: messages are acted on in the order they were committed.  The
+ * loop decides what a message asks for (the rules, and the groups as the
+ * store has them) only once every change of the messages before it has
+ * been made, so a newgroup then an rmgroup of one name end with no group.
+ * The head of ctl_jobs is the one being decided or applied; the jobs
+ * behind it wait (for gpgv, or their turn).
  */
 #include <sys/queue.h>
 
@@ -28,11 +37,10 @@
 #include "log.h"
 #include "util.h"
 #include "wildmat.h"
+#include "worker.h"
 
 /* Group lines of a checkgroups taken; changes one message may make. */
 #define CTLACT_LINES_MAX	20000
-/* Group changes applied per loop turn. */
-#define CTLACT_STEP		8
 /* "would create ..." lines logged per message, then a count. */
 #define CTLACT_LOG_MAX		50
 
@@ -48,10 +56,19 @@ struct ctl_change {
 	char		 name[STORE_GROUP_MAX + 1];
 	char		 desc[STORE_DESC_MAX + 1];
 	int		 keep_desc;		/* CHANGE: description stays */
+	struct ctljob	*job;
+	enum store_status rc;			/* set by the worker */
+};
+
+enum ctl_state {
+	CTL_VERIFYING,		/* gpgv runs */
+	CTL_READY,		/* waits for the jobs before it */
+	CTL_APPLYING		/* its changes are the worker's */
 };
 
 struct ctljob {
 	TAILQ_ENTRY(ctljob)	 entry;
+	enum ctl_state		 state;
 	struct server		*srv;
 	struct article		*a;
 	struct ctlmsg		 c;
@@ -63,14 +80,25 @@ struct ctljob {
 	char			*gpgv_out;	/* its status output, if it
 						   said the signature is good */
 	char			 verify_why[128];
-	/* the changes to make, CTLACT_STEP per turn */
+	/* the changes to make, by the worker in order */
 	struct ctl_change	*changes;
-	size_t			 nchanges, next;
-	struct event		*ev_step;
+	size_t			 nchanges;
+	size_t			 next;		/* taken by the worker (lock) */
+	size_t			 done;		/* made (lock) */
+	size_t			 reported;	/* logged by the loop */
+	char			 creator[STORE_USER_MAX + 1];
 	size_t			 logged;	/* "would" lines so far */
 };
 
 static TAILQ_HEAD(, ctljob)	ctl_jobs = TAILQ_HEAD_INITIALIZER(ctl_jobs);
+
+/* Started on the first change; ctl_cur (under its lock) is the job whose
+   changes it takes. */
+static struct worker		*ctl_worker;
+static struct ctljob		*ctl_cur;
+
+static void	ctl_pump(struct server *);
+static void	ctl_log_done(struct ctljob *, size_t);
 
 /* ---- Filing ---------------------------------------------------------- */
 
@@ -170,23 +198,37 @@ ctl_job_free(struct ctljob *j)
 		filter_run_cancel(j->run);
 	if (j->sigpath[0] != '\0')
 		unlink(j->sigpath);
-	if (j->ev_step != NULL)
-		event_free(j->ev_step);
 	article_free(j->a);
 	free(j->gpgv_out);
 	free(j->changes);
 	free(j);
 }
 
+/*
+ * The worker stops after the change it is making (drain 0: each change is
+ * its own transaction, so what is left is simply not made; an rmgroup in
+ * progress is finished first, as store_group_remove cannot be cut short).
+ * What was made is logged, what was not is counted.
+ */
 void
 ctlact_stop(void)
 {
 	struct ctljob	*j;
 
+	if (ctl_worker != NULL) {
+		worker_stop(ctl_worker);
+		ctl_worker = NULL;
+	}
+	ctl_cur = NULL;
 	while ((j = TAILQ_FIRST(&ctl_jobs)) != NULL) {
-		if (j->next < j->nchanges)
+		if (j->state == CTL_APPLYING)
+			ctl_log_done(j, j->done);
+		else	/* waiting for gpgv or its turn: not decided */
+			log_warnx("control %s msgid=%s: not acted on: loomd "
+			    "stopped first", j->c.name, j->msgid);
+		if (j->done < j->nchanges)
 			log_warnx("control %s msgid=%s: stopped with %zu of "
-			    "%zu changes made", j->c.name, j->msgid, j->next,
+			    "%zu changes made", j->c.name, j->msgid, j->done,
 			    j->nchanges);
 		ctl_job_free(j);
 	}
@@ -259,6 +301,7 @@ ctl_add(struct ctljob *j, enum ctl_op op, const char *name, char status,
 	loom_strlcpy(ch->name, name, sizeof(ch->name));
 	loom_strlcpy(ch->desc, desc != NULL ? desc : "", sizeof(ch->desc));
 	ch->keep_desc = keep_desc;
+	ch->job = j;
 }
 
 static const char *
@@ -500,35 +543,76 @@ out:
 	free(list);
 }
 
-/* Make up to CTLACT_STEP changes; come back on the next loop turn. */
-static void
-ctl_step(evutil_socket_t fd LOOM_UNUSED, short what LOOM_UNUSED, void *arg)
-{
-	struct ctljob		*j = arg;
-	struct ctl_change	*ch;
-	struct timeval		 tv = { 0, 0 };
-	char			 creator[STORE_USER_MAX + 1];
-	enum store_status	 rc;
-	size_t			 i;
+/* ---- The worker: the changes, in order ---------------------------- */
 
-	loom_strlcpy(creator, j->sender, sizeof(creator));
-	for (i = 0; i < CTLACT_STEP && j->next < j->nchanges; i++) {
-		ch = &j->changes[j->next++];
-		switch (ch->op) {
-		case CTL_CREATE:
-			rc = store_group_create(j->srv->store, ch->name,
-			    ch->status, ch->desc, creator,
-			    (int64_t)time(NULL));
-			break;
-		case CTL_REMOVE:
-			rc = store_group_remove(j->srv->store, ch->name);
-			break;
-		default:
-			rc = store_group_set(j->srv->store, ch->name,
-			    ch->status, ch->keep_desc ? NULL : ch->desc);
-			break;
-		}
-		if (rc == STORE_OK)
+/* Lock held: the next change of the current job, if any. */
+static void *
+ctl_take(void *arg LOOM_UNUSED)
+{
+	if (ctl_cur == NULL || ctl_cur->next == ctl_cur->nchanges)
+		return (NULL);
+	return (&ctl_cur->changes[ctl_cur->next++]);
+}
+
+/*
+ * Tests only: while the file LOOM_TEST_CTL_HOLD names exists, the worker
+ * waits before each change, so a test can see the loop serve clients
+ * while a change is pending (tests/integration/test_control.py).  Unset
+ * in production: one getenv per change.
+ */
+static void
+ctl_test_hold(void)
+{
+	const char	*path = getenv("LOOM_TEST_CTL_HOLD");
+
+	if (path == NULL || *path == '\0')
+		return;
+	while (access(path, F_OK) == 0)
+		usleep(10000);
+}
+
+/* No lock: the change is the worker's until ctl_finish, the rest of its
+   job does not move while one of its changes is taken. */
+static void
+ctl_run(void *work, void *arg LOOM_UNUSED)
+{
+	struct ctl_change	*ch = work;
+	struct ctljob		*j = ch->job;
+
+	ctl_test_hold();
+	switch (ch->op) {
+	case CTL_CREATE:
+		ch->rc = store_group_create(j->srv->store, ch->name,
+		    ch->status, ch->desc, j->creator, (int64_t)time(NULL));
+		break;
+	case CTL_REMOVE:
+		ch->rc = store_group_remove(j->srv->store, ch->name);
+		break;
+	default:
+		ch->rc = store_group_set(j->srv->store, ch->name, ch->status,
+		    ch->keep_desc ? NULL : ch->desc);
+		break;
+	}
+}
+
+static int
+ctl_finish(void *work, void *arg LOOM_UNUSED)
+{
+	struct ctl_change	*ch = work;
+
+	ch->job->done++;
+	return (1);
+}
+
+/* Log the changes made since the last time, up to done (loop thread). */
+static void
+ctl_log_done(struct ctljob *j, size_t done)
+{
+	struct ctl_change	*ch;
+
+	for (; j->reported < done; j->reported++) {
+		ch = &j->changes[j->reported];
+		if (ch->rc == STORE_OK)
 			log_info("control %s from %s msgid=%s: %s group %s%s",
 			    j->c.name, j->sender, j->msgid,
 			    ch->op == CTL_CREATE ? "created" : ch->op ==
@@ -538,22 +622,49 @@ ctl_step(evutil_socket_t fd LOOM_UNUSED, short what LOOM_UNUSED, void *arg)
 		else
 			log_warnx("control %s msgid=%s: cannot %s group %s: %s",
 			    j->c.name, j->msgid, ctl_op_name(ch->op), ch->name,
-			    store_strerror(rc));
+			    store_strerror(ch->rc));
 	}
-	if (j->next < j->nchanges) {
-		evtimer_add(j->ev_step, &tv);
-		return;
-	}
-	ctl_job_free(j);
 }
 
-/* The rules have what they need (the signature checked, or not needed):
-   decide and start the changes. */
+/* Loop thread: log what the worker made; a job all made goes, and the
+   next one is decided. */
 static void
+ctl_report(void *arg LOOM_UNUSED)
+{
+	struct ctljob	*j;
+	struct server	*srv;
+	size_t		 done;
+
+	worker_lock(ctl_worker);
+	j = ctl_cur;
+	done = j != NULL ? j->done : 0;
+	if (j != NULL && done == j->nchanges)
+		ctl_cur = NULL;
+	worker_unlock(ctl_worker);
+	if (j == NULL)
+		return;
+	ctl_log_done(j, done);
+	if (done < j->nchanges)
+		return;
+	srv = j->srv;
+	ctl_job_free(j);
+	ctl_pump(srv);
+}
+
+static const struct worker_ops ctl_worker_ops = {
+	.take = ctl_take,
+	.run = ctl_run,
+	.finish = ctl_finish,
+	.report = ctl_report,
+	.drain = 0
+};
+
+/* The rules have what they need (the signature checked, or not needed)
+   and the jobs before it are done: decide.  0: nothing to make (j is
+   freed), 1: its changes are to be made. */
+static int
 ctl_evaluate(struct ctljob *j)
 {
-	struct timeval	tv = { 0, 0 };
-
 	switch (j->c.verb) {
 	case CTLMSG_NEWGROUP:
 		if (ctl_reserved(j->c.group))
@@ -575,11 +686,32 @@ ctl_evaluate(struct ctljob *j)
 	}
 	if (j->nchanges == 0 || j->srv->shutting_down) {
 		ctl_job_free(j);
+		return (0);
+	}
+	return (1);
+}
+
+/* Decide the jobs at the head that are ready, until one has changes to
+   make: hand those to the worker. */
+static void
+ctl_pump(struct server *srv)
+{
+	struct ctljob	*j;
+
+	while ((j = TAILQ_FIRST(&ctl_jobs)) != NULL && j->state == CTL_READY) {
+		if (!ctl_evaluate(j))
+			continue;
+		if (ctl_worker == NULL)
+			ctl_worker = worker_start(srv->base, 1,
+			    &ctl_worker_ops, NULL);
+		loom_strlcpy(j->creator, j->sender, sizeof(j->creator));
+		j->state = CTL_APPLYING;
+		worker_lock(ctl_worker);
+		ctl_cur = j;
+		worker_wake(ctl_worker);
+		worker_unlock(ctl_worker);
 		return;
 	}
-	if ((j->ev_step = evtimer_new(j->srv->base, ctl_step, j)) == NULL)
-		fatalx("ctlact: event_new failed");
-	evtimer_add(j->ev_step, &tv);
 }
 
 static void
@@ -600,7 +732,8 @@ ctl_verify_done(int status, const char *out, size_t len,
 		    " (bad signature)" : "");
 	else
 		snprintf(j->verify_why, sizeof(j->verify_why), "%s", reason);
-	ctl_evaluate(j);
+	j->state = CTL_READY;
+	ctl_pump(j->srv);
 }
 
 /* Start gpgv on the message's signature; -1 (verify_why) if it cannot
@@ -710,7 +843,11 @@ ctlact_act(struct intake *in)
 		    j->sender, j->c.group);
 		verify = r != NULL && r->action == CTLRULE_VERIFY;
 	}
-	if (verify && ctl_verify_start(j) == 0)
-		return;		/* ctl_verify_done goes on */
-	ctl_evaluate(j);
+	if (verify) {
+		j->state = CTL_VERIFYING;
+		if (ctl_verify_start(j) == 0)
+			return;		/* ctl_verify_done goes on */
+	}
+	j->state = CTL_READY;
+	ctl_pump(j->srv);
 }

@@ -40,12 +40,15 @@ int	ctlact_post_check(struct session *s, const struct article *a,
 
 /*
  * The control article of `in` was committed (loop thread): act on it as
- * the rules say, perhaps later (gpgv, or a checkgroups applied a few
- * groups per loop turn).  Takes in->article.
+ * the rules say, later (after gpgv, and after the messages before it;
+ * the group changes are made by the control worker thread, the loop logs
+ * them).  Takes in->article.
  */
 void	ctlact_act(struct intake *in);
 
-/* loomd stops: forget what is still running (after writer_stop). */
+/* loomd stops (after writer_stop): the control worker finishes the
+   change in progress and stops; the changes not made are logged and
+   dropped, with the messages still waiting. */
 void	ctlact_stop(void);
 
 /* Create the control.* pseudo-groups that are missing ([control]
