@@ -82,6 +82,7 @@ void	 post_comment(struct http_req *r);
 
 /* pages.c */
 void	 page_begin(struct mime_buf *b, const char *title);
+void	 page_permalink(struct mime_buf *b, const char *msgid, size_t len);
 void	 page_end(struct mime_buf *b);
 void	 page_index(struct http_req *r, const char *query);
 void	 page_style(struct http_req *r);

@@ -68,6 +68,16 @@ url(struct mime_buf *b, const char *s)
 	mime_url_encode(s, strlen(s), b);
 }
 
+/* Where a comment lives: its thread page, scrolled to it ("/t/ID#m-ID"). */
+void
+page_permalink(struct mime_buf *b, const char *msgid, size_t len)
+{
+	mime_buf_adds(b, "/t/");
+	mime_url_encode(msgid, len, b);
+	mime_buf_adds(b, "#m-");
+	mime_url_encode(msgid, len, b);
+}
+
 static void
 fmt_time(struct mime_buf *b, int64_t t)
 {
@@ -738,6 +748,23 @@ body_text(const char *wire, size_t len, size_t header_len, size_t max,
 	}
 }
 
+/* The body as UTF-8 text (its declared charset and transfer encoding
+   undone), at most BODY_SHOW_MAX octets of it; *cut when there was more. */
+static void
+body_decoded(const char *wire, size_t len, size_t header_len,
+    const struct fields *f, struct mime_buf *text, int *cut)
+{
+	struct mime_buf	raw;
+
+	memset(&raw, 0, sizeof(raw));
+	memset(text, 0, sizeof(*text));
+	body_text(wire, len, header_len, BODY_SHOW_MAX, &raw, cut);
+	if (raw.len > 0)
+		mime_body_decode(f->has_ctype ? f->ctype : NULL, f->has_cte ?
+		    f->cte : NULL, raw.p, raw.len, text);
+	mime_buf_free(&raw);
+}
+
 /* Display name of a From value: the phrase before "<", else the whole. */
 static void
 author(struct mime_buf *b, const char *from)
@@ -888,7 +915,7 @@ render_article_cb(const char *wire, size_t len,
     const struct store_article_info *info, void *arg)
 {
 	struct render_ctx	*rc = arg;
-	struct mime_buf		*b = rc->b, raw, text;
+	struct mime_buf		*b = rc->b, text;
 	struct fields		 f;
 	int			 cut;
 
@@ -911,24 +938,16 @@ render_article_cb(const char *wire, size_t len,
 	}
 	mime_buf_adds(b, "<span class=\"author\">");
 	author(b, f.from);
-	mime_buf_adds(b, "</span> <a class=\"permalink\" href=\"/t/");
-	url(b, rc->msgid);
-	mime_buf_adds(b, "#m-");
-	url(b, rc->msgid);
+	mime_buf_adds(b, "</span> <a class=\"permalink\" href=\"");
+	page_permalink(b, rc->msgid, strlen(rc->msgid));
 	mime_buf_adds(b, "\">");
 	esc_header(b, f.date, strlen(f.date));
 	mime_buf_adds(b, "</a></header>\n");
-	memset(&raw, 0, sizeof(raw));
-	memset(&text, 0, sizeof(text));
-	body_text(wire, len, info->header_len, BODY_SHOW_MAX, &raw, &cut);
-	if (raw.len > 0)
-		mime_body_decode(f.has_ctype ? f.ctype : NULL, f.has_cte ?
-		    f.cte : NULL, raw.p, raw.len, &text);
+	body_decoded(wire, len, info->header_len, &f, &text, &cut);
 	body_html(b, text.p != NULL ? text.p : "", text.len);
 	if (cut)
 		mime_buf_adds(b, "<p class=\"note\">This post is long: the "
 		    "rest is in its raw form.</p>\n");
-	mime_buf_free(&raw);
 	mime_buf_free(&text);
 	return (0);
 }
@@ -1189,7 +1208,7 @@ atom_entry_cb(const char *wire, size_t len,
     const struct store_article_info *info, void *arg)
 {
 	struct atom_entry_ctx	*ac = arg;
-	struct mime_buf		*b = ac->b, raw, text;
+	struct mime_buf		*b = ac->b, text;
 	struct fields		 f;
 	int			 cut;
 
@@ -1201,10 +1220,8 @@ atom_entry_cb(const char *wire, size_t len,
 		mime_buf_adds(b, "(no subject)");
 	mime_buf_adds(b, "</title>\n<id>");
 	atom_id(b, ac->msgid);
-	mime_buf_adds(b, "</id>\n<link href=\"/t/");
-	url(b, ac->msgid);
-	mime_buf_adds(b, "#m-");
-	url(b, ac->msgid);
+	mime_buf_adds(b, "</id>\n<link href=\"");
+	page_permalink(b, ac->msgid, strlen(ac->msgid));
 	mime_buf_adds(b, "\"/>\n<updated>");
 	fmt_rfc3339(b, info->arrival);
 	mime_buf_adds(b, "</updated>\n<author><name>");
@@ -1213,15 +1230,9 @@ atom_entry_cb(const char *wire, size_t len,
 	else
 		mime_buf_adds(b, "unknown");
 	mime_buf_adds(b, "</name></author>\n<content type=\"text\">");
-	memset(&raw, 0, sizeof(raw));
-	memset(&text, 0, sizeof(text));
-	body_text(wire, len, info->header_len, BODY_SHOW_MAX, &raw, &cut);
-	if (raw.len > 0)
-		mime_body_decode(f.has_ctype ? f.ctype : NULL, f.has_cte ?
-		    f.cte : NULL, raw.p, raw.len, &text);
+	body_decoded(wire, len, info->header_len, &f, &text, &cut);
 	if (text.len > 0)
 		esc(b, text.p, text.len);
-	mime_buf_free(&raw);
 	mime_buf_free(&text);
 	mime_buf_adds(b, "</content>\n</entry>\n");
 	return (0);
@@ -1409,10 +1420,8 @@ page_reply(struct http_req *r, const char *enc)
 	escs(&b, msgid);
 	mime_buf_adds(&b, "</a> in ");
 	esc_header(&b, rc.f.newsgroups, strlen(rc.f.newsgroups));
-	mime_buf_adds(&b, ".</p>\n<p><a href=\"/t/");
-	url(&b, msgid);
-	mime_buf_adds(&b, "#m-");
-	url(&b, msgid);
+	mime_buf_adds(&b, ".</p>\n<p><a href=\"");
+	page_permalink(&b, msgid, strlen(msgid));
 	mime_buf_adds(&b, "\">Back to the thread</a></p>\n");
 	page_end(&b);
 	page_send(r, &b);

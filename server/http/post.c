@@ -1159,10 +1159,7 @@ post_finish(struct post_job *pj, const char *line)
 		memcpy(msgid, id, n);
 		msgid[n] = '\0';
 		memset(&loc, 0, sizeof(loc));
-		mime_buf_adds(&loc, "/t/");
-		mime_url_encode(msgid, n, &loc);
-		mime_buf_adds(&loc, "#m-");
-		mime_url_encode(msgid, n, &loc);
+		page_permalink(&loc, msgid, n);
 		if (!loc.oom) {
 			redirect(&r, loc.p);
 			mime_buf_free(&loc);
