@@ -11,6 +11,7 @@
  * target: it is kept here, and when the target arrives the server checks
  * the kept c-keys against the target's Cancel-Lock.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -107,10 +108,12 @@ cancel_first_txn(struct store *st, MDB_txn *txn,
 		return (MDB_CORRUPTED);
 	if (!a->locks_match(keys, a->locks))
 		return (0);
+	if (a->cancelled_by != NULL)
+		snprintf(a->cancelled_by, STORE_MSGID_MAX + 1, "%s", cancel);
 	if ((rc = store_db_del(txn, st->dbi[DB_CANCELS], a->msgid, mlen, NULL,
 	    0)) != 0)
 		return (rc);
-	/* Refused, as store_cancel_pending_apply remembers it. */
+	/* Refused (history flags 0): never stored here, not taken again. */
 	rec_hist_encode(hist, 0, a->arrival);
 	if ((rc = store_db_put(txn, st->dbi[DB_HISTORY], a->msgid, mlen, hist,
 	    sizeof(hist), 0)) != 0)
@@ -203,41 +206,6 @@ store_cancel_pending_get(struct store *st, const char *msgid, char *keys,
 	if (rc == MDB_NOTFOUND)
 		return (STORE_NOTFOUND);
 	return (store_mdb_status(rc, "cancel pending"));
-}
-
-struct apply_args {
-	const char	*msgid;
-	size_t		 len;
-	int64_t		 when;
-};
-
-static int
-apply_fn(struct store *st, MDB_txn *txn, void *arg)
-{
-	struct apply_args	*a = arg;
-	uint8_t			 hist[REC_HIST_SIZE];
-	int			 rc;
-
-	rc = store_db_del(txn, st->dbi[DB_CANCELS], a->msgid, a->len, NULL,
-	    0);
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		return (rc);
-	/* A refused article: it was never stored here. */
-	rec_hist_encode(hist, 0, a->when);
-	return (store_db_put(txn, st->dbi[DB_HISTORY], a->msgid, a->len, hist,
-	    sizeof(hist), 0));
-}
-
-enum store_status
-store_cancel_pending_apply(struct store *st, const char *msgid, int64_t when)
-{
-	struct apply_args	a;
-
-	if (!store_id_usable(msgid, &a.len))
-		return (STORE_INVALID);
-	a.msgid = msgid;
-	a.when = when;
-	return (store_write(st, apply_fn, &a, NULL));
 }
 
 /*

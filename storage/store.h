@@ -190,6 +190,9 @@ struct store_article {
 	const char		 *locks;
 	int			(*locks_match)(const char *keys,
 				    const char *locks);
+	/* NULL, or STORE_MSGID_MAX + 1 octets for the kept cancel's own
+	   Message-ID when it refuses this article (for the log) */
+	char			 *cancelled_by;
 	/* out */
 	enum store_status	  status;	/* OK, EXISTS, NOTFOUND (none of
 						   its groups exists), INVALID */
@@ -240,16 +243,12 @@ enum store_status store_article_withdraw(struct store *st, const char *msgid);
  * withdraw_keys), until the history purge drops them (history_days).
  * get: the c-key elements into keys (keylen octets, cut if longer) and
  * the cancel's own message-id into cancel (STORE_MSGID_MAX + 1 octets,
- * or NULL); STORE_NOTFOUND if none waits.  apply: the target has come
- * and the cancel applies: forget the cancel and remember the target in
- * history (as refused), in one transaction, so it is refused from now
- * on.
+ * or NULL); STORE_NOTFOUND if none waits.  The target, when it comes,
+ * meets it in store_put_batch (store_article.locks).
  */
 #define STORE_CANCEL_KEYS_MAX	1024
 enum store_status store_cancel_pending_get(struct store *st,
     const char *msgid, char *keys, size_t keylen, char *cancel);
-enum store_status store_cancel_pending_apply(struct store *st,
-    const char *msgid, int64_t when);
 
 /* ---- Moderation queue ---------------------------------------------- */
 

@@ -222,9 +222,11 @@ intake_record(struct intake *in, time_t now)
 	art->withdraw = in->withdraw;
 	art->withdraw_supersede = in->withdraw_supersede;
 	art->withdraw_keys = in->withdraw_keys;
-	/* A cancel kept for it is checked again where it is stored. */
+	/* A cancel kept for it (it came first) is checked where it is
+	   stored, so none committed before can be missed. */
 	art->locks = in->locks;
 	art->locks_match = in->locks != NULL ? cancel_key_matches : NULL;
+	art->cancelled_by = in->cancelled_by;
 	if (in->moderate) {
 		/* Queued, not stored: nothing goes to peers until approved. */
 		art->moderate = 1;
@@ -261,9 +263,9 @@ intake_done(struct writer_job *job, void *arg)
 		    "keeps a cancel for" : "found nothing to withdraw of",
 		    job->art.withdraw);
 	if (st == STORE_EXISTS && job->art.withdrawn == STORE_CANCELLED_FIRST)
-		log_info("session=%llx msgid=%s refused: a cancel kept for it "
-		    "matched as it was stored", (unsigned long long)
-		    in->session_id, job->art.msgid);
+		log_info("session=%llx msgid=%s refused: cancelled by %s "
+		    "before it came", (unsigned long long)in->session_id,
+		    job->art.msgid, in->cancelled_by);
 	if (st == STORE_OK)
 		stats_article_in(in->srv, in->ops->kind == INTAKE_POST ?
 		    STATS_IN_POST : in->ops->streaming ? STATS_IN_TAKETHIS :

@@ -117,6 +117,8 @@ struct intake {
 	/* Its Cancel-Lock's c-locks (withdraw_locks; NULL: none), which
 	   the store checks against a cancel kept for it; owned. */
 	char			*locks;
+	/* The kept cancel that refused it, if one did (the store fills it) */
+	char			 cancelled_by[STORE_MSGID_MAX + 1];
 	uint32_t		*numbers;
 	/* Last, and not zeroed by intake_new: feeder_select fills what
 	   is used (2 KiB to clear per article for nothing). */

@@ -190,32 +190,3 @@ withdraw_locks(struct intake *in)
 	in->locks = xstrdup(locks);
 	return (1);
 }
-
-int
-withdraw_kept_cancel(struct intake *in)
-{
-	char		 keys[STORE_CANCEL_KEYS_MAX + 1];
-	char		 cancel[STORE_MSGID_MAX + 1];
-	const char	*msgid = in->thread.msgid, *locks;
-
-	/* Only a locked article can match a kept key: the common article
-	   without one costs no lookup. */
-	if (msgid == NULL || !withdraw_locks(in))
-		return (0);
-	locks = in->locks;
-	if (store_cancel_pending_get(in->srv->store, msgid, keys,
-	    sizeof(keys), cancel) != STORE_OK)
-		return (0);
-	if (!cancel_key_matches(keys, locks)) {
-		log_info("session=%llx kept cancel %s for %s: Cancel-Key does "
-		    "not match, article taken", (unsigned long long)
-		    in->session_id, cancel, msgid);
-		return (0);
-	}
-	if (store_cancel_pending_apply(in->srv->store, msgid,
-	    (int64_t)time(NULL)) != STORE_OK)
-		return (0);
-	log_info("session=%llx msgid=%s refused: cancelled by %s before it "
-	    "came", (unsigned long long)in->session_id, msgid, cancel);
-	return (1);
-}

@@ -35,18 +35,11 @@ int	withdraw_check(struct intake *in, const struct withdraw_sender *from,
 	    const char **action, char *reason, size_t len);
 
 /*
- * Was a cancel kept for this article (it came before its target), and
- * does one of its keys match the article's Cancel-Lock?  Then the
- * article is remembered in history as refused and the kept cancel
- * dropped: 1 (refuse it: 437, 439, 441).  0 otherwise.
- */
-int	withdraw_kept_cancel(struct intake *in);
-
-/*
  * Keep the article's Cancel-Lock c-locks in in->locks, for the store to
- * check a kept cancel against in the storing transaction (store.h's
- * store_article.locks).  withdraw_kept_cancel does it first.  0 if the
- * article has no lock.
+ * check a cancel kept for it (one that came before it) in the storing
+ * transaction (store.h's store_article.locks): a match refuses it there,
+ * withdrawn STORE_CANCELLED_FIRST, and the done callback says
+ * "Cancelled" (437, 439, 441).  0 if the article has no lock.
  */
 int	withdraw_locks(struct intake *in);
 

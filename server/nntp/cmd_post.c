@@ -80,7 +80,11 @@ post_done(struct intake *in, struct session *s, enum store_status st)
 				    "%s", msgid);
 			break;
 		case STORE_EXISTS:
-			reply(s, RPL_441_POST_FAILED, POST_DUPLICATE);
+			if (in->job.art.withdrawn == STORE_CANCELLED_FIRST)
+				reply(s, RPL_441_POST_FAILED, "Cancelled (a "
+				    "cancel for %s came first)", msgid);
+			else
+				reply(s, RPL_441_POST_FAILED, POST_DUPLICATE);
 			break;
 		case STORE_NOTFOUND:
 			reply(s, RPL_441_POST_FAILED, "No such newsgroup");
@@ -520,12 +524,10 @@ post_end(struct intake *in, struct session *s, int too_long)
 		    (unsigned long long)s->id, in->thread.msgid,
 		    in->withdraw != NULL ? in->withdraw : "nothing", action);
 	/* A kept cancel's key can match only a lock the poster chose:
-	   nobody else has the keys to ours. */
-	if (own_lock && withdraw_kept_cancel(in)) {
-		snprintf(reason, sizeof(reason), "Cancelled (a cancel for "
-		    "%.100s came first)", in->thread.msgid);
-		goto refused;
-	}
+	   nobody else has the keys to ours.  The store checks them as it
+	   stores the article (post_done says "Cancelled"). */
+	if (own_lock)
+		withdraw_locks(in);
 	/* Known already (stored, or remembered in history): say so now
 	   rather than after the filter and the writer.  Waiting in the
 	   moderation queue counts, except for a moderator's post: that is

@@ -94,7 +94,9 @@ ihave_done(struct intake *in, struct session *s, enum store_status st)
 	if (st == STORE_OK)
 		reply(s, RPL_235_IHAVE_OK, "Article transferred OK");
 	else if (st == STORE_EXISTS)
-		reply(s, RPL_437_IHAVE_REJECTED, "Duplicate");
+		reply(s, RPL_437_IHAVE_REJECTED, "%s",
+		    in->job.art.withdrawn == STORE_CANCELLED_FIRST ?
+		    "Cancelled" : "Duplicate");
 	else if (st == STORE_NOTFOUND)
 		reply(s, RPL_437_IHAVE_REJECTED, "Unwanted newsgroups");
 	else
@@ -115,8 +117,9 @@ takethis_done(struct intake *in, struct session *s, enum store_status st)
 		reply_pending(in->pend, RPL_239_TAKETHIS_OK, "%s", t->msgid);
 	else if (st == STORE_EXISTS || st == STORE_NOTFOUND)
 		reply_pending(in->pend, RPL_439_TAKETHIS_REJECTED, "%s %s",
-		    t->msgid, st == STORE_EXISTS ? "Duplicate" :
-		    "Unwanted newsgroups");
+		    t->msgid, st == STORE_NOTFOUND ? "Unwanted newsgroups" :
+		    in->job.art.withdrawn == STORE_CANCELLED_FIRST ?
+		    "Cancelled" : "Duplicate");
 	else {
 		/* Not stored and not refused for good: the peer must keep
 		   it and offer it again later. */
@@ -267,10 +270,8 @@ transit_withdraw(struct session *s, struct intake *in, char *reason,
 		log_info("session=%llx msgid=%s withdraws %s: %s",
 		    (unsigned long long)s->id, in->thread.msgid,
 		    in->withdraw != NULL ? in->withdraw : "nothing", action);
-	if (withdraw_kept_cancel(in)) {
-		snprintf(reason, len, "Cancelled");
-		return (-1);
-	}
+	/* The store checks a cancel kept for it as it stores it. */
+	withdraw_locks(in);
 	return (0);
 }
 

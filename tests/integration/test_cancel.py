@@ -453,8 +453,9 @@ def test_kept_cancel_reaches_an_article_waiting_for_moderation():
         assert q.returncode == 0, q.stderr
         d.wait_log(r"approved entry %s msgid=%s cancelled while it waited"
                    % (entry, re.escape(target)))
-        d.wait_log(r"msgid=%s refused: a cancel kept for it matched as it "
-                   r"was stored" % re.escape(target))
+        # The store's check named the cancel that refused it.
+        d.wait_log(r"msgid=%s refused: cancelled by %s before it came"
+                   % (re.escape(target), re.escape(cmid)))
         c.expect(430, "STAT " + target)
         c.expect(435, "IHAVE " + target)
         q = d.ctl("queue", "list")

@@ -494,12 +494,21 @@ test_supersede_forward_purged_with_history(void **state)
 	    NULL), STORE_NOTFOUND);
 }
 
+/* The server's check, played here as "any key matches". */
+static int
+match_any(const char *keys, const char *locks)
+{
+	return (keys[0] != '\0' && locks[0] != '\0');
+}
+
 static void
 test_kept_cancel_get_apply_purge(void **state)
 {
 	struct st_fixture	*f = *state;
 	struct store_expire_stats st;
+	struct tart		 t;
 	char			 keys[64], cancel[STORE_MSGID_MAX + 1];
+	char			 by[STORE_MSGID_MAX + 1];
 	int			 w;
 
 	assert_int_equal(store_group_create(f->st, "a.b", 'y', NULL, NULL, 0),
@@ -518,8 +527,16 @@ test_kept_cancel_get_apply_purge(void **state)
 	/* Kept only: the target is not in history yet. */
 	assert_int_equal(store_history_lookup(f->st, "<late@x>", NULL),
 	    STORE_NOTFOUND);
-	assert_int_equal(store_cancel_pending_apply(f->st, "<late@x>", 300),
-	    STORE_OK);
+	/* The target comes with a lock its keys match: refused as it is
+	   stored, naming the cancel. */
+	tart_make(&t, "<late@x>", "a.b", NULL, NULL, 0, 300);
+	t.a.locks = "sha256:l1";
+	t.a.locks_match = match_any;
+	t.a.cancelled_by = by;
+	assert_int_equal(tart_put(f->st, &t), STORE_EXISTS);
+	assert_int_equal(t.a.withdrawn, STORE_CANCELLED_FIRST);
+	assert_string_equal(by, "<c@x>");
+	tart_free(&t);
 	assert_int_equal(store_cancel_pending_get(f->st, "<late@x>", keys,
 	    sizeof(keys), NULL), STORE_NOTFOUND);
 	assert_int_equal(store_history_lookup(f->st, "<late@x>", NULL),
